@@ -1,0 +1,83 @@
+/**
+ * The data model of SPEC.md §3, shared by the reference model, the circuit input builder, the venue SDK,
+ * the contracts' helpers and the CLI. All integers are bigint; units are documented per field.
+ */
+
+/** Holding kinds. An all-zero slot (spot, size 0) is padding and contributes nothing. */
+export const Kind = { Spot: 0, Linear: 1, Option: 2 } as const;
+export type Kind = (typeof Kind)[keyof typeof Kind];
+
+/** One holding slot at one venue. Field order in commitments: HOLDING_FIELDS. */
+export interface Holding {
+  /** asset index in [0, A) */
+  asset: number;
+  kind: Kind;
+  /** signed units × 1e8, |size| < 2^63 */
+  size: bigint;
+  /** linear only: entry price, USD × 1e8, < 2^64 (0 otherwise) */
+  entryPrice: bigint;
+  /** option only: venue-attested mark per unit, USD × 1e8, < 2^64 (0 otherwise) */
+  mark: bigint;
+  /** option only: greeks, scales documented in prover/model.ts (spot and linear use 1/0/0 whatever is committed) */
+  delta: bigint;
+  gamma: bigint;
+  vega: bigint;
+}
+
+/** The order in which a holding's fields enter the holdings commitment. */
+export const HOLDING_FIELDS = ["asset", "kind", "size", "entryPrice", "mark", "delta", "gamma", "vega"] as const;
+
+/** Per-epoch oracle snapshot (SPEC.md §3), arrays of length A. */
+export interface MarketSnapshot {
+  /** USD × 1e8, < 2^64 */
+  price: bigint[];
+  /** scan range, ppm of price */
+  scanRange: bigint[];
+  /** vol shock, vol points in ppm */
+  volShock: bigint[];
+}
+
+/** Governance risk parameters (SPEC.md §3). */
+export interface RiskParams {
+  /** haircut on positive spot, ppm, length A */
+  haircut: bigint[];
+  /** add-on on negative spot (debt), ppm, length A */
+  debtAddOn: bigint[];
+  /** scenario moves M[k][a], ppm of scan range, in [-3e6, 3e6], K × A */
+  moves: bigint[][];
+  /** vol directions U[k][a] in {-1, 0, 1}, K × A */
+  volDirs: bigint[][];
+  /** scenario weights W[k], ppm, length K */
+  weights: bigint[];
+  /** gross-notional charge G, ppm */
+  grossCharge: bigint;
+}
+
+/** One venue account as the trader knows it. */
+export interface Account {
+  venueId: bigint;
+  /** per-venue random salt: owner = Poseidon(traderSecret, salt) */
+  salt: bigint;
+  /** exactly N slots once padded (see padHoldings) */
+  holdings: Holding[];
+}
+
+/** Compile-time dimensions of a circuit instance (circuits/circuits.json). */
+export interface InstanceParams {
+  V: number;
+  N: number;
+  A: number;
+  K: number;
+  D: number;
+}
+
+export const EMPTY_HOLDING: Holding = Object.freeze({
+  asset: 0,
+  kind: Kind.Spot,
+  size: 0n,
+  entryPrice: 0n,
+  mark: 0n,
+  delta: 0n,
+  gamma: 0n,
+  vega: 0n,
+}) as Holding;

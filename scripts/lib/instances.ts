@@ -1,0 +1,60 @@
+/**
+ * Circuit instances (circuits/circuits.json): loading, validation and the build layout every script and test uses.
+ */
+import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+const InstanceSchema = z.object({
+  file: z.string().regex(/^[A-Za-z0-9_/]+$/),
+  template: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
+  params: z.record(z.string(), z.number().int().nonnegative()),
+  pubs: z.array(z.string()),
+  ptauPower: z.number().int().min(8).max(28),
+});
+export type Instance = z.infer<typeof InstanceSchema> & { name: string };
+
+export function loadInstances(): Record<string, Instance> {
+  const raw = JSON.parse(readFileSync(path.join(ROOT, "circuits/circuits.json"), "utf8")) as Record<string, unknown>;
+  const out: Record<string, Instance> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (name.startsWith("$")) continue;
+    const parsed = InstanceSchema.safeParse(value);
+    if (!parsed.success) throw new Error(`circuits/circuits.json: instance "${name}": ${parsed.error.message}`);
+    out[name] = { ...parsed.data, name };
+  }
+  return out;
+}
+
+export function getInstance(name: string): Instance {
+  const all = loadInstances();
+  const inst = all[name];
+  if (!inst) throw new Error(`unknown circuit instance "${name}" (known: ${Object.keys(all).join(", ")})`);
+  return inst;
+}
+
+/** Where ptau files are cached, outside the repo (override with ZKMARGIN_CACHE). */
+export function cacheDir(): string {
+  return process.env.ZKMARGIN_CACHE ?? path.join(homedir(), ".cache", "zkmargin");
+}
+
+/** Paths of an instance's build outputs (all under build/<name>/, gitignored). */
+export function artifactPaths(name: string) {
+  const dir = path.join(ROOT, "build", name);
+  return {
+    dir,
+    main: path.join(ROOT, "circuits", "main", `${name}.circom`),
+    r1cs: path.join(dir, `${name}.r1cs`),
+    sym: path.join(dir, `${name}.sym`),
+    wasm: path.join(dir, `${name}_js`, `${name}.wasm`),
+    zkey: path.join(dir, `${name}.zkey`),
+    vkey: path.join(dir, "verification_key.json"),
+    verifierDir: path.join(ROOT, "verifier-contracts", "generated", name),
+    verifier: path.join(ROOT, "verifier-contracts", "generated", name, "Groth16Verifier.sol"),
+    manifest: path.join(dir, "manifest.json"),
+  };
+}
