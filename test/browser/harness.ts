@@ -1,0 +1,58 @@
+/**
+ * Real-browser harness for test/browser/*: Debian's Chromium (/usr/bin/chromium, `apt-get install -y chromium`)
+ * driven by playwright-core. Nothing is downloaded: if Chromium is missing the tests FAIL with the install line.
+ */
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+
+export const CHROMIUM = process.env.ZKMARGIN_CHROMIUM ?? "/usr/bin/chromium";
+
+export interface BrowserSession {
+  context: BrowserContext;
+  page: Page;
+  /** console lines and page errors, for failure messages */
+  log: string[];
+  close(): Promise<void>;
+}
+
+/** Launch Chromium headless with a fresh profile; throws a clear error if it is not installed. */
+export async function launchBrowser(): Promise<BrowserSession> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: the browser tests need Debian's Chromium. Install it with ` +
+        "`apt-get update && apt-get install -y chromium` (as root), or set ZKMARGIN_CHROMIUM to a Chromium binary.",
+    );
+  }
+  const userDataDir = mkdtempSync(path.join(tmpdir(), "zkmargin-chromium-"));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const log: string[] = [];
+  page.on("console", (m) => log.push(`[console.${m.type()}] ${m.text()}`));
+  page.on("pageerror", (e) => log.push(`[pageerror] ${e.message}`));
+  return {
+    context,
+    page,
+    log,
+    async close() {
+      await context.close();
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type { Browser, Page };

@@ -1,0 +1,212 @@
+/**
+ * The trader page's server side (Node only): the Vite config, the production build of web/ into build/web/, and a
+ * loopback server that serves the built page, the circuit artifacts of an instance and, optionally, a JSON-RPC
+ * endpoint backed by an in-process Hardhat (EDR) chain. scripts/web.ts and test/browser/* both start it from here.
+ *
+ * Routes (besides the page itself):
+ *   GET  /artifacts/instances.json                 the instances of circuits/circuits.json (name → params)
+ *   GET  /artifacts/<instance>/circuit.wasm        witness generator  (artifactPaths(instance).wasm)
+ *   GET  /artifacts/<instance>/circuit.zkey        proving key        (artifactPaths(instance).zkey)
+ *   GET  /artifacts/<instance>/verification_key.json
+ *   GET  /chain.json                               { rpcUrl, chainId, contracts } or 404 without a chain
+ *   POST /rpc                                      JSON-RPC 2.0 (single or batch) forwarded to the chain's provider
+ */
+import { createReadStream, existsSync, statSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { build, preview, type InlineConfig, type Plugin, type PreviewServer } from "vite";
+import { ROOT, artifactPaths, loadInstances } from "../scripts/lib/instances.ts";
+
+export const WEB_ROOT = path.dirname(fileURLToPath(import.meta.url));
+export const WEB_OUT = path.join(ROOT, "build", "web");
+
+/** An EIP-1193 provider (Hardhat's network connection provides one). */
+export interface Eip1193Provider {
+  request(args: { method: string; params?: unknown[] | object }): Promise<unknown>;
+}
+
+/** What the page learns about the local chain (served as /chain.json). */
+export interface ChainInfo {
+  /** the JSON-RPC URL, relative to the page ("/rpc") or absolute */
+  rpcUrl: string;
+  chainId: number;
+  /** deployed contract addresses by name (e.g. MarginAttestor) */
+  contracts: Record<string, string>;
+  /** anything else the page should show or use (epoch, instance, ...) */
+  extra?: Record<string, unknown>;
+}
+
+export interface ChainBridge {
+  provider: Eip1193Provider;
+  info: ChainInfo;
+}
+
+/** Where an instance's artifacts live on disk (default: artifactPaths, i.e. build/<instance>/). */
+export type ArtifactResolver = (instance: string) => { wasm: string; zkey: string; vkey: string; manifest: string };
+const defaultArtifacts: ArtifactResolver = (instance) => artifactPaths(instance);
+
+const ARTIFACT_FILES = {
+  "circuit.wasm": { key: "wasm", type: "application/wasm" },
+  "circuit.zkey": { key: "zkey", type: "application/octet-stream" },
+  "verification_key.json": { key: "vkey", type: "application/json" },
+  "manifest.json": { key: "manifest", type: "application/json" },
+} as const;
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+  res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
+  res.end(text);
+}
+
+function readBody(req: IncomingMessage, limit = 8 * 1024 * 1024): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        reject(new Error(`request body over ${limit} bytes`));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+interface RpcRequest {
+  jsonrpc?: string;
+  id?: number | string | null;
+  method?: unknown;
+  params?: unknown;
+}
+
+async function answerRpc(provider: Eip1193Provider, call: RpcRequest): Promise<object> {
+  const id = call.id ?? null;
+  if (typeof call.method !== "string") return { jsonrpc: "2.0", id, error: { code: -32600, message: "invalid request: no method" } };
+  try {
+    const params = Array.isArray(call.params) || (typeof call.params === "object" && call.params !== null) ? (call.params as unknown[] | object) : [];
+    const result = await provider.request({ method: call.method, params });
+    return { jsonrpc: "2.0", id, result: result ?? null };
+  } catch (e) {
+    const err = e as { code?: unknown; message?: unknown; data?: unknown };
+    const code = typeof err.code === "number" ? err.code : -32603;
+    return { jsonrpc: "2.0", id, error: { code, message: String(err.message ?? e), data: err.data } };
+  }
+}
+
+/** Vite plugin: the artifact, chain and RPC routes, in the dev server and in the preview server alike. */
+export function zkmarginRoutes(getChain: () => ChainBridge | undefined, resolve: ArtifactResolver = defaultArtifacts): Plugin {
+  const handler = (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    if (url.pathname === "/artifacts/instances.json") {
+      const all = loadInstances();
+      const out = Object.fromEntries(
+        Object.values(all).map((i) => [i.name, { params: i.params, built: existsSync(resolve(i.name).zkey) }]),
+      );
+      sendJson(res, 200, out);
+      return;
+    }
+    const m = /^\/artifacts\/([A-Za-z0-9_-]+)\/([A-Za-z0-9_.]+)$/.exec(url.pathname);
+    if (m) {
+      const [, instance, file] = m;
+      const spec = ARTIFACT_FILES[file as keyof typeof ARTIFACT_FILES];
+      if (!(instance in loadInstances()) || !spec) {
+        sendJson(res, 404, { error: `unknown artifact ${url.pathname}` });
+        return;
+      }
+      const p = resolve(instance)[spec.key];
+      if (!existsSync(p)) {
+        sendJson(res, 404, { error: `artifact ${file} of instance "${instance}" is not built (run: npx tsx scripts/build.ts ${instance})` });
+        return;
+      }
+      res.writeHead(200, { "content-type": spec.type, "content-length": statSync(p).size, "cache-control": "no-store" });
+      createReadStream(p).pipe(res);
+      return;
+    }
+    if (url.pathname === "/chain.json") {
+      const chain = getChain();
+      if (!chain) sendJson(res, 404, { error: "no local chain: start the page with `npm run web` (without --no-chain)" });
+      else sendJson(res, 200, chain.info);
+      return;
+    }
+    if (url.pathname === "/rpc" && req.method === "POST") {
+      const chain = getChain();
+      if (!chain) {
+        sendJson(res, 404, { error: "no local chain" });
+        return;
+      }
+      readBody(req)
+        .then(async (text) => {
+          const body = JSON.parse(text) as RpcRequest | RpcRequest[];
+          const out = Array.isArray(body)
+            ? await Promise.all(body.map((c) => answerRpc(chain.provider, c)))
+            : await answerRpc(chain.provider, body);
+          sendJson(res, 200, out);
+        })
+        .catch((e: unknown) => sendJson(res, 400, { jsonrpc: "2.0", id: null, error: { code: -32700, message: String(e) } }));
+      return;
+    }
+    next();
+  };
+  return {
+    name: "zkmargin-routes",
+    configureServer(server) {
+      server.middlewares.use(handler);
+    },
+    configurePreviewServer(server) {
+      server.middlewares.use(handler);
+    },
+  };
+}
+
+/** The one Vite config of the page (used for build, dev and preview). */
+export function webConfig(
+  opts: { getChain?: () => ChainBridge | undefined; host?: string; port?: number; artifacts?: ArtifactResolver } = {},
+): InlineConfig {
+  return {
+    configFile: false,
+    root: WEB_ROOT,
+    logLevel: "warn",
+    clearScreen: false,
+    plugins: [zkmarginRoutes(opts.getChain ?? (() => undefined), opts.artifacts)],
+    build: { outDir: WEB_OUT, emptyOutDir: true, target: "es2022", chunkSizeWarningLimit: 8000 },
+    worker: { format: "es" },
+    server: { host: opts.host ?? "127.0.0.1", port: opts.port ?? 5173, strictPort: true, fs: { allow: [ROOT] } },
+    preview: { host: opts.host ?? "127.0.0.1", port: opts.port ?? 5173, strictPort: true },
+  };
+}
+
+/** Bundle web/ (page + worker + snarkjs + the shared prover code) into build/web/. */
+export async function buildWeb(): Promise<void> {
+  await build(webConfig());
+}
+
+export interface WebServer {
+  url: string;
+  server: PreviewServer;
+  /** attach (or replace) the local chain after the server started */
+  setChain(chain: ChainBridge | undefined): void;
+  close(): Promise<void>;
+}
+
+/** Serve build/web/ (build it first unless `skipBuild`) on loopback. Port 0 picks a free port. */
+export async function startWebServer(
+  opts: { host?: string; port?: number; skipBuild?: boolean; chain?: ChainBridge; artifacts?: ArtifactResolver } = {},
+): Promise<WebServer> {
+  if (!opts.skipBuild || !existsSync(path.join(WEB_OUT, "index.html"))) await buildWeb();
+  let chain = opts.chain;
+  const server = await preview(webConfig({ getChain: () => chain, host: opts.host, port: opts.port ?? 5173, artifacts: opts.artifacts }));
+  const addr = server.httpServer.address();
+  if (addr === null || typeof addr === "string") throw new Error("web server: no TCP address");
+  const url = `http://${addr.address}:${addr.port}/`;
+  return {
+    url,
+    server,
+    setChain(c) {
+      chain = c;
+    },
+    close: () => server.close(),
+  };
+}

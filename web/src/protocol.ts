@@ -1,0 +1,45 @@
+/**
+ * Messages between the page (web/src/main.ts) and the proving Web Worker (web/src/worker.ts). Structured clone
+ * carries bigints, so requests travel as the SDK's own typed objects.
+ */
+
+/** Where the worker fetches an instance's artifacts (served by web/server.ts). */
+export interface ArtifactUrls {
+  wasm: string;
+  zkey: string;
+  vkey: string;
+}
+
+export function artifactUrls(instance: string, base: string = globalThis.location?.origin ?? ""): ArtifactUrls {
+  const dir = `${base}/artifacts/${encodeURIComponent(instance)}`;
+  return { wasm: `${dir}/circuit.wasm`, zkey: `${dir}/circuit.zkey`, vkey: `${dir}/verification_key.json` };
+}
+
+/** A snarkjs Groth16 proof as JSON. */
+export interface SnarkProof {
+  pi_a: string[];
+  pi_b: string[][];
+  pi_c: string[];
+  protocol: "groth16";
+  curve: "bn128";
+}
+
+export type ToWorker =
+  /** prove a raw circuit input with snarkjs (pipeline smoke test: the "leaf" instance) */
+  | { type: "prove-raw"; id: number; instance: string; input: Record<string, unknown> }
+  /** prove a trader's request through the SDK (prover/generateProof.ts) */
+  | { type: "prove"; id: number; instance: string; input: unknown };
+
+export type FromWorker =
+  | { type: "progress"; id: number; stage: string; fraction: number }
+  | {
+      type: "done";
+      id: number;
+      /** the SDK's proof object (prover/statement.ts ProofSchema's JSON), or for prove-raw the snarkjs pair */
+      result: unknown;
+      /** wall-clock milliseconds inside the worker, witness + proof */
+      proveMs: number;
+      /** verification inside the worker against the instance's verification key */
+      verified: boolean;
+    }
+  | { type: "error"; id: number; message: string; field?: string };
