@@ -4,7 +4,7 @@
  * circom2's sandbox only sees the working directory and below, so it runs from the repo root with relative paths.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ROOT, artifactPaths, type Instance } from "./instances.ts";
 
@@ -24,9 +24,30 @@ export function mainSource(inst: Instance): string {
 }
 
 export interface CompileResult {
-  /** circom's stdout+stderr: template instances, constraint counts and any --inspect warnings */
+  /** circom's stdout+stderr (colour codes removed): template instances, constraint counts, --inspect warnings */
   log: string;
+  /** each --inspect warning as circom printed it (headline plus its source excerpt and hint) */
   warnings: string[];
+}
+
+const ANSI_RE = /\u001b\[[0-9;]*m/g;
+const SUMMARY_RE = /^(warning|error)\[|^template instances|^non-linear constraints|^Written successfully|^Everything went okay|^previous errors/;
+
+/** Split circom's output into warning blocks: a `warning[...]` headline and the lines that belong to it. */
+export function warningBlocks(log: string): string[] {
+  const blocks: string[][] = [];
+  let cur: string[] | undefined;
+  for (const line of log.split("\n")) {
+    if (/^warning\[/i.test(line)) {
+      cur = [line];
+      blocks.push(cur);
+    } else if (cur && !SUMMARY_RE.test(line)) {
+      cur.push(line);
+    } else {
+      cur = undefined;
+    }
+  }
+  return blocks.map((b) => b.join("\n").trimEnd());
 }
 
 /** Compile an instance (--O2, --inspect). Throws with circom's own message on a compile error. */
@@ -39,8 +60,65 @@ export function compileInstance(inst: Instance, opts: { optimization?: "O1" | "O
   const bin = path.join(ROOT, "node_modules", ".bin", "circom2");
   const args = [rel(p.main), "--r1cs", "--wasm", "--sym", `--${opts.optimization ?? "O2"}`, "--inspect", "-l", "node_modules", "-o", rel(p.dir)];
   const res = spawnSync(bin, args, { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-  const log = `${res.stdout ?? ""}${res.stderr ?? ""}`;
-  if (res.status !== 0) throw new Error(`circom failed to compile instance "${inst.name}":\n${log}`);
-  const warnings = log.split("\n").filter((l) => /warning/i.test(l));
-  return { log, warnings };
+  const log = `${res.stdout ?? ""}${res.stderr ?? ""}`.replace(ANSI_RE, "");
+  if (res.error) throw new Error(`could not run circom2 (${bin}): ${res.error.message}`);
+  if (res.status !== 0) throw new Error(`circom failed to compile instance "${inst.name}":\n${log.trimEnd()}`);
+  return { log, warnings: warningBlocks(log) };
+}
+
+/** The header of an r1cs file: what the constraint report, the ptau-size check and the manifest need. */
+export interface R1csInfo {
+  nVars: number;
+  nOutputs: number;
+  nPubInputs: number;
+  nPrvInputs: number;
+  nLabels: number;
+  nConstraints: number;
+}
+
+/** Read an r1cs header (iden3 binary format, section 1) without loading constraints or starting curve workers. */
+export function readR1csInfo(file: string): R1csInfo {
+  const fd = openSync(file, "r");
+  try {
+    const head = Buffer.alloc(12);
+    readSync(fd, head, 0, 12, 0);
+    if (head.toString("latin1", 0, 4) !== "r1cs") throw new Error(`${file} is not an r1cs file`);
+    const nSections = head.readUInt32LE(8);
+    const size = statSync(file).size;
+    const sh = Buffer.alloc(12);
+    let pos = 12;
+    for (let i = 0; i < nSections && pos + 12 <= size; i++) {
+      readSync(fd, sh, 0, 12, pos);
+      const type = sh.readUInt32LE(0);
+      const len = Number(sh.readBigUInt64LE(4));
+      if (type === 1) {
+        const b = Buffer.alloc(len);
+        readSync(fd, b, 0, len, pos + 12);
+        const n8 = b.readUInt32LE(0);
+        let o = 4 + n8;
+        const u32 = () => {
+          const v = b.readUInt32LE(o);
+          o += 4;
+          return v;
+        };
+        const nVars = u32();
+        const nOutputs = u32();
+        const nPubInputs = u32();
+        const nPrvInputs = u32();
+        const nLabels = Number(b.readBigUInt64LE(o));
+        o += 8;
+        const nConstraints = u32();
+        return { nVars, nOutputs, nPubInputs, nPrvInputs, nLabels, nConstraints };
+      }
+      pos += 12 + len;
+    }
+    throw new Error(`${file}: r1cs header section missing`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The smallest ptau power whose Groth16 domain fits the circuit (snarkjs newZKey's rule). */
+export function requiredPtauPower(info: R1csInfo): number {
+  return Math.floor(Math.log2(info.nConstraints + info.nPubInputs + info.nOutputs)) + 1;
 }
