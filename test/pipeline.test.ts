@@ -1,0 +1,244 @@
+/**
+ * The build pipeline, end to end, on instance "leaf" (circuits/AccountInclusion.circom, D=4) with the keys the build
+ * produced: witness, Groth16 proof, off-chain verify, on-chain verify through the generated verifier on Hardhat's
+ * in-process network, tampered proofs and public inputs rejected on both sides, manifest hashes, no-op rebuild.
+ */
+import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import hre, { network } from "hardhat";
+import { accountLeaf, holdingsCommitment, ownerHash } from "../prover/commitments.ts";
+import { FIELD } from "../prover/hash.ts";
+import { VenueTree } from "../prover/tree.ts";
+import { Kind, type Holding } from "../prover/types.ts";
+import { ROOT, artifactPaths } from "../scripts/lib/instances.ts";
+import { buildInstance, verifierHeader, type Manifest } from "../scripts/lib/pipeline.ts";
+import { snark, terminateCurve, type CircuitInput, type Groth16Proof, type VerificationKey } from "../scripts/lib/snark.ts";
+
+const D = 4;
+const VERIFIER_FQN = "verifier-contracts/generated/leaf/Groth16Verifier.sol:Groth16Verifier";
+const paths = artifactPaths("leaf");
+
+const sha256 = (f: string) => createHash("sha256").update(readFileSync(f)).digest("hex");
+
+/** One trader account among other accounts of venue 7, and the circuit input proving it. */
+function fixture() {
+  const traderSecret = 0x5ec12e7n;
+  const salt = 0xa11ce5a17n;
+  const venueId = 7n;
+  const holdings: Holding[] = [
+    { asset: 0, kind: Kind.Spot, size: 150_000_000n, entryPrice: 0n, mark: 0n, delta: 1n, gamma: 0n, vega: 0n },
+    { asset: 1, kind: Kind.Linear, size: -2_500_000_000n, entryPrice: 310_000_000_000n, mark: 0n, delta: 1n, gamma: 0n, vega: 0n },
+  ];
+  const hc = holdingsCommitment(holdings, 3);
+  const leaf = accountLeaf(ownerHash(traderSecret, salt), hc, venueId);
+  const tree = new VenueTree(D, [11n, 22n, 33n, leaf, 55n]);
+  const p = tree.path(3);
+  const input: CircuitInput = {
+    root: p.root,
+    venueId,
+    traderSecret,
+    salt,
+    holdingsCommitment: hc,
+    index: p.leafIndex,
+    siblings: p.siblings,
+  };
+  return { input, root: p.root, venueId };
+}
+
+async function witness(input: CircuitInput): Promise<void> {
+  await snark.wtns.calculate(input, paths.wasm, { type: "mem" });
+}
+
+/** snarkjs's own calldata export, parsed: (a, b, c, publicSignals) as the generated verifier takes them. */
+async function calldata(proof: Groth16Proof, pubs: readonly (string | bigint)[]) {
+  const raw = await snark.groth16.exportSolidityCallData(proof, pubs);
+  const [a, b, c, s] = JSON.parse(`[${raw}]`) as [string[], string[][], string[], string[]];
+  return { a, b, c, s };
+}
+
+/** The same point with y negated: still on the curve, so the pairing check itself must reject it. */
+function negateA(proof: Groth16Proof): Groth16Proof {
+  const q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
+  return { ...proof, pi_a: [proof.pi_a[0], (q - BigInt(proof.pi_a[1])).toString(), proof.pi_a[2]] };
+}
+
+describe("pipeline: instance leaf", function () {
+  let manifest: Manifest;
+  let vkey: VerificationKey;
+  let proof: Groth16Proof;
+  let publicSignals: string[];
+  const fx = fixture();
+
+  before(async function () {
+    const built = await buildInstance("leaf", { log: () => {} });
+    manifest = built.manifest;
+    // a fresh build regenerated the verifier: compile it so the artifact matches the key
+    if (!built.skipped) await hre.tasks.getTask("build").run({ quiet: true });
+    vkey = JSON.parse(readFileSync(paths.vkey, "utf8")) as VerificationKey;
+    ({ proof, publicSignals } = await snark.groth16.fullProve(fx.input, paths.wasm, paths.zkey));
+  });
+
+  after(async function () {
+    await terminateCurve();
+  });
+
+  describe("# manifest", function () {
+    it("should record the sha256 of the r1cs, wasm, zkey, vkey and verifier as they are on disk", function () {
+      for (const key of ["r1cs", "wasm", "zkey", "vkey", "verifier"] as const) {
+        const entry = manifest.files[key];
+        expect(entry, key).to.not.equal(undefined);
+        expect(sha256(path.join(ROOT, entry.path)), key).to.equal(entry.sha256);
+      }
+      expect(manifest.files.zkey.path).to.equal("build/leaf/leaf.zkey");
+      expect(manifest.files.verifier.path).to.equal("verifier-contracts/generated/leaf/Groth16Verifier.sol");
+    });
+
+    it("should record the constraint count, public signal count and the ptau used", function () {
+      expect(manifest.constraints).to.be.within(1000, 16_000);
+      expect(manifest.constraints).to.equal(manifest.r1cs.nConstraints);
+      expect(manifest.nPublic).to.equal(2);
+      expect(vkey.nPublic).to.equal(2);
+      expect(manifest.ptau.power).to.be.at.least(14);
+      expect(manifest.ptau.blake2b).to.match(/^[0-9a-f]{128}$/);
+      if (manifest.ptau.source === "dev") {
+        expect(manifest.ptau.insecure).to.equal(true);
+        expect(manifest.ptau.name).to.match(/insecure/);
+      }
+    });
+
+    it("should leave snarkjs's verifier untouched apart from the generated-file header", async function () {
+      const sol = readFileSync(paths.verifier, "utf8");
+      expect(sol.startsWith(verifierHeader("leaf"))).to.equal(true);
+      const template = readFileSync(path.join(ROOT, "node_modules/snarkjs/templates/verifier_groth16.sol.ejs"), "utf8");
+      const fresh = await snark.zKey.exportSolidityVerifier(paths.zkey, { groth16: template });
+      expect(sol.slice(verifierHeader("leaf").length)).to.equal(fresh);
+    });
+  });
+
+  describe("# circuit", function () {
+    it("should compute a witness for a real account of the venue tree", async function () {
+      await witness(fx.input);
+    });
+
+    it("should not accept a root the account is not in", async function () {
+      await expectWitnessFailure({ ...fx.input, root: fx.root + 1n });
+    });
+
+    it("should not accept another account's secret", async function () {
+      await expectWitnessFailure({ ...fx.input, traderSecret: 0x5ec12e8n });
+    });
+
+    it("should not accept another venue id", async function () {
+      await expectWitnessFailure({ ...fx.input, venueId: fx.venueId + 1n });
+    });
+
+    it("should not accept a venue id of 2^64 or more, nor 0", async function () {
+      await expectWitnessFailure({ ...fx.input, venueId: 1n << 64n });
+      await expectWitnessFailure({ ...fx.input, venueId: FIELD - 1n });
+      await expectWitnessFailure({ ...fx.input, venueId: 0n });
+    });
+
+    it("should not accept an index of D bits plus a multiple of 2^D", async function () {
+      await expectWitnessFailure({ ...fx.input, index: 3 + 2 ** D });
+    });
+  });
+
+  describe("# proof off-chain", function () {
+    it("should verify a proof whose public signals are (root, venueId)", async function () {
+      expect(publicSignals).to.deep.equal([fx.root.toString(), fx.venueId.toString()]);
+      expect(await snark.groth16.verify(vkey, publicSignals, proof)).to.equal(true);
+    });
+
+    it("should not verify a tampered proof", async function () {
+      expect(await snark.groth16.verify(vkey, publicSignals, negateA(proof))).to.equal(false);
+    });
+
+    it("should not verify a tampered public input", async function () {
+      expect(await snark.groth16.verify(vkey, [publicSignals[0], (fx.venueId + 1n).toString()], proof)).to.equal(false);
+      expect(await snark.groth16.verify(vkey, [(fx.root + 1n).toString(), publicSignals[1]], proof)).to.equal(false);
+    });
+  });
+
+  describe("# proof on-chain (generated Groth16Verifier, in-process network)", function () {
+    let verifier: Awaited<ReturnType<typeof deploy>>;
+    async function deploy() {
+      const { ethers } = await network.create();
+      return ethers.deployContract(VERIFIER_FQN);
+    }
+    before(async function () {
+      verifier = await deploy();
+    });
+
+    it("should verify a valid proof", async function () {
+      const { a, b, c, s } = await calldata(proof, publicSignals);
+      expect(await verifier.verifyProof(a, b, c, s)).to.equal(true);
+    });
+
+    it("should not verify a tampered proof", async function () {
+      const { a, b, c, s } = await calldata(negateA(proof), publicSignals);
+      expect(await verifier.verifyProof(a, b, c, s)).to.equal(false);
+      const good = await calldata(proof, publicSignals);
+      expect(await verifier.verifyProof(good.a, good.b, good.a, good.s)).to.equal(false);
+    });
+
+    it("should not verify a tampered public input", async function () {
+      const { a, b, c } = await calldata(proof, publicSignals);
+      expect(await verifier.verifyProof(a, b, c, [publicSignals[0], (fx.venueId + 1n).toString()])).to.equal(false);
+      expect(await verifier.verifyProof(a, b, c, [(fx.root + 1n).toString(), publicSignals[1]])).to.equal(false);
+    });
+
+    it("should not verify a public input aliased by the field order (root + r)", async function () {
+      const { a, b, c } = await calldata(proof, publicSignals);
+      expect(await verifier.verifyProof(a, b, c, [(fx.root + FIELD).toString(), publicSignals[1]])).to.equal(false);
+    });
+  });
+
+  describe("# build script", function () {
+    it("should do no work on a second build and say so", function () {
+      const t0 = Date.now();
+      const res = runBuild(["leaf"]);
+      const secs = (Date.now() - t0) / 1000;
+      expect(res.status, res.stderr).to.equal(0);
+      expect(res.stdout).to.match(/\[leaf\] up to date, skipped/);
+      expect(res.stdout).to.not.match(/phase2|compile:/);
+      expect(secs).to.be.below(15);
+      expect(sha256(paths.zkey)).to.equal(manifest.files.zkey.sha256);
+    });
+
+    it("should stop with one clear message on an unknown instance", function () {
+      const res = runBuild(["nosuch"]);
+      expect(res.status).to.equal(1);
+      expect(res.stderr.trim()).to.match(/^build error: unknown circuit instance "nosuch" \(known: .*leaf.*\)$/);
+    });
+
+    it("should stop with one clear message on a missing or unpublished ptau", function () {
+      const missing = runBuild(["leaf", "--ptau", "/nonexistent/powersOfTau28_hez_final_14.ptau"]);
+      expect(missing.status).to.equal(1);
+      expect(missing.stderr.trim()).to.equal("build error: ptau file not found: /nonexistent/powersOfTau28_hez_final_14.ptau");
+      // the verifier's Solidity source is not a ptau of the published table
+      const bogus = runBuild(["leaf", "--ptau", paths.vkey]);
+      expect(bogus.status).to.equal(1);
+      expect(bogus.stderr.trim()).to.match(/^build error: ptau hash mismatch: verification_key\.json .* not one of the published Hermez/);
+    });
+  });
+});
+
+async function expectWitnessFailure(input: CircuitInput): Promise<void> {
+  let failed = false;
+  try {
+    await witness(input);
+  } catch (e) {
+    failed = true;
+    expect(String((e as Error).message)).to.match(/Assert Failed|Error in template|Not enough values|Too many values|out of range|Scalar size does not match/i);
+  }
+  expect(failed, `witness for ${JSON.stringify(input, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v))} should fail`).to.equal(true);
+}
+
+function runBuild(args: string[]) {
+  const tsx = path.join(ROOT, "node_modules", ".bin", "tsx");
+  const res = spawnSync(tsx, ["scripts/build.ts", ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ZKMARGIN_PTAU: "" } });
+  return { status: res.status, stdout: res.stdout, stderr: res.stderr.split("\n").filter((l) => !/Unknown user config/.test(l)).join("\n") };
+}
