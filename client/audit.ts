@@ -1,0 +1,80 @@
+/**
+ * `zkmargin audit [--instance test]`: the auditor's toolkit (prover/audit/) on one built circuit instance.
+ * Prints the constraint report per template, the circom --inspect warnings with their allow-list reasons, the
+ * soundness scan, zkey verify, the verifier's constants and the manifest's hashes; exits 2 on any finding.
+ *
+ * Registered in client/cli.ts with `registerAudit(program, run)`; also runs alone: `npx tsx client/audit.ts --instance test`.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import { Command } from "commander";
+import { runAudit, type AuditReport } from "../prover/audit/index.ts";
+import { terminateCurve } from "../scripts/lib/snark.ts";
+
+export interface AuditCliOptions {
+  instance: string;
+  input?: string;
+  skipZkey?: boolean;
+  json?: string;
+}
+
+function table(rows: (string | number)[][], head: string[]): string {
+  const all = [head, ...rows.map((r) => r.map(String))];
+  const widths = head.map((_, i) => Math.max(...all.map((r) => String(r[i] ?? "").length)));
+  const line = (r: (string | number)[]) => r.map((c, i) => (typeof c === "number" ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i]))).join("  ");
+  return [line(head), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+}
+
+/** Human-readable audit report. */
+export function renderAudit(r: AuditReport): string {
+  const out: string[] = [];
+  out.push(`zkmargin audit — instance "${r.instance}": ${r.constraintsO2} constraints (--O2), ${r.scan.wires} wires`);
+  out.push("", "Constraints by top-level component (non-linear, --O0 audit compile):");
+  out.push(table(r.constraints.topLevel.map((c) => [c.path, c.template, c.instances, c.total, Math.round(c.total / c.instances)]), ["component", "template", "n", "total", "each"]));
+  out.push("", "Constraints by template (inclusive of sub-components):");
+  out.push(table(r.constraints.templates.map((t) => [t.template, t.perInstance, t.instances, t.total]), ["template", "each", "instances", "total"]));
+  out.push(`(--O0 non-linear total ${r.constraints.constraints}; --O2 removes ${r.constraints.constraints - r.constraintsO2} more)`);
+  out.push("", `circom --inspect warnings: ${r.warnings.length}`);
+  for (const w of r.warnings) out.push(`  [${w.code}] ${w.message}${w.source ? `  «${w.source}»` : ""}\n      ${w.allowed ? `allowed: ${w.allowed}` : "NOT EXPLAINED by circuits/inspect-allowlist.json"}`);
+  out.push("", `Soundness scan: ${r.scan.wires - 1} wires perturbed one at a time, ${r.scan.free.length} free (${(r.scan.ms / 1000).toFixed(1)} s)`);
+  for (const f of r.scan.free) out.push(`  wire ${f.wire} ${f.names.join(" = ")} (${f.constraints} constraints): ${f.allowed ? `allowed: ${f.allowed}` : "UNDER-CONSTRAINED"}`);
+  out.push("", "Checks:");
+  for (const c of r.checks) out.push(`  ${c.ok ? "ok  " : "FAIL"} ${c.name}: ${c.detail}`);
+  out.push("", r.ok ? "audit passed" : "audit FAILED", "");
+  return out.join("\n");
+}
+
+/** Run the audit and print it; returns the exit code (0 ok, 2 findings). */
+export async function auditCommand(o: AuditCliOptions): Promise<number> {
+  try {
+    const input = o.input ? (JSON.parse(readFileSync(o.input, "utf8")) as Record<string, unknown>) : undefined;
+    const report = await runAudit({ instance: o.instance, input, skipZkey: o.skipZkey, log: (l) => process.stderr.write(`${l}\n`) });
+    process.stdout.write(renderAudit(report));
+    if (o.json) writeFileSync(o.json, JSON.stringify(report, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2));
+    return report.ok ? 0 : 2;
+  } finally {
+    await terminateCurve();
+  }
+}
+
+function define(cmd: Command): Command {
+  return cmd
+    .description("audit a circuit instance: constraints per template, --inspect warnings, soundness scan, zkey verify, verifier constants, manifest hashes")
+    .option("--instance <name>", "circuit instance (circuits/circuits.json)", "test")
+    .option("--input <file>", "circuit input JSON for the soundness scan (default: the built-in sample book)")
+    .option("--skip-zkey", "skip zkey verify (the slow check)")
+    .option("--json <file>", "also write the full report as JSON");
+}
+
+/** Register `audit` on the zkmargin program (client/cli.ts). `run` maps the returned exit code and errors. */
+export function registerAudit(program: Command, run: (action: () => Promise<number> | number) => Promise<void>): void {
+  define(program.command("audit")).action(async (o: AuditCliOptions) => run(() => auditCommand(o)));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const cmd = define(new Command("zkmargin-audit"));
+  cmd.action(async (o: AuditCliOptions) => {
+    process.exitCode = await auditCommand(o);
+  });
+  await cmd.parseAsync(process.argv);
+}

@@ -1,0 +1,48 @@
+/**
+ * A valid circuit input per instance, for the soundness scan (which needs one satisfying witness to perturb).
+ * "leaf" (AccountInclusion): one account in a small venue tree. MarginProof instances: a realistic hedged book from
+ * test/fixtures/market.ts through prover/circuitInput.ts buildCircuitInput, the same path the prover takes.
+ */
+import { pathToFileURL } from "node:url";
+import path from "node:path";
+import { accountLeaf, holdingsCommitment, ownerHash } from "../commitments.ts";
+import { VenueTree } from "../tree.ts";
+import { Kind, type Holding } from "../types.ts";
+import { ROOT, getInstance } from "../../scripts/lib/instances.ts";
+
+export type CircuitInput = Record<string, unknown>;
+
+function leafInput(D: number): CircuitInput {
+  const secret = 0x5eC2e7n;
+  const salt = 0xa11cen;
+  const venueId = 7n;
+  const holdings: Holding[] = [{ asset: 1, kind: Kind.Linear, size: 250_000_000n, entryPrice: 3_000_00000000n, mark: 0n, delta: 1n, gamma: 0n, vega: 0n }];
+  const commit = holdingsCommitment(holdings, 3);
+  const leaf = accountLeaf(ownerHash(secret, salt), commit, venueId);
+  const tree = new VenueTree(D, [11n, 22n, leaf, 33n, 44n]);
+  const p = tree.path(2);
+  return {
+    root: p.root,
+    venueId,
+    traderSecret: secret,
+    salt,
+    holdingsCommitment: commit,
+    index: p.leafIndex,
+    siblings: p.siblings,
+  };
+}
+
+interface MarginSampleModule {
+  sampleMarginInput(params: Record<string, number>): Promise<CircuitInput> | CircuitInput;
+}
+
+/** A valid input for an instance of circuits/circuits.json. */
+export async function sampleInput(instance: string): Promise<CircuitInput> {
+  const inst = getInstance(instance);
+  if (inst.template === "AccountInclusion") return leafInput(inst.params.D);
+  if (inst.template === "MarginProof") {
+    const mod = (await import(pathToFileURL(path.join(ROOT, "prover", "audit", "marginSample.ts")).href)) as MarginSampleModule;
+    return mod.sampleMarginInput(inst.params);
+  }
+  throw new Error(`no sample input for template ${inst.template} (instance "${instance}"): pass --input FILE`);
+}
