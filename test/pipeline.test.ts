@@ -6,7 +6,8 @@
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import hre, { network } from "hardhat";
 import { accountLeaf, holdingsCommitment, ownerHash } from "../prover/commitments.ts";
@@ -15,7 +16,8 @@ import { VenueTree } from "../prover/tree.ts";
 import { Kind, type Holding } from "../prover/types.ts";
 import { ROOT, artifactPaths } from "../scripts/lib/instances.ts";
 import { buildInstance, verifierHeader, type Manifest } from "../scripts/lib/pipeline.ts";
-import { snark, terminateCurve, type CircuitInput, type Groth16Proof, type VerificationKey } from "../scripts/lib/snark.ts";
+import { HERMEZ_PTAU_BLAKE2B, devPtau, devPtauName, hermezPtauName, readPtauHeader } from "../scripts/lib/ptau.ts";
+import { snark, terminateCurve, type CircuitInput, type Groth16Proof, type Logger, type VerificationKey } from "../scripts/lib/snark.ts";
 
 const D = 4;
 const VERIFIER_FQN = "verifier-contracts/generated/leaf/Groth16Verifier.sol:Groth16Verifier";
@@ -75,8 +77,8 @@ describe("pipeline: instance leaf", function () {
   before(async function () {
     const built = await buildInstance("leaf", { log: () => {} });
     manifest = built.manifest;
-    // a fresh build regenerated the verifier: compile it so the artifact matches the key
-    if (!built.skipped) await hre.tasks.getTask("build").run({ quiet: true });
+    // the verifier may have been regenerated since the last `hardhat build` (incremental: ~1 s when nothing changed)
+    await hre.tasks.getTask("build").run({ quiet: true });
     vkey = JSON.parse(readFileSync(paths.vkey, "utf8")) as VerificationKey;
     ({ proof, publicSignals } = await snark.groth16.fullProve(fx.input, paths.wasm, paths.zkey));
   });
@@ -193,6 +195,50 @@ describe("pipeline: instance leaf", function () {
     it("should not verify a public input aliased by the field order (root + r)", async function () {
       const { a, b, c } = await calldata(proof, publicSignals);
       expect(await verifier.verifyProof(a, b, c, [(fx.root + FIELD).toString(), publicSignals[1]])).to.equal(false);
+    });
+  });
+
+  describe("# ptau", function () {
+    let cache: string;
+    const saved = process.env.ZKMARGIN_CACHE;
+    const lines: string[] = [];
+    const log: Logger = { debug: () => {}, log: () => {}, info: (m) => lines.push(m), warn: (m) => lines.push(m), error: (m) => lines.push(m) };
+    before(function () {
+      cache = mkdtempSync(path.join(tmpdir(), "zkmargin-ptau-"));
+      process.env.ZKMARGIN_CACHE = cache;
+    });
+    after(function () {
+      if (saved === undefined) delete process.env.ZKMARGIN_CACHE;
+      else process.env.ZKMARGIN_CACHE = saved;
+      rmSync(cache, { recursive: true, force: true });
+    });
+
+    it("should generate a development ptau with the CI steps, labelled insecure, and reuse it", async function () {
+      const first = await devPtau(8, log);
+      expect(first?.name).to.equal(devPtauName(8));
+      expect(first?.name).to.match(/insecure/);
+      expect(first?.path.startsWith(path.join(cache, "ptau"))).to.equal(true);
+      expect(first?.insecure).to.equal(true);
+      expect(readPtauHeader(first?.path ?? "")).to.deep.equal({ power: 8, prepared: true });
+      expect(lines.some((l) => /INSECURE dev ceremony, power 8\): step 3\/3 prepare phase2/.test(l))).to.equal(true);
+      const mtime = statSync(first?.path ?? "").mtimeMs;
+      lines.length = 0;
+      const again = await devPtau(8, log);
+      expect(again?.blake2b).to.equal(first?.blake2b);
+      expect(statSync(again?.path ?? "").mtimeMs).to.equal(mtime);
+      expect(lines.join("\n")).to.match(/using cached INSECURE development ptau/);
+    });
+
+    it("should serve a smaller power from a larger cached ptau, and not generate when told not to", async function () {
+      expect((await devPtau(6, log))?.name).to.equal(devPtauName(8));
+      expect(await devPtau(9, log, false)).to.equal(undefined);
+    });
+
+    it("should hold the published blake2b-512 of every Hermez ptau from power 8 to 28", function () {
+      for (let p = 8; p <= 28; p++) expect(HERMEZ_PTAU_BLAKE2B[p], hermezPtauName(p)).to.match(/^[0-9a-f]{128}$/);
+      expect(HERMEZ_PTAU_BLAKE2B[14]?.slice(0, 16)).to.equal("eeefbcf7c3803b52");
+      expect(hermezPtauName(14)).to.equal("powersOfTau28_hez_final_14.ptau");
+      expect(hermezPtauName(28)).to.equal("powersOfTau28_hez_final.ptau");
     });
   });
 

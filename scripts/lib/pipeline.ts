@@ -5,7 +5,7 @@
  * outputs still match the manifest does no work. scripts/build.ts is the CLI over buildInstance().
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { compileInstance, readR1csInfo, requiredPtauPower, type R1csInfo } from "./compile.ts";
@@ -34,8 +34,10 @@ export interface Manifest {
   template: string;
   params: Record<string, number>;
   pubs: string[];
-  /** sha256 over every build input; a build with the same stamp and intact outputs is skipped */
+  /** sha256 over every input of the keys; a build with the same stamp and intact outputs is skipped */
   stamp: string;
+  /** sha256 of scripts/lib/batchVerifier.ts when it wrote the batch verifier (null: none written) */
+  batchWriter: string | null;
   /** number of R1CS constraints (circom --O2) */
   constraints: number;
   r1cs: R1csInfo;
@@ -107,7 +109,7 @@ export function compileStamp(inst: Instance): string {
 
 const BATCH_VERIFIER = path.join(ROOT, "scripts", "lib", "batchVerifier.ts");
 
-/** Stamp of every build input: the compile stamp, the ptau identity, the tools, the entropy mode, the batch-verifier writer. */
+/** Stamp of every input of the keys: the compile stamp, the ptau identity, the tools, the entropy mode, the beacon. */
 export function buildStamp(inst: Instance, ptau: Pick<PtauInfo, "name" | "blake2b">): string {
   const h = createHash("sha256");
   h.update(compileStamp(inst));
@@ -117,9 +119,13 @@ export function buildStamp(inst: Instance, ptau: Pick<PtauInfo, "name" | "blake2
     ptau: { name: ptau.name, blake2b: ptau.blake2b },
     entropy: entropyMode(),
     beacon: process.env.ZKMARGIN_BEACON ?? DEV_ZKEY_BEACON,
-    batchVerifier: existsSync(BATCH_VERIFIER) ? sha256File(BATCH_VERIFIER) : null,
   }));
   return h.digest("hex");
+}
+
+/** sha256 of scripts/lib/batchVerifier.ts (null if absent): a change regenerates the batch verifier only. */
+function batchWriterHash(): string | null {
+  return existsSync(BATCH_VERIFIER) ? sha256File(BATCH_VERIFIER) : null;
 }
 
 function entropyMode(): "insecure-dev" | "env" {
@@ -188,18 +194,42 @@ export async function buildInstance(name: string, opts: BuildOptions = {}): Prom
   const sink = opts.log ?? ((line: string) => console.log(line));
   const pr = progress(name, sink);
   const p = artifactPaths(name);
-  const seconds: Record<string, number> = {};
   const quiet: Logger = { debug: () => {}, log: () => {}, info: () => {}, warn: (m) => pr.say("ptau", `WARNING ${m}`), error: (m) => pr.say("ptau", `ERROR ${m}`) };
 
-  // Up to date? Same stamp, intact outputs. The ptau is looked up (never generated) for its identity.
-  if (!opts.force) {
-    const old = readManifest(name);
-    const known = await resolvePtau(inst.ptauPower, quiet, opts.ptau, false);
-    if (old && known && old.stamp === buildStamp(inst, known) && manifestMismatches(old).length === 0) {
-      pr.say("up to date", `nothing changed (stamp ${old.stamp.slice(0, 12)}, ptau ${old.ptau.name}${old.ptau.insecure ? ", INSECURE dev ptau" : ""}); build skipped`);
-      return { skipped: true, manifest: old };
+  const release = await lockInstance(name, (m) => pr.say("lock", m));
+  try {
+    // Up to date? Same stamp, intact outputs. The ptau is looked up (never generated) for its identity.
+    if (!opts.force) {
+      const old = readManifest(name);
+      const known = await resolvePtau(inst.ptauPower, quiet, opts.ptau, false);
+      if (old && known && old.stamp === buildStamp(inst, known)) {
+        const bad = manifestMismatches(old);
+        const keysIntact = !bad.some((b) => /^(r1cs|wasm|zkey|vkey|verifier):/.test(b));
+        if (keysIntact && bad.length === 0 && old.batchWriter === batchWriterHash()) {
+          pr.say("up to date", `nothing changed (stamp ${old.stamp.slice(0, 12)}, ptau ${old.ptau.name}${old.ptau.insecure ? ", INSECURE dev ptau" : ""}); build skipped`);
+          return { skipped: true, manifest: old };
+        }
+        if (keysIntact) {
+          pr.say("4/5 export", "keys up to date; regenerating the batch verifier only");
+          rmSync(p.manifest, { force: true });
+          const batchWriter = await writeBatch(name, pr);
+          const manifest: Manifest = { ...old, batchWriter, files: manifestFiles(name), builtAt: new Date().toISOString() };
+          writeFileSync(p.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
+          pr.say("5/5 manifest", `${rel(p.manifest)} updated; build done`);
+          return { skipped: false, manifest };
+        }
+      }
     }
+    return await fullBuild(inst, opts, pr);
+  } finally {
+    release();
   }
+}
+
+async function fullBuild(inst: Instance, opts: BuildOptions, pr: Progress): Promise<{ skipped: boolean; manifest: Manifest }> {
+  const name = inst.name;
+  const p = artifactPaths(name);
+  const seconds: Record<string, number> = {};
   rmSync(p.manifest, { force: true });
 
   // 1. compile (skipped when the compile inputs and outputs are unchanged)
@@ -283,24 +313,11 @@ export async function buildInstance(name: string, opts: BuildOptions = {}): Prom
   mkdirSync(p.verifierDir, { recursive: true });
   writeFileSync(p.verifier, verifierHeader(name) + sol);
   pr.say("4/5 export", `${rel(p.vkey)}, ${rel(p.verifier)}`);
-  if (existsSync(BATCH_VERIFIER)) {
-    const mod = (await import(pathToFileURL(BATCH_VERIFIER).href)) as { writeBatchVerifier?: unknown };
-    if (typeof mod.writeBatchVerifier === "function") {
-      await (mod.writeBatchVerifier as (instanceName: string) => Promise<void>)(name);
-      pr.say("4/5 export", "batch verifier written by scripts/lib/batchVerifier.ts");
-    } else {
-      pr.say("4/5 export", "scripts/lib/batchVerifier.ts has no writeBatchVerifier export: no batch verifier");
-    }
-  }
+  const batchWriter = await writeBatch(name, pr);
   seconds.export = pr.elapsed() - t;
 
   // 5. manifest
-  const entry = (f: string): FileEntry => ({ path: rel(f), sha256: sha256File(f) });
-  const files: Manifest["files"] = { r1cs: entry(p.r1cs), wasm: entry(p.wasm), zkey: entry(p.zkey), vkey: entry(p.vkey), verifier: entry(p.verifier) };
-  for (const f of readdirSync(p.verifierDir).filter((f) => f.endsWith(".sol")).sort()) {
-    const abs = path.join(p.verifierDir, f);
-    if (abs !== p.verifier) files[f] = entry(abs);
-  }
+  const files = manifestFiles(name);
   const { path: _ptauPath, ...ptauRecord } = ptau;
   const manifest: Manifest = {
     instance: name,
@@ -308,6 +325,7 @@ export async function buildInstance(name: string, opts: BuildOptions = {}): Prom
     params: inst.params,
     pubs: inst.pubs,
     stamp: buildStamp(inst, ptau),
+    batchWriter,
     constraints: r1cs.nConstraints,
     r1cs,
     nPublic,
@@ -326,4 +344,81 @@ export async function buildInstance(name: string, opts: BuildOptions = {}): Prom
   writeFileSync(p.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
   pr.say("5/5 manifest", `${rel(p.manifest)} written${manifest.phase2.insecure ? " (INSECURE development setup)" : ""}; build done`);
   return { skipped: false, manifest };
+}
+
+/** r1cs, wasm, zkey, vkey, verifier and every other generated .sol of the instance, hashed as they are now. */
+function manifestFiles(name: string): Manifest["files"] {
+  const p = artifactPaths(name);
+  const entry = (f: string): FileEntry => ({ path: rel(f), sha256: sha256File(f) });
+  const files: Manifest["files"] = { r1cs: entry(p.r1cs), wasm: entry(p.wasm), zkey: entry(p.zkey), vkey: entry(p.vkey), verifier: entry(p.verifier) };
+  for (const f of readdirSync(p.verifierDir).filter((f) => f.endsWith(".sol")).sort()) {
+    const abs = path.join(p.verifierDir, f);
+    if (abs !== p.verifier) files[f] = entry(abs);
+  }
+  return files;
+}
+
+/** Call scripts/lib/batchVerifier.ts's writeBatchVerifier(instance) if it exists; returns the writer's hash. */
+async function writeBatch(name: string, pr: Progress): Promise<string | null> {
+  const hash = batchWriterHash();
+  if (hash === null) return null;
+  const mod = (await import(pathToFileURL(BATCH_VERIFIER).href)) as { writeBatchVerifier?: unknown };
+  if (typeof mod.writeBatchVerifier !== "function") {
+    pr.say("4/5 export", "scripts/lib/batchVerifier.ts has no writeBatchVerifier export: no batch verifier");
+    return null;
+  }
+  try {
+    await (mod.writeBatchVerifier as (instanceName: string) => Promise<void>)(name);
+  } catch (e) {
+    throw new BuildError(`batch verifier: scripts/lib/batchVerifier.ts writeBatchVerifier("${name}") failed: ${(e as Error).message}`);
+  }
+  pr.say("4/5 export", "batch verifier written by scripts/lib/batchVerifier.ts");
+  return hash;
+}
+
+/**
+ * One build of an instance at a time (build/<name>/.lock holds the builder's pid): a second builder waits, then
+ * finds the instance up to date. A lock whose process is gone is taken over.
+ */
+async function lockInstance(name: string, say: (m: string) => void): Promise<() => void> {
+  const dir = artifactPaths(name).dir;
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, ".lock");
+  let waited = false;
+  for (;;) {
+    try {
+      const fd = openSync(file, "wx");
+      writeFileSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(file, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+    const pid = Number(readFileSafe(file));
+    if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) {
+      rmSync(file, { force: true });
+      continue;
+    }
+    if (!waited) say(`another build of "${name}" is running (pid ${pid}); waiting for it`);
+    waited = true;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+function readFileSafe(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+function alive(pid: number): boolean {
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
