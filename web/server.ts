@@ -97,7 +97,11 @@ async function answerRpc(provider: Eip1193Provider, call: RpcRequest): Promise<o
 }
 
 /** Vite plugin: the artifact, chain and RPC routes, in the dev server and in the preview server alike. */
-export function zkmarginRoutes(getChain: () => ChainBridge | undefined, resolve: ArtifactResolver = defaultArtifacts): Plugin {
+export function zkmarginRoutes(
+  getChain: () => ChainBridge | undefined,
+  resolve: ArtifactResolver = defaultArtifacts,
+  getDemo: () => unknown = () => undefined,
+): Plugin {
   const handler = (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
     const url = new URL(req.url ?? "/", "http://localhost");
     if (url.pathname === "/artifacts/instances.json") {
@@ -122,7 +126,15 @@ export function zkmarginRoutes(getChain: () => ChainBridge | undefined, resolve:
         return;
       }
       res.writeHead(200, { "content-type": spec.type, "content-length": statSync(p).size, "cache-control": "no-store" });
-      createReadStream(p).pipe(res);
+      if (req.method === "HEAD") res.end();
+      else createReadStream(p).pipe(res);
+      return;
+    }
+    if (url.pathname === "/demo/book.json") {
+      const demo = getDemo();
+      if (demo === undefined) sendJson(res, 404, { error: "no demo book on this server" });
+      else if (req.method === "HEAD") res.writeHead(200, { "content-type": "application/json" }).end();
+      else sendJson(res, 200, demo);
       return;
     }
     if (url.pathname === "/chain.json") {
@@ -163,14 +175,22 @@ export function zkmarginRoutes(getChain: () => ChainBridge | undefined, resolve:
 
 /** The one Vite config of the page (used for build, dev and preview). */
 export function webConfig(
-  opts: { getChain?: () => ChainBridge | undefined; host?: string; port?: number; artifacts?: ArtifactResolver } = {},
+  opts: { getChain?: () => ChainBridge | undefined; getDemo?: () => unknown; host?: string; port?: number; artifacts?: ArtifactResolver } = {},
 ): InlineConfig {
   return {
     configFile: false,
     root: WEB_ROOT,
     logLevel: "warn",
     clearScreen: false,
-    plugins: [zkmarginRoutes(opts.getChain ?? (() => undefined), opts.artifacts)],
+    plugins: [zkmarginRoutes(opts.getChain ?? (() => undefined), opts.artifacts, opts.getDemo)],
+    resolve: {
+      // The prover SDK runs unchanged in the browser; only its two Node-only dependencies are swapped for
+      // browser adapters (web/src/shims): the instance table / artifact locations, and node:fs on artifacts.
+      alias: [
+        { find: /^(?:\.\.?\/)+(?:scripts\/)?lib\/instances\.ts$/, replacement: path.join(WEB_ROOT, "src/shims/instances.ts") },
+        { find: /^node:fs$/, replacement: path.join(WEB_ROOT, "src/shims/fs.ts") },
+      ],
+    },
     build: { outDir: WEB_OUT, emptyOutDir: true, target: "es2022", chunkSizeWarningLimit: 8000 },
     worker: { format: "es" },
     server: { host: opts.host ?? "127.0.0.1", port: opts.port ?? 5173, strictPort: true, fs: { allow: [ROOT] } },
@@ -188,16 +208,29 @@ export interface WebServer {
   server: PreviewServer;
   /** attach (or replace) the local chain after the server started */
   setChain(chain: ChainBridge | undefined): void;
+  /** serve (or stop serving) a demo book */
+  setDemo(demo: unknown): void;
   close(): Promise<void>;
 }
 
 /** Serve build/web/ (build it first unless `skipBuild`) on loopback. Port 0 picks a free port. */
 export async function startWebServer(
-  opts: { host?: string; port?: number; skipBuild?: boolean; chain?: ChainBridge; artifacts?: ArtifactResolver } = {},
+  opts: {
+    host?: string;
+    port?: number;
+    skipBuild?: boolean;
+    chain?: ChainBridge;
+    artifacts?: ArtifactResolver;
+    /** served as /demo/book.json (see web/demoBook.ts); the page then offers "Load the demo book" */
+    demo?: unknown;
+  } = {},
 ): Promise<WebServer> {
   if (!opts.skipBuild || !existsSync(path.join(WEB_OUT, "index.html"))) await buildWeb();
   let chain = opts.chain;
-  const server = await preview(webConfig({ getChain: () => chain, host: opts.host, port: opts.port ?? 5173, artifacts: opts.artifacts }));
+  let demo = opts.demo;
+  const server = await preview(
+    webConfig({ getChain: () => chain, getDemo: () => demo, host: opts.host, port: opts.port ?? 5173, artifacts: opts.artifacts }),
+  );
   const addr = server.httpServer.address();
   if (addr === null || typeof addr === "string") throw new Error("web server: no TCP address");
   const url = `http://${addr.address}:${addr.port}/`;
@@ -206,6 +239,9 @@ export async function startWebServer(
     server,
     setChain(c) {
       chain = c;
+    },
+    setDemo(d) {
+      demo = d;
     },
     close: () => server.close(),
   };
