@@ -1,0 +1,47 @@
+pragma circom 2.2.0;
+
+// Fixed-point scales and bit widths of the margin model, shared by the margin templates.
+// prover/model.ts exports the same numbers (tests check they agree); SPEC.md §2-3 gives the units.
+
+/// 1.0 of an option's delta (delta is dimensionless, per unit of the holding).
+function DELTA_ONE() { return 100000000; }
+/// 1.0 of a ratio in parts per million (haircuts, add-ons, scan ranges, weights, charges).
+function PPM_ONE() { return 1000000; }
+/// |scenario move| ≤ 3·10^6 ppm of the scan range.
+function MAX_MOVE() { return 3000000; }
+/// Signed sizes: |size| < 2^63 (SIGNED_BITS including the sign).
+function SIZE_BITS() { return 64; }
+/// Prices, entry prices and option marks: unsigned, < 2^64.
+function PRICE_BITS() { return 64; }
+/// Option delta: signed, |delta| < 2^31 (up to ±21.47 underlying units per holding unit).
+function DELTA_BITS() { return 32; }
+/// Option gamma and vega: signed, < 2^63 in magnitude.
+function GREEK_BITS() { return 64; }
+/// Venue ids: 1 ≤ id < 2^32.
+function VENUE_ID_BITS() { return 32; }
+/// Epochs: < 2^64.
+function EPOCH_BITS() { return 64; }
+/// minExcess (USD × 1e8): < 2^112 (far above any attainable equity, < 2^107 for V·N ≤ 64).
+function MIN_EXCESS_BITS() { return 112; }
+/// Width of the final solvency comparisons: every compared value lies in (−2^241, 2^241) (see PortfolioMargin).
+function SOLVENCY_BITS() { return 242; }
+/// Equity terms are computed at scale EQUITY_SCALE = 10^14 (USD × 1e8 × 1e6 ppm); scenario P&L at
+/// PNL_SCALE = 2·10^32; weighted losses at PNL_SCALE · 10^6 = 2·10^38 = COMPARE_SCALE.
+/// EQUITY_TO_COMPARE = COMPARE_SCALE / EQUITY_SCALE.
+function EQUITY_TO_COMPARE() { return 2 * 10 ** 24; }
+/// Delta P&L (size·delta·P·M·S, scale 10^8·10^8·10^8·10^12 = 10^36 over USD, i.e. 10^28 over USD×1e8) to PNL_SCALE.
+function DELTA_TO_PNL() { return 20000; }
+/// Vega P&L (size·vega·U·Σ, scale 10^8 · 10^6 = 10^14 over USD×1e8) to PNL_SCALE.
+function VEGA_TO_PNL() { return 2 * 10 ** 18; }
+/// COMPARE_SCALE = 2·10^38: minExcess (USD×1e8) is multiplied by it.
+function COMPARE_SCALE() { return 2 * 10 ** 38; }
+/// Holding fields, in the commitment order of prover/types.ts HOLDING_FIELDS.
+function F_ASSET() { return 0; }
+function F_KIND() { return 1; }
+function F_SIZE() { return 2; }
+function F_ENTRY() { return 3; }
+function F_MARK() { return 4; }
+function F_DELTA() { return 5; }
+function F_GAMMA() { return 6; }
+function F_VEGA() { return 7; }
+function HOLDING_FIELD_COUNT() { return 8; }

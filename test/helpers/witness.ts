@@ -1,0 +1,159 @@
+/**
+ * Real witnesses for circuit tests: compiles an instance when its sources are newer than its r1cs, computes
+ * witnesses with the instance's own WASM (circom_runtime, the calculator snarkjs uses), and checks them against the
+ * compiled R1CS (every constraint A·B = C over the BN254 scalar field). No keys or ptau are needed.
+ */
+import { readFileSync, readdirSync, statSync, existsSync } from "node:fs";
+import path from "node:path";
+import { WitnessCalculatorBuilder } from "circom_runtime";
+import { readR1cs } from "r1csfile";
+import { compileInstance } from "../../scripts/lib/compile.ts";
+import { ROOT, artifactPaths, getInstance } from "../../scripts/lib/instances.ts";
+import { FIELD } from "../../prover/hash.ts";
+
+type LinearCombination = [number, bigint][];
+type Constraint = [LinearCombination, LinearCombination, LinearCombination];
+
+interface WitnessCalculator {
+  calculateWitness(input: Record<string, unknown>, sanityCheck: boolean): Promise<bigint[]>;
+}
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== "main") newest = Math.max(newest, newestSource(p));
+    } else if (entry.name.endsWith(".circom") || entry.name === "circuits.json") {
+      newest = Math.max(newest, statSync(p).mtimeMs);
+    }
+  }
+  return newest;
+}
+
+/** Compile the instance into build/<name>/ unless its r1cs and wasm are newer than every circuit source. */
+export function ensureCompiled(name: string): { compiled: boolean } {
+  const p = artifactPaths(name);
+  const fresh = existsSync(p.r1cs) && existsSync(p.wasm) && existsSync(p.sym) && statSync(p.r1cs).mtimeMs >= newestSource(path.join(ROOT, "circuits"));
+  if (fresh) return { compiled: false };
+  compileInstance(getInstance(name));
+  return { compiled: true };
+}
+
+/** A compiled instance: witness calculation, R1CS check and signal lookup by name. */
+export class CompiledCircuit {
+  private constructor(
+    readonly name: string,
+    private readonly calculator: WitnessCalculator,
+    readonly constraints: Constraint[],
+    readonly nPublic: number,
+    readonly nVars: number,
+    /** signal name (e.g. "main.venueRoots[0]") → witness index, −1 when --O2 eliminated it */
+    readonly signals: Map<string, number>,
+  ) {}
+
+  static async load(name: string): Promise<CompiledCircuit> {
+    ensureCompiled(name);
+    const p = artifactPaths(name);
+    const calculator = (await WitnessCalculatorBuilder(readFileSync(p.wasm))) as WitnessCalculator;
+    const r1cs = await readR1cs(p.r1cs, { loadConstraints: true, loadMap: false, singleThread: true });
+    const F = r1cs.F as { toObject(x: unknown): bigint };
+    const toLc = (lc: Record<string, unknown>): LinearCombination => Object.entries(lc).map(([k, v]) => [Number(k), F.toObject(v)]);
+    const constraints = (r1cs.constraints as Record<string, unknown>[][]).map((c) => [toLc(c[0]), toLc(c[1]), toLc(c[2])] as Constraint);
+    await (r1cs.curve as { terminate(): Promise<void> }).terminate();
+    const signals = new Map<string, number>();
+    for (const line of readFileSync(p.sym, "utf8").split("\n")) {
+      if (!line) continue;
+      const [, varIdx, , ...rest] = line.split(",");
+      signals.set(rest.join(","), Number(varIdx));
+    }
+    return new CompiledCircuit(name, calculator, constraints, r1cs.nPubInputs + r1cs.nOutputs, r1cs.nVars, signals);
+  }
+
+  get nConstraints(): number {
+    return this.constraints.length;
+  }
+
+  /** The full witness; throws (circom's "Assert Failed" with the template and line) when a constraint fails. */
+  async witness(input: Record<string, unknown>): Promise<bigint[]> {
+    // circom_runtime prints every failed assert with console.error/console.log before throwing; keep test output clean
+    // (the thrown error carries the same message).
+    const { error, log } = console;
+    console.error = () => undefined;
+    console.log = () => undefined;
+    try {
+      return await this.calculator.calculateWitness(input, true);
+    } finally {
+      console.error = error;
+      console.log = log;
+    }
+  }
+
+  /** Indices of the R1CS constraints the witness violates (empty = satisfied). */
+  violated(witness: readonly bigint[]): number[] {
+    if (witness.length < this.nVars) throw new Error(`witness has ${witness.length} values, the r1cs ${this.nVars} wires`);
+    if (witness[0] !== 1n) return [-1];
+    const evalLc = (lc: LinearCombination): bigint => {
+      let acc = 0n;
+      for (const [i, c] of lc) acc += c * witness[i];
+      return acc % FIELD;
+    };
+    const bad: number[] = [];
+    this.constraints.forEach(([a, b, c], i) => {
+      if ((evalLc(a) * evalLc(b) - evalLc(c)) % FIELD !== 0n) bad.push(i);
+    });
+    return bad;
+  }
+
+  /** True iff the witness satisfies every R1CS constraint. */
+  satisfies(witness: readonly bigint[]): boolean {
+    return this.violated(witness).length === 0;
+  }
+
+  /** Witness computed and R1CS-checked: resolves to the witness, rejects on any failure. */
+  async accept(input: Record<string, unknown>): Promise<bigint[]> {
+    const w = await this.witness(input);
+    const bad = this.violated(w);
+    if (bad.length > 0) throw new Error(`witness violates ${bad.length} R1CS constraints (first: #${bad[0]})`);
+    return w;
+  }
+
+  /** True iff a witness exists for the input and satisfies the R1CS. */
+  async accepts(input: Record<string, unknown>): Promise<boolean> {
+    try {
+      await this.accept(input);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The public signals of a witness, in the circuit's order (what snarkjs emits). */
+  publicSignals(witness: readonly bigint[]): bigint[] {
+    return witness.slice(1, 1 + this.nPublic);
+  }
+
+  /** Witness index of a signal by its full name ("main.margin.slack"); throws if unknown or eliminated. */
+  index(name: string): number {
+    const i = this.signals.get(name);
+    if (i === undefined) throw new Error(`no signal "${name}" in ${this.name}.sym`);
+    if (i < 0) throw new Error(`signal "${name}" was eliminated by --O2 (not in the witness)`);
+    return i;
+  }
+
+  /** Names of surviving signals matching a pattern (for picking tamper targets). */
+  find(pattern: RegExp): string[] {
+    return [...this.signals].filter(([n, i]) => i >= 0 && pattern.test(n)).map(([n]) => n);
+  }
+}
+
+const cache = new Map<string, Promise<CompiledCircuit>>();
+/** The compiled instance, loaded once per process. */
+export function loadCircuit(name = "test"): Promise<CompiledCircuit> {
+  let c = cache.get(name);
+  if (!c) {
+    c = CompiledCircuit.load(name);
+    cache.set(name, c);
+  }
+  return c;
+}
