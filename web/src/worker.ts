@@ -4,11 +4,11 @@
  * reports progress from snarkjs's log lines.
  */
 /// <reference lib="webworker" />
-import * as snarkjs from "snarkjs";
-import { generateProof, releaseProver, type ProofProgress } from "../../prover/generateProof.ts";
+import { generateProof, type ProofProgress } from "../../prover/generateProof.ts";
 import type { ProveInput } from "../../prover/validate.ts";
 import { verifyProof } from "../../prover/verifyProof.ts";
-import type { FromWorker, SnarkProof, ToWorker } from "./protocol.ts";
+import { snark, type CircuitInput, type VerificationKey } from "../../scripts/lib/snark.ts";
+import type { FromWorker, ToWorker } from "./protocol.ts";
 import { artifactUrls } from "./protocol.ts";
 import { ProgressTracker } from "./progress.ts";
 
@@ -18,38 +18,37 @@ function post(msg: FromWorker): void {
   self.postMessage(msg);
 }
 
-async function fetchBytes(url: string, what: string): Promise<Uint8Array> {
+/** Fetch a served artifact; a missing one fails with the server's message (which names the build command). */
+async function fetchOk(url: string, what: string): Promise<Response> {
   const res = await fetch(url);
   if (!res.ok) {
-    let detail = `${res.status} ${res.statusText}`;
-    try {
-      detail = ((await res.json()) as { error?: string }).error ?? detail;
-    } catch {
-      /* not JSON */
-    }
-    throw new Error(`${what}: ${detail}`);
+    const body = (await res.json().catch(() => ({}))) as { error?: string };
+    throw new Error(`${what}: ${body.error ?? `${res.status} ${res.statusText}`}`);
   }
-  return new Uint8Array(await res.arrayBuffer());
+  return res;
 }
 
+/** Prove a raw circuit input with snarkjs's browser bundle (the "leaf" pipeline instance; no SDK involved). */
 async function proveRaw(id: number, instance: string, input: Record<string, unknown>): Promise<void> {
   const urls = artifactUrls(instance, self.location.origin);
   const tracker = new ProgressTracker((stage, fraction) => post({ type: "progress", id, stage, fraction }));
   tracker.stage("downloading artifacts");
-  const [wasm, zkey, vkeyBytes] = await Promise.all([
-    fetchBytes(urls.wasm, "circuit.wasm"),
-    fetchBytes(urls.zkey, "circuit.zkey"),
-    fetchBytes(urls.vkey, "verification_key.json"),
-  ]);
-  const vkey = JSON.parse(new TextDecoder().decode(vkeyBytes)) as object;
+  const vkey = (await (await fetchOk(urls.vkey, "verification_key.json")).json()) as VerificationKey;
+  const [wasm, zkey] = await Promise.all([fetchOk(urls.wasm, "circuit.wasm"), fetchOk(urls.zkey, "circuit.zkey")]).then((rs) =>
+    Promise.all(rs.map(async (r) => new Uint8Array(await r.arrayBuffer()))),
+  );
   const t0 = performance.now();
-  const { proof, publicSignals } = (await snarkjs.groth16.fullProve(input, wasm, zkey, tracker.logger)) as {
-    proof: SnarkProof;
-    publicSignals: string[];
-  };
+  // snarkjs's browser build reads artifacts from Uint8Arrays as well as from URLs
+  const fullProve = snark.groth16.fullProve as unknown as (
+    i: CircuitInput,
+    w: Uint8Array,
+    z: Uint8Array,
+    l: ProgressTracker["logger"],
+  ) => ReturnType<typeof snark.groth16.fullProve>;
+  const { proof, publicSignals } = await fullProve(input as CircuitInput, wasm, zkey, tracker.logger);
   const proveMs = performance.now() - t0;
   tracker.stage("verifying");
-  const verified = await snarkjs.groth16.verify(vkey, publicSignals, proof);
+  const verified = await snark.groth16.verify(vkey, publicSignals, proof);
   tracker.stage("done", 1);
   post({ type: "done", id, result: { proof, publicSignals }, proveMs, verified });
 }

@@ -4,7 +4,7 @@
  * prover/verifyProof.ts run unchanged in the browser: the instance table is the same circuits/circuits.json,
  * embedded at build time, and an instance's artifacts are the URLs web/server.ts serves them at.
  */
-import circuits from "../../../circuits/circuits.json";
+import circuits from "../../../circuits/circuits.json" with { type: "json" };
 
 export const ROOT = "/";
 
