@@ -18,7 +18,13 @@ export interface Holding {
   entryPrice: bigint;
   /** option only: venue-attested mark per unit, USD × 1e8, < 2^64 (0 otherwise) */
   mark: bigint;
-  /** option only: greeks, scales documented in prover/model.ts (spot and linear use 1/0/0 whatever is committed) */
+  /**
+   * option only: greeks (prover/model.ts documents the scales; spot and linear use 1/0/0 whatever is committed,
+   * but every committed value must still be in range):
+   * delta: dimensionless per unit, 1e8 = 1.0, |delta| < 2^31;
+   * gamma: CASH gamma Γ·P² in USD × 1e8 per unit (scenario P&L ½·gamma·x² for a relative move x), |gamma| < 2^63;
+   * vega: ∂V/∂σ in USD × 1e8 per unit per 1.0 of σ (100 vol points), |vega| < 2^63.
+   */
   delta: bigint;
   gamma: bigint;
   vega: bigint;
@@ -31,9 +37,9 @@ export const HOLDING_FIELDS = ["asset", "kind", "size", "entryPrice", "mark", "d
 export interface MarketSnapshot {
   /** USD × 1e8, < 2^64 */
   price: bigint[];
-  /** scan range, ppm of price */
+  /** scan range, ppm of price, in [0, 1e6] */
   scanRange: bigint[];
-  /** vol shock, vol points in ppm */
+  /** vol shock: absolute change of σ in ppm (1e6 = 1.0 = 100 vol points), in [0, 1e6] */
   volShock: bigint[];
 }
 
