@@ -15,32 +15,28 @@ import { ZkMarginInputError } from "./errors.ts";
 import { FIELD } from "./hash.ts";
 import { parseStatement, STATEMENT_FORMAT, stringifyJson, type Statement } from "./statement.ts";
 import { VenueTree } from "./tree.ts";
-import { Kind, type Holding, type InstanceParams } from "./types.ts";
+import { validateHolding, VENUE_ID_BITS } from "./model.ts";
+import type { Holding, InstanceParams } from "./types.ts";
 
-const TWO_63 = 1n << 63n;
-const TWO_64 = 1n << 64n;
+/**
+ * Run one of the model's validators (prover/model.ts, the circuit's ranges), turning its RangeError
+ * ("field: problem") into a ZkMarginInputError with that field.
+ */
+export function asInputError<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof RangeError) {
+      const m = /^([^:]+): (.*)$/s.exec(e.message);
+      throw m ? new ZkMarginInputError(m[1], m[2]) : new ZkMarginInputError("input", e.message);
+    }
+    throw e;
+  }
+}
 
-/** Check one holding against the SPEC.md §2 bounds; throws a ZkMarginInputError naming `field`. */
+/** Check one holding against the circuit's ranges (asset < A, kind, size, prices, greeks); the error names `field`. */
 export function checkHolding(h: Holding, A: number, field: string): void {
-  if (!Number.isInteger(h.asset) || h.asset < 0 || h.asset >= A) {
-    throw new ZkMarginInputError(`${field}.asset`, `asset index ${h.asset} out of range: the instance has A=${A} assets (0..${A - 1})`);
-  }
-  if (h.kind !== Kind.Spot && h.kind !== Kind.Linear && h.kind !== Kind.Option) {
-    throw new ZkMarginInputError(`${field}.kind`, `kind ${String(h.kind)}: expected 0 (spot), 1 (linear) or 2 (option)`);
-  }
-  const signed = ["size", "delta", "gamma", "vega"] as const;
-  for (const f of signed) {
-    if (h[f] <= -TWO_63 || h[f] >= TWO_63) throw new ZkMarginInputError(`${field}.${f}`, `${h[f]} out of range: |${f}| must be < 2^63`);
-  }
-  for (const f of ["entryPrice", "mark"] as const) {
-    if (h[f] < 0n || h[f] >= TWO_64) throw new ZkMarginInputError(`${field}.${f}`, `${h[f]} out of range: ${f} must be in [0, 2^64)`);
-  }
-  if (h.kind !== Kind.Linear && h.entryPrice !== 0n) {
-    throw new ZkMarginInputError(`${field}.entryPrice`, "only linear holdings (perps, futures) carry an entry price; expected 0");
-  }
-  if (h.kind !== Kind.Option && h.mark !== 0n) {
-    throw new ZkMarginInputError(`${field}.mark`, "only options carry a mark; expected 0");
-  }
+  asInputError(() => validateHolding(h, A, field));
 }
 
 /** A trader's keys for one new venue account: a fresh random salt and owner = Poseidon(secret, salt). */
@@ -82,7 +78,9 @@ export class Venue {
   private readonly accounts: VenueAccount[] = [];
 
   constructor(opts: VenueOptions) {
-    if (opts.venueId <= 0n || opts.venueId >= TWO_64) throw new ZkMarginInputError("venueId", `${opts.venueId}: expected 1..2^64-1`);
+    if (opts.venueId <= 0n || opts.venueId >= 1n << BigInt(VENUE_ID_BITS)) {
+      throw new ZkMarginInputError("venueId", `${opts.venueId}: expected 1..2^${VENUE_ID_BITS}-1`);
+    }
     if (!Number.isInteger(opts.slots) || opts.slots < 1) throw new ZkMarginInputError("slots", `${opts.slots}: expected a positive integer`);
     if (!Number.isInteger(opts.assets) || opts.assets < 1) throw new ZkMarginInputError("assets", `${opts.assets}: expected a positive integer`);
     this.venueId = opts.venueId;
