@@ -1,0 +1,80 @@
+/**
+ * Real Groth16 proofs for the contract tests, from the project's own keys (build/<instance>/, made by
+ * `npx tsx scripts/build.ts <instance>`): snarkjs fullProve on the real circuit input, packed for the contracts by
+ * prover/packProof.ts. Generate once per test file (before hook) and reuse; call releaseProofs() in after().
+ */
+import { existsSync } from "node:fs";
+import { buildCircuitInput, type ProofRequest } from "../../prover/circuitInput.ts";
+import { accountLeaf, holdingsCommitment, ownerHash } from "../../prover/commitments.ts";
+import { packProof, type Groth16Proof } from "../../prover/packProof.ts";
+import { flattenPublicInputs, type PublicInputs } from "../../prover/publicSignals.ts";
+import { VenueTree } from "../../prover/tree.ts";
+import { Kind, type Holding } from "../../prover/types.ts";
+import { artifactPaths } from "../../scripts/lib/instances.ts";
+import { snark, terminateCurve } from "../../scripts/lib/snark.ts";
+
+/** A proof with its packed words and its public signals. */
+export interface RealProof {
+  proof: Groth16Proof;
+  /** [A.x, A.y, B.x1, B.x0, B.y1, B.y0, C.x, C.y] */
+  packed: bigint[];
+  publicSignals: bigint[];
+}
+
+/** A margin proof with its named public inputs. */
+export interface MarginProof extends RealProof {
+  publicInputs: PublicInputs;
+}
+
+/** Throws a clear message when an instance's proving artifacts are missing. */
+export function requireArtifacts(instance: string): { wasm: string; zkey: string; vkey: string } {
+  const p = artifactPaths(instance);
+  for (const f of [p.wasm, p.zkey, p.vkey, p.verifier]) {
+    if (!existsSync(f)) throw new Error(`${f} is missing: run \`npx tsx scripts/build.ts ${instance}\` and \`npx hardhat build\` first`);
+  }
+  return { wasm: p.wasm, zkey: p.zkey, vkey: p.vkey };
+}
+
+async function prove(instance: string, input: Record<string, unknown>): Promise<RealProof> {
+  const { wasm, zkey } = requireArtifacts(instance);
+  const { proof, publicSignals } = await snark.groth16.fullProve(input as never, wasm, zkey);
+  return { proof, packed: packProof(proof).map((x) => BigInt(x)), publicSignals: publicSignals.map((x) => BigInt(x)) };
+}
+
+/** A MarginProof ("test" or "prod" instance) for a proof request, checked by buildCircuitInput first. */
+export async function proveMargin(req: ProofRequest, instance = "test"): Promise<MarginProof> {
+  const { input, publicInputs } = buildCircuitInput(req);
+  const p = await prove(instance, input);
+  const expected = flattenPublicInputs(publicInputs);
+  if (p.publicSignals.some((s, i) => s !== expected[i])) {
+    throw new Error("proveMargin: the circuit's public signals differ from buildCircuitInput's publicInputs");
+  }
+  return { ...p, publicInputs };
+}
+
+/** An AccountInclusion ("leaf" instance) proof of account `i` of venue `venueId`: public signals [root, venueId]. */
+export async function proveLeaf(i: number, venueId = 7n): Promise<RealProof> {
+  const traderSecret = 0x5ec12e7n + BigInt(i);
+  const salt = 0xa11ce5a17n * BigInt(i + 1);
+  const holdings: Holding[] = [
+    { asset: 0, kind: Kind.Spot, size: 150_000_000n + BigInt(i), entryPrice: 0n, mark: 0n, delta: 1n, gamma: 0n, vega: 0n },
+  ];
+  const hc = holdingsCommitment(holdings, 3);
+  const leaf = accountLeaf(ownerHash(traderSecret, salt), hc, venueId);
+  const tree = new VenueTree(4, [11n, 22n, leaf, BigInt(i) + 100n]);
+  const p = tree.path(2);
+  return prove("leaf", { root: p.root, venueId, traderSecret, salt, holdingsCommitment: hc, index: p.leafIndex, siblings: p.siblings });
+}
+
+/** The same proof with A negated: points stay on the curve, so only the pairing check can reject it. */
+export function tamperA(packed: readonly bigint[]): bigint[] {
+  const q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
+  const out = [...packed];
+  out[1] = (q - out[1]) % q;
+  return out;
+}
+
+/** Stop snarkjs's worker threads so the test process can exit. */
+export async function releaseProofs(): Promise<void> {
+  await terminateCurve();
+}
