@@ -1,0 +1,229 @@
+/**
+ * The trader page in a real browser: Debian's Chromium driven by playwright-core (nothing downloaded), the page as
+ * Vite bundles it, the test instance's real keys (npm run build), a real in-process chain with the contracts deployed
+ * through client/deploy.ts. Loads statements from files, proves in the Web Worker, checks the proof verifies in the
+ * page and again in Node (prover/verifyProof.ts), submits it on-chain, and shows a bad statement's error.
+ */
+import { expect } from "chai";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { formatUsd } from "../../prover/errors.ts";
+import { generateProof, instanceParams, releaseProver, type ZkMarginProof } from "../../prover/generateProof.ts";
+import { marginReport } from "../../prover/report.ts";
+import { parseStatement } from "../../prover/statement.ts";
+import { VenueTree } from "../../prover/tree.ts";
+import { accountLeaf, ownerHash } from "../../prover/commitments.ts";
+import { verifyProof } from "../../prover/verifyProof.ts";
+import { artifactPaths } from "../../scripts/lib/instances.ts";
+import { snark, type Groth16Proof, type VerificationKey } from "../../scripts/lib/snark.ts";
+import { demoBook, type DemoBook } from "../../web/demoBook.ts";
+import { startLocalChain, type LocalChain } from "../../web/localChain.ts";
+import { startWebServer, type WebServer } from "../../web/server.ts";
+import { launchBrowser, type BrowserSession } from "./harness.ts";
+
+const INSTANCE = "test";
+
+function requireBuilt(instance: string): void {
+  const p = artifactPaths(instance);
+  for (const f of [p.wasm, p.zkey, p.vkey]) {
+    if (!existsSync(f)) throw new Error(`instance "${instance}" is not built (${f} missing): run \`npx tsx scripts/build.ts ${instance}\``);
+  }
+}
+
+describe("trader page in Chromium (web/, playwright-core)", function () {
+  this.timeout(300_000);
+  let browser: BrowserSession;
+  let server: WebServer;
+  let chain: LocalChain;
+  let book: DemoBook;
+  let dir: string;
+  let files: { statements: string[]; market: string; risk: string };
+  const timings: Record<string, number> = {};
+
+  before(async function () {
+    requireBuilt(INSTANCE);
+    browser = await launchBrowser(); // fails with the apt-get line if /usr/bin/chromium is missing
+    book = demoBook(instanceParams(INSTANCE));
+    chain = await startLocalChain(INSTANCE, book);
+    const t0 = Date.now();
+    server = await startWebServer({ port: 0, chain: chain.bridge });
+    timings.bundleAndServeMs = Date.now() - t0;
+    dir = mkdtempSync(path.join(tmpdir(), "zkmargin-web-"));
+    const write = (f: { name: string; text: string }) => {
+      const p = path.join(dir, f.name);
+      writeFileSync(p, f.text);
+      return p;
+    };
+    files = { statements: book.files.statements.map(write), market: write(book.files.market), risk: write(book.files.risk) };
+  });
+
+  after(async function () {
+    await browser?.close();
+    await server?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    await releaseProver();
+    if (Object.keys(timings).length > 0) console.log(`      timings: ${JSON.stringify(timings)}`);
+  });
+
+  async function openPage(): Promise<void> {
+    await browser.page.goto(server.url);
+    await browser.page.waitForSelector("body[data-ready=true]", { timeout: 30_000 });
+  }
+
+  async function loadBook(statementPaths: string[]): Promise<void> {
+    const { page } = browser;
+    await page.setInputFiles("#statements-file", statementPaths);
+    await page.setInputFiles("#market-file", files.market);
+    await page.setInputFiles("#risk-file", files.risk);
+    await page.fill("#secret", book.files.traderSecret);
+    await page.fill("#min-excess", book.files.minExcess);
+    await page.waitForFunction((n) => document.querySelectorAll("#statements-list li").length === n, statementPaths.length);
+  }
+
+  it("should prove the leaf instance with snarkjs's browser bundle in the Web Worker", async function () {
+    requireBuilt("leaf");
+    await openPage();
+    const secret = 123n;
+    const salt = 456n;
+    const venueId = 7n;
+    const tree = new VenueTree(4, [11n]);
+    const index = tree.insert(accountLeaf(ownerHash(secret, salt), 789n, venueId));
+    const p = tree.path(index);
+    const input = {
+      root: p.root.toString(),
+      venueId: venueId.toString(),
+      traderSecret: secret.toString(),
+      salt: salt.toString(),
+      holdingsCommitment: "789",
+      index: String(index),
+      siblings: p.siblings.map(String),
+    };
+    const out = (await browser.page.evaluate((inp) => window.zkmargin.proveRaw("leaf", inp), input)) as {
+      result: { proof: Groth16Proof; publicSignals: string[] };
+      verified: boolean;
+    };
+    expect(out.verified, "verified in the worker").to.equal(true);
+    expect(out.result.publicSignals).to.deep.equal([p.root.toString(), "7"]);
+    const vkey = JSON.parse(readFileSync(artifactPaths("leaf").vkey, "utf8")) as VerificationKey;
+    expect(await snark.groth16.verify(vkey, out.result.publicSignals, out.result.proof)).to.equal(true);
+    // the same proof for another root must not verify
+    expect(await snark.groth16.verify(vkey, [(p.root + 1n).toString(), "7"], out.result.proof)).to.equal(false);
+  });
+
+  it("should load statements, report, prove in the worker with progress, verify in page and Node, and attest on-chain", async function () {
+    const { page } = browser;
+    await openPage();
+    expect(await page.inputValue("#subject"), "subject filled from the chain's signer").to.equal(chain.trader);
+    await loadBook(files.statements);
+    await page.click("#check-btn");
+    await page.waitForSelector("#report:not([hidden])");
+    expect(await page.isHidden("#error")).to.equal(true);
+
+    // The report shows the SDK's numbers: isolated vs per-venue cross vs portfolio.
+    const tableText = await page.textContent("#report-table");
+    const expected = marginReport(
+      book.files.statements.map((f) => parseStatement(f.text)),
+      book.market,
+      book.risk,
+    );
+    for (const col of [expected.isolated, expected.cross, expected.portfolio]) {
+      expect(tableText).to.include(formatUsd(col.requirement));
+    }
+    expect(expected.portfolio.requirement < expected.isolated.requirement, "the hedge frees collateral").to.equal(true);
+    const K = instanceParams(INSTANCE).K;
+    expect(await page.locator("#chart svg rect.bar").count(), "one bar per scenario").to.equal(K);
+
+    // Prove: sample the progress bar and the main-thread heartbeat while the worker proves.
+    const samples: { progress: number; beat: number }[] = [];
+    const sample = async () =>
+      samples.push(
+        await page.evaluate(() => ({
+          progress: (document.getElementById("progress") as HTMLProgressElement).value,
+          beat: Number(document.getElementById("heartbeat")?.textContent),
+        })),
+      );
+    const t0 = Date.now();
+    await page.click("#prove-btn");
+    while (!(await page.locator("#verify-status[data-verified]").count())) {
+      if (Date.now() - t0 > 240_000) throw new Error(`proving did not finish; page log:\n${browser.log.join("\n")}\n${await page.textContent("#error")}`);
+      await sample();
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    await sample();
+    timings.browserProveMs = Number(await page.getAttribute("#verify-status", "data-prove-ms"));
+    timings.browserClickToVerifiedMs = Date.now() - t0;
+    expect(await page.getAttribute("#verify-status", "data-verified"), (await page.textContent("#error")) ?? undefined).to.equal("true");
+    const progress = samples.map((s) => s.progress);
+    expect(progress.every((v, i) => i === 0 || v >= progress[i - 1]), `progress is monotone: ${progress}`).to.equal(true);
+    expect(new Set(progress.filter((v) => v > 0 && v < 1)).size, `intermediate progress values: ${progress}`).to.be.at.least(3);
+    const beats = samples.map((s) => s.beat);
+    expect(beats[beats.length - 1] - beats[0], "the page's heartbeat kept ticking while proving").to.be.at.least(10);
+
+    // The proof verifies again in Node, with the CLI's verifyProof, for the intended public inputs.
+    const proofJson = await page.inputValue("#proof-json");
+    const proof = JSON.parse(proofJson) as ZkMarginProof;
+    expect(await verifyProof(proof)).to.equal(true);
+    expect(BigInt(proof.publicInputs.subject)).to.equal(BigInt(chain.trader));
+    expect(BigInt(proof.publicInputs.minExcess)).to.equal(10_000n * 100_000_000n);
+    expect(proof.publicInputs.venueRoots.map(String)).to.deep.equal(book.venues.map((v) => v.root.toString()));
+    const tampered = { ...proof, publicInputs: { ...proof.publicInputs, minExcess: String(BigInt(proof.publicInputs.minExcess) + 1n) } };
+    expect(await verifyProof(tampered)).to.equal(false);
+
+    // Submit on-chain from the page; read the attestation back in Node.
+    await page.click("#submit-btn");
+    await page.waitForSelector("#submit-status.ok, #submit-status.bad", { timeout: 60_000 });
+    expect(await page.getAttribute("#submit-status", "class"), (await page.textContent("#submit-status")) ?? undefined).to.equal("ok");
+    const attestor = chain.deployment.attestor;
+    expect(await attestor.isSolvent(chain.trader, 10_000n * 100_000_000n)).to.equal(true);
+    expect(await attestor.isSolvent(chain.trader, 10_000n * 100_000_000n + 1n)).to.equal(false);
+
+    // The same request proved in Node, for the timing comparison.
+    const n0 = Date.now();
+    const nodeProof = await generateProof(
+      {
+        statements: book.files.statements.map((f) => f.text),
+        traderSecret: book.traderSecret,
+        market: book.market,
+        risk: book.risk,
+        epoch: book.epoch,
+        subject: BigInt(chain.trader),
+        minExcess: 10_000n * 100_000_000n,
+      },
+      { instance: INSTANCE },
+    );
+    timings.nodeProveMs = Date.now() - n0;
+    expect(nodeProof.publicSignals).to.deep.equal(proof.publicSignals);
+  });
+
+  it("should show a tampered statement's error on the page, naming the field, before any proving", async function () {
+    const { page } = browser;
+    await openPage();
+    const s = JSON.parse(book.files.statements[1].text) as { holdings: { size: string }[] };
+    s.holdings[0].size = (BigInt(s.holdings[0].size) * 10n).toString(); // inflate collateral: the leaf no longer matches
+    const bad = path.join(dir, "tampered.json");
+    writeFileSync(bad, JSON.stringify(s));
+    await loadBook([files.statements[0], bad]);
+    await page.click("#check-btn");
+    await page.waitForSelector("#error:not([hidden])");
+    expect(await page.getAttribute("#error", "data-field")).to.equal("statements[1].holdings");
+    const text = await page.textContent("#error");
+    expect(text).to.include("statements[1].holdings");
+    expect(text).to.include("tampered.json");
+    expect(text).to.match(/tampered statement/);
+    expect(await page.isHidden("#prove"), "no proving offered for a bad book").to.equal(true);
+  });
+
+  it("should name a malformed field (size not an integer) on the page", async function () {
+    const { page } = browser;
+    await openPage();
+    const s = JSON.parse(book.files.statements[0].text) as { holdings: { size: string }[] };
+    s.holdings[1].size = "12.5";
+    const bad = path.join(dir, "malformed.json");
+    writeFileSync(bad, JSON.stringify(s));
+    await loadBook([bad, files.statements[1]]);
+    await page.click("#check-btn");
+    await page.waitForSelector("#error:not([hidden])");
+    expect(await page.getAttribute("#error", "data-field")).to.equal("statements[0].holdings[1].size");
+  });
+});
