@@ -59,8 +59,8 @@ template MarginProof(V, N, A, K, D) {
 
     // Check (1): bind the subject (no other constraint uses it), range-check epoch and minExcess.
     signal subjectSquare <== subject * subject;
-    _ <== Num2Bits(EPOCH_BITS())(epoch);
-    _ <== Num2Bits(MIN_EXCESS_BITS())(minExcess);
+    signal epochBits[EPOCH_BITS()] <== Num2Bits(EPOCH_BITS())(epoch);
+    signal minExcessBits[MIN_EXCESS_BITS()] <== Num2Bits(MIN_EXCESS_BITS())(minExcess);
 
     // Check (2): the market snapshot is in range and hashes to marketHash.
     signal computedMarketHash <== MarketSnapshotHash(A)(price, scanRange, volShock);
@@ -82,14 +82,16 @@ template MarginProof(V, N, A, K, D) {
     //            so no account is counted twice.
     active[0] === 1;
     signal idGap[V];
+    signal venueIdBits[V][VENUE_ID_BITS()];
+    signal idGapBits[V][VENUE_ID_BITS()];
     for (var v = 0; v < V; v++) {
-        _ <== Num2Bits(VENUE_ID_BITS())(venueIds[v]);
+        venueIdBits[v] <== Num2Bits(VENUE_ID_BITS())(venueIds[v]);
         if (v > 0) {
             active[v] * (1 - active[v - 1]) === 0;
         }
         // |venueIds[v] − previous − 1| < 2^32 + 1, so a wrap-around cannot pass the 32-bit check.
         idGap[v] <== active[v] * (venueIds[v] - (v > 0 ? venueIds[v - 1] : 0) - 1);
-        _ <== Num2Bits(VENUE_ID_BITS())(idGap[v]);
+        idGapBits[v] <== Num2Bits(VENUE_ID_BITS())(idGap[v]);
     }
 
     // Check (6): range-check every holding and aggregate its exposure per asset (HoldingExposure).

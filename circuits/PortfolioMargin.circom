@@ -100,9 +100,10 @@ template PortfolioMargin(A, K, H) {
 
     // Check (5): slack ≥ 0, i.e. Equity − gross − minExcess ≥ 0 (the "max(0, ·)" of the requirement).
     //            A negative value v ∈ (−2^241, 0) is p + v > 2^253 in the field and has no 242-bit decomposition.
-    _ <== Num2Bits(SOLVENCY_BITS())(slack);
+    signal slackBits[SOLVENCY_BITS()] <== Num2Bits(SOLVENCY_BITS())(slack);
     // Check (6): slack − (−W[k]·PnL_k) ≥ 0 for every scenario k (the max over scenarios).
+    signal slackKBits[K][SOLVENCY_BITS()];
     for (var k = 0; k < K; k++) {
-        _ <== Num2Bits(SOLVENCY_BITS())(slackK[k]);
+        slackKBits[k] <== Num2Bits(SOLVENCY_BITS())(slackK[k]);
     }
 }

@@ -8,7 +8,7 @@ import path from "node:path";
 import { WitnessCalculatorBuilder } from "circom_runtime";
 import { readR1cs } from "r1csfile";
 import { compileInstance } from "../../scripts/lib/compile.ts";
-import { ROOT, artifactPaths, getInstance } from "../../scripts/lib/instances.ts";
+import { ROOT, artifactPaths, getInstance, type Instance } from "../../scripts/lib/instances.ts";
 import { FIELD } from "../../prover/hash.ts";
 
 type LinearCombination = [number, bigint][];
@@ -32,12 +32,22 @@ function newestSource(dir: string): number {
 }
 
 /** Compile the instance into build/<name>/ unless its r1cs and wasm are newer than every circuit source. */
-export function ensureCompiled(name: string): { compiled: boolean } {
-  const p = artifactPaths(name);
+export function ensureCompiled(instance: string | Instance): { compiled: boolean } {
+  const inst = typeof instance === "string" ? getInstance(instance) : instance;
+  const p = artifactPaths(inst.name);
   const fresh = existsSync(p.r1cs) && existsSync(p.wasm) && existsSync(p.sym) && statSync(p.r1cs).mtimeMs >= newestSource(path.join(ROOT, "circuits"));
   if (fresh) return { compiled: false };
-  compileInstance(getInstance(name));
+  compileInstance(inst);
   return { compiled: true };
+}
+
+/**
+ * A single template as its own instance (e.g. SignedRange(64) with `in` public), for bound tests of the library
+ * templates and per-template constraint counts. Built under build/unit_<template>_<params>/.
+ */
+export function unitInstance(file: string, template: string, params: Record<string, number>, pubs: string[] = []): Instance {
+  const name = `unit_${template}_${Object.values(params).join("_").replaceAll("-", "m")}`;
+  return { name, file, template, params, pubs, ptauPower: 8 };
 }
 
 /** A compiled instance: witness calculation, R1CS check and signal lookup by name. */
@@ -52,8 +62,9 @@ export class CompiledCircuit {
     readonly signals: Map<string, number>,
   ) {}
 
-  static async load(name: string): Promise<CompiledCircuit> {
-    ensureCompiled(name);
+  static async load(instance: string | Instance): Promise<CompiledCircuit> {
+    ensureCompiled(instance);
+    const name = typeof instance === "string" ? instance : instance.name;
     const p = artifactPaths(name);
     const calculator = (await WitnessCalculatorBuilder(readFileSync(p.wasm))) as WitnessCalculator;
     const r1cs = await readR1cs(p.r1cs, { loadConstraints: true, loadMap: false, singleThread: true });
@@ -148,11 +159,12 @@ export class CompiledCircuit {
 }
 
 const cache = new Map<string, Promise<CompiledCircuit>>();
-/** The compiled instance, loaded once per process. */
-export function loadCircuit(name = "test"): Promise<CompiledCircuit> {
+/** The compiled instance (a name from circuits/circuits.json or a unitInstance), loaded once per process. */
+export function loadCircuit(instance: string | Instance = "test"): Promise<CompiledCircuit> {
+  const name = typeof instance === "string" ? instance : instance.name;
   let c = cache.get(name);
   if (!c) {
-    c = CompiledCircuit.load(name);
+    c = CompiledCircuit.load(instance);
     cache.set(name, c);
   }
   return c;

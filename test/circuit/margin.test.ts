@@ -1,0 +1,361 @@
+/**
+ * MarginProof on the test instance (V=2, N=3, A=3, K=4, D=4) with real witnesses from the compiled WASM, checked
+ * against the compiled R1CS. Every case builds a fresh input.
+ */
+import { expect } from "chai";
+import { buildCircuitInput, type CircuitInput } from "../../prover/circuitInput.ts";
+import { marketHash, riskParamsHash } from "../../prover/commitments.ts";
+import { COMPARE_SCALE, EQUITY_TO_COMPARE, evaluateMargin, evaluateMarginExact } from "../../prover/model.ts";
+import { flattenPublicInputs, publicSignalNames } from "../../prover/publicSignals.ts";
+import { Kind } from "../../prover/types.ts";
+import { loadCircuit, type CompiledCircuit } from "../helpers/witness.ts";
+import {
+  TEST_ASSETS,
+  TEST_PARAMS,
+  accountsFor,
+  bookHoldings,
+  btcLongCallBook,
+  btcShortCallBook,
+  hedgedEthBook,
+  spot,
+  spotVsShortPerpBook,
+  testMarket,
+  testRisk,
+  type Book,
+} from "../fixtures/market.ts";
+import { FIELD, SECRET, clone, fe, inputFor, recommitSlot, requestFor } from "./helpers.ts";
+import { poseidon } from "../../prover/hash.ts";
+
+const { USDC, ETH } = TEST_ASSETS;
+const BOOKS: [string, () => Book][] = [
+  ["hedged ETH perps across two venues", hedgedEthBook],
+  ["spot ETH against a short ETH perp", spotVsShortPerpBook],
+  ["short BTC calls", btcShortCallBook],
+  ["long BTC call, short BTC perp", btcLongCallBook],
+];
+
+describe("MarginProof circuit (test instance)", function () {
+  let circuit: CompiledCircuit;
+
+  before(async function () {
+    circuit = await loadCircuit("test");
+  });
+
+  const set = (input: CircuitInput, key: string, path: number[], value: string): CircuitInput => {
+    const out = clone(input);
+    if (path.length === 0) {
+      out[key] = value;
+      return out;
+    }
+    let node = out[key] as unknown as unknown[];
+    for (const i of path.slice(0, -1)) node = node[i] as unknown[];
+    node[path[path.length - 1]] = value;
+    return out;
+  };
+
+  describe("# instance", () => {
+    it("should stay under 16,000 constraints (a 2^14 ptau serves it)", () => {
+      expect(circuit.nConstraints).to.be.lessThan(16_000);
+    });
+
+    it("should declare exactly the public inputs of prover/publicSignals.ts, in order", () => {
+      const names = publicSignalNames(TEST_PARAMS.V);
+      expect(circuit.nPublic).to.equal(names.length);
+      names.forEach((n, i) => expect(circuit.index(`main.${n}`), n).to.equal(i + 1));
+    });
+  });
+
+  describe("# fixture books agree exactly with the reference model", () => {
+    for (const [name, book] of BOOKS) {
+      it(`should prove ${name} at its exact excess and not one unit more`, async () => {
+        const req = requestFor(book());
+        const { input, publicInputs } = buildCircuitInput(req);
+        const w = await circuit.accept(input);
+        expect(circuit.publicSignals(w)).to.deep.equal(flattenPublicInputs(publicInputs));
+        // The in-circuit comparison values equal the model's exact integers.
+        const x = evaluateMarginExact(bookHoldings(book()), req.market, req.risk);
+        const slack = EQUITY_TO_COMPARE * (x.equity - x.grossCharge) - COMPARE_SCALE * req.minExcess;
+        req.risk.weights.forEach((wk, k) => {
+          expect(w[circuit.index(`main.margin.slackK[${k}]`)], `slackK[${k}]`).to.equal((slack + wk * x.scenarioPnl[k] + FIELD) % FIELD);
+        });
+        const short = clone(input);
+        short.minExcess = (req.minExcess + 1n).toString();
+        expect(await circuit.accepts(short)).to.equal(false);
+      });
+    }
+
+    it("should prove a single-venue book with the second slot inactive", async () => {
+      const input = inputFor(btcShortCallBook());
+      expect((input.venueRoots as string[])[1]).to.equal("0");
+      await circuit.accept(input);
+    });
+
+    it("should prove the isolated leg of a hedge only at its own (much smaller) excess", async () => {
+      const leg = [hedgedEthBook()[0]];
+      const legExcess = evaluateMargin(leg[0].holdings, testMarket(), testRisk()).excess;
+      const whole = evaluateMargin(bookHoldings(hedgedEthBook()), testMarket(), testRisk()).excess;
+      expect(whole - legExcess).to.be.greaterThan(0n);
+      await circuit.accept(inputFor(leg, { minExcess: legExcess }));
+      expect(await circuit.accepts(inputFor(leg, { minExcess: legExcess + 1n }))).to.equal(false);
+    });
+  });
+
+  describe("# soundness: each attack has no valid witness", () => {
+    const rejects = async (input: CircuitInput) => {
+      expect(await circuit.accepts(input)).to.equal(false);
+    };
+    const hedged = () => inputFor(hedgedEthBook());
+    const single = () => inputFor(btcShortCallBook());
+
+    it("should reject a wrong venue root", () => rejects(set(hedged(), "venueRoots", [0], "12345")));
+
+    it("should reject a holding that is not in the committed leaf (more USDC than committed)", () =>
+      rejects(set(hedged(), "holdings", [0, 0, 2], spot(USDC, "1000000").size.toString())));
+
+    it("should reject a wrong trader secret (even with matching nullifiers)", () => {
+      const input = hedged();
+      const wrong = SECRET + 1n;
+      input.traderSecret = wrong.toString();
+      input.nullifiers = (input.salts as string[]).map((s) => poseidon([wrong, BigInt(s), BigInt(input.epoch as string)]).toString());
+      return rejects(input);
+    });
+
+    it("should reject a price that does not match marketHash", () => rejects(set(hedged(), "price", [1], (3100n * 10n ** 8n).toString())));
+
+    it("should reject a scan range that does not match marketHash", () => rejects(set(hedged(), "scanRange", [1], "100000")));
+
+    it("should reject altered risk params (haircut, move, weight, gross charge)", async () => {
+      await rejects(set(hedged(), "haircut", [0], "0"));
+      await rejects(set(hedged(), "moves", [3, 0], "0"));
+      await rejects(set(hedged(), "weights", [3], "0"));
+      await rejects(set(hedged(), "grossCharge", [], "0"));
+    });
+
+    it("should reject a repeated venue (the same account in both slots)", async () => {
+      const input = single();
+      for (const key of ["venueRoots", "venueIds", "nullifiers", "salts", "leafIndices", "siblings", "holdings"]) {
+        (input[key] as unknown[])[1] = structuredClone((input[key] as unknown[])[0]);
+      }
+      // the doubled collateral would cover a larger minExcess: ask for it
+      input.minExcess = "0";
+      await rejects(input);
+    });
+
+    it("should reject venue ids out of order", async () => {
+      const input = hedged();
+      for (const key of ["venueRoots", "venueIds", "nullifiers", "salts", "leafIndices", "siblings", "holdings"]) {
+        const arr = input[key] as unknown[];
+        [arr[0], arr[1]] = [arr[1], arr[0]];
+      }
+      await rejects(input);
+    });
+
+    it("should reject an active slot after an inactive one and a book with no active slot", async () => {
+      const input = single();
+      for (const key of ["venueRoots", "venueIds", "nullifiers", "salts", "leafIndices", "siblings", "holdings"]) {
+        const arr = input[key] as unknown[];
+        [arr[0], arr[1]] = [arr[1], arr[0]];
+      }
+      await rejects(input);
+      const empty = single();
+      for (const key of ["venueRoots", "venueIds", "nullifiers"]) (empty[key] as string[])[0] = "0";
+      (empty.holdings as string[][][])[0] = (empty.holdings as string[][][])[1];
+      empty.minExcess = "0";
+      await rejects(empty);
+    });
+
+    it("should reject venue id 0 and venue ids of 2^32 or more on active slots", async () => {
+      await rejects(recommitSlot(set(single(), "venueIds", [0], "0"), 0));
+      await rejects(recommitSlot(set(single(), "venueIds", [0], (1n << 32n).toString()), 0));
+      // the largest id passes when committed
+      await circuit.accept(recommitSlot(set(single(), "venueIds", [0], ((1n << 32n) - 1n).toString()), 0));
+    });
+
+    it("should reject a negative size smuggled past the range check by field wrap-around", async () => {
+      // A venue commits a size outside [−2^63, 2^63): e.g. p − 2^64 (= −2^64) or 2^63, for a spot holding.
+      for (const size of [-(1n << 64n), 1n << 63n, -(1n << 63n) - 1n, FIELD - 1n - (1n << 200n)]) {
+        await rejects(recommitSlot(set(single(), "holdings", [0, 2, 2], fe(size)), 0));
+      }
+      // and the builder refuses such a holding before any witness
+      const book = btcShortCallBook();
+      book[0].holdings.push({ ...spot(USDC, "1"), size: -(1n << 64n) });
+      expect(() => buildCircuitInput(requestFor(book, { minExcess: 0n }))).to.throw(RangeError, /holdings\[2\]\.size/);
+    });
+
+    it("should reject out-of-range holding fields even when committed (asset, kind, price, greeks)", async () => {
+      const cases: [number, bigint][] = [
+        [0, 3n], // asset ≥ A
+        [1, 3n], // kind 3
+        [3, 1n << 64n], // entry price ≥ 2^64
+        [4, FIELD - 1n], // mark −1
+        [5, 1n << 31n], // delta ≥ 2^31
+        [6, -(1n << 63n) - 1n], // gamma < −2^63
+        [7, 1n << 63n], // vega ≥ 2^63
+      ];
+      for (const [field, value] of cases) {
+        await rejects(recommitSlot(set(single(), "holdings", [0, 2, field], fe(value)), 0));
+      }
+    });
+
+    it("should reject an empty slot with a non-zero holding", async () => {
+      // inactive slot 1 carries 1,000,000 USDC of collateral
+      await rejects(set(single(), "holdings", [1, 0, 2], spot(USDC, "1000000").size.toString()));
+      // any non-zero field counts, even one that adds nothing to the margin
+      await rejects(set(single(), "holdings", [1, 1, 4], "1"));
+    });
+
+    it("should reject too little equity by one unit", async () => {
+      const input = single();
+      await circuit.accept(input);
+      await rejects(set(input, "minExcess", [], (BigInt(input.minExcess as string) + 1n).toString()));
+    });
+
+    it("should reject a wrong nullifier and a nullifier on an inactive slot", async () => {
+      const input = single();
+      await rejects(set(input, "nullifiers", [0], (BigInt((input.nullifiers as string[])[0]) + 1n).toString()));
+      await rejects(set(input, "nullifiers", [1], (input.nullifiers as string[])[0]));
+      // an inactive slot may not carry a venue id either
+      await rejects(set(input, "venueIds", [1], "7"));
+    });
+
+    it("should reject an epoch other than the nullifiers' epoch, and epochs of 2^64 or more", async () => {
+      await rejects(set(single(), "epoch", [], (43n).toString()));
+      const far = requestFor(btcShortCallBook());
+      expect(() => buildCircuitInput({ ...far, epoch: 1n << 64n })).to.throw(RangeError, /^epoch/);
+    });
+
+    it("should bind the subject: changing it in a valid witness breaks a constraint", async () => {
+      const input = single();
+      const w = await circuit.accept(input);
+      const tampered = [...w];
+      tampered[circuit.index("main.subject")] += 1n;
+      expect(circuit.violated(tampered)).to.not.be.empty;
+      // a different subject is a different (equally valid) statement: the subject is a public input, not free
+      const other = set(input, "subject", [], "7");
+      const w2 = await circuit.accept(other);
+      expect(circuit.publicSignals(w2)[0]).to.equal(7n);
+    });
+
+    it("should reject out-of-range market and risk values even when they match the public hashes", async () => {
+      const base = requestFor(btcShortCallBook(), { minExcess: 0n });
+      const withMarket = (m: ReturnType<typeof testMarket>) => {
+        const input = buildCircuitInput(base).input;
+        const mf = [m.price, m.scanRange, m.volShock];
+        ["price", "scanRange", "volShock"].forEach((k, i) => (input[k] = mf[i].map(fe)));
+        input.marketHash = marketHash(m).toString();
+        return input;
+      };
+      const withRisk = (r: ReturnType<typeof testRisk>) => {
+        const input = buildCircuitInput(base).input;
+        input.haircut = r.haircut.map(fe);
+        input.debtAddOn = r.debtAddOn.map(fe);
+        input.moves = r.moves.map((row) => row.map(fe));
+        input.volDirs = r.volDirs.map((row) => row.map(fe));
+        input.weights = r.weights.map(fe);
+        input.grossCharge = fe(r.grossCharge);
+        input.riskParamsHash = riskParamsHash(r).toString();
+        return input;
+      };
+      // sanity: re-hashing in-range values is accepted
+      await circuit.accept(withMarket(testMarket()));
+      await circuit.accept(withRisk(testRisk()));
+      const m = testMarket();
+      await rejects(withMarket({ ...m, price: [m.price[0], 1n << 64n, m.price[2]] }));
+      await rejects(withMarket({ ...m, scanRange: [m.scanRange[0], 1_000_001n, m.scanRange[2]] }));
+      await rejects(withMarket({ ...m, volShock: [FIELD - 1n, m.volShock[1], m.volShock[2]] }));
+      const r = testRisk();
+      await rejects(withRisk({ ...r, haircut: [1_000_001n, r.haircut[1], r.haircut[2]] }));
+      await rejects(withRisk({ ...r, debtAddOn: [r.debtAddOn[0], FIELD - 1n, r.debtAddOn[2]] }));
+      await rejects(withRisk({ ...r, moves: r.moves.map((row, k) => (k === 0 ? [0n, 3_000_001n, 0n] : row)) }));
+      await rejects(withRisk({ ...r, volDirs: r.volDirs.map((row, k) => (k === 0 ? [0n, 2n, 0n] : row)) }));
+      await rejects(withRisk({ ...r, weights: [1_000_001n, ...r.weights.slice(1)] }));
+      await rejects(withRisk({ ...r, grossCharge: FIELD - 1n }));
+      // the extremes themselves pass the range checks (a move of exactly ±3e6)
+      await circuit.accept(withRisk({ ...r, moves: r.moves.map((row, k) => (k === 0 ? [-3_000_000n, 0n, 0n] : row)) }));
+    });
+
+    it("should reject minExcess of 2^112 or more", async () => {
+      await rejects(set(single(), "minExcess", [], (1n << 112n).toString()));
+      await rejects(set(single(), "minExcess", [], (FIELD - 1n).toString()));
+    });
+  });
+
+  describe("# tampered witnesses break a constraint of each group", () => {
+    // One surviving (non-eliminated) signal per constraint group; +1 on it must violate the R1CS.
+    const groups: [string, RegExp][] = [
+      ["subject binding", /^main\.subjectSquare$/],
+      ["epoch range bits", /^main\.epochBits\[5\]$/],
+      ["minExcess range bits", /^main\.minExcessBits\[3\]$/],
+      ["market price range bits", /^main\.MarketSnapshotHash_.*Num2Bits_.*\.out\[7\]$/],
+      ["market sponge", /^main\.MarketSnapshotHash_.*Sponge_.*\.h\[1\]\.pEx\.ark\[2\]\.out\[0\]$/],
+      ["risk move range bits", /^main\.RiskParamsHash_.*BoundedRange_.*\.out\[4\]$/],
+      ["risk vol direction square", /^main\.RiskParamsHash_.*dirSquare\[1\]\[1\]$/],
+      ["owner hash", /^main\.VenueSlot_.*\[0\]\.Poseidon_.*\.pEx\.mixS\[0\]\.out\[0\]$/],
+      ["holdings sponge", /^main\.VenueSlot_.*\[0\]\.Sponge_.*\.h\[0\]\.pEx\.ark\[1\]\.out\[3\]$/],
+      ["Merkle path", /^main\.VenueSlot_.*\[1\]\.MerkleRoot_.*\.Poseidon_.*\[2\]\.pEx\.mixS\[0\]\.out\[0\]$/],
+      ["venue id bits", /^main\.venueIdBits\[1\]\[0\]$/],
+      ["venue order gap bits", /^main\.idGapBits\[1\]\[1\]$/],
+      ["asset one-hot", /^main\.exposure\[0\]\[1\]\.sel\[0\]$/],
+      ["size range bits", /^main\.exposure\[0\]\[1\]\.SignedRange_.*\.bits\[10\]$/],
+      ["|size|", /^main\.exposure\[0\]\[1\]\.absSize$/],
+      ["delta exposure", /^main\.exposure\[0\]\[1\]\.deltaUnits\[1\]$/],
+      ["kind one-hot", /^main\.exposure\[0\]\[1\]\.kindSel\[0\]$/],
+      ["linear and option value", /^main\.exposure\[0\]\[1\]\.cashValue$/],
+      ["spot haircut", /^main\.margin\.longCut\[0\]$/],
+      ["asset value", /^main\.margin\.assetValue\[1\]$/],
+      ["scenario delta/gamma", /^main\.margin\.deltaGamma\[3\]\[1\]$/],
+      ["scenario vega", /^main\.margin\.vegaMove\[1\]\[1\]$/],
+      ["weighted scenario slack", /^main\.margin\.slackK\[2\]$/],
+      ["solvency bits", /^main\.margin\.slackKBits\[3\]\[100\]$/],
+      ["equity bits", /^main\.margin\.slackBits\[200\]$/],
+    ];
+    let base: bigint[];
+    before(async () => {
+      base = await circuit.accept(inputFor(hedgedEthBook()));
+    });
+    for (const [group, pattern] of groups) {
+      it(`should break on a tampered ${group} signal`, () => {
+        const [name] = circuit.find(pattern);
+        expect(name, `no surviving signal matches ${pattern}`).to.be.a("string");
+        const w = [...base];
+        w[circuit.index(name)] = (w[circuit.index(name)] + 1n) % FIELD;
+        expect(circuit.violated(w), name).to.not.be.empty;
+      });
+    }
+  });
+
+  describe("# the circuit input builder", () => {
+    it("should refuse a request beyond the instance limits, naming the limit", () => {
+      const three: Book = [1n, 2n, 3n].map((venueId) => ({ venueId, holdings: [spot(USDC, "1")] }));
+      expect(() => buildCircuitInput(requestFor(three))).to.throw(RangeError, /^accounts: 3 accounts, the instance has V=2/);
+      const four: Book = [{ venueId: 1n, holdings: [spot(USDC, "1"), spot(USDC, "1"), spot(ETH, "1"), spot(ETH, "1")] }];
+      const req = { ...requestFor([]), accounts: accountsFor(four, SECRET, { ...TEST_PARAMS, N: 4 }), minExcess: 0n };
+      expect(() => buildCircuitInput(req)).to.throw(RangeError, /^accounts\[0\]\.holdings: 4 holdings, the instance has N=3/);
+    });
+
+    it("should refuse repeated or decreasing venue ids", () => {
+      const book: Book = [
+        { venueId: 5n, holdings: [spot(USDC, "1")] },
+        { venueId: 5n, holdings: [spot(USDC, "2")] },
+      ];
+      expect(() => buildCircuitInput(requestFor(book, { minExcess: 0n }))).to.throw(RangeError, /^accounts\[1\]\.venueId: 5 must be greater/);
+    });
+
+    it("should refuse a root its path does not reach, and insufficient margin, before any witness", () => {
+      const req = requestFor(hedgedEthBook());
+      const bad = { ...req, accounts: req.accounts.map((a, i) => (i === 1 ? { ...a, root: a.root + 1n } : a)) };
+      expect(() => buildCircuitInput(bad)).to.throw(RangeError, /^accounts\[1\]\.root: venue 2/);
+      expect(() => buildCircuitInput({ ...req, minExcess: req.minExcess + 1n })).to.throw(RangeError, /^minExcess: the book's portfolio excess is \d+/);
+      expect(() => buildCircuitInput({ ...req, traderSecret: SECRET + 1n })).to.throw(RangeError, /^accounts\[0\]\.root/);
+    });
+
+    it("should pad inactive slots with zeros and emit the public inputs in order", () => {
+      const { input, publicInputs } = buildCircuitInput(requestFor(btcShortCallBook()));
+      expect(publicInputs.venueIds).to.deep.equal([2n, 0n]);
+      expect(publicInputs.nullifiers[1]).to.equal(0n);
+      expect(publicInputs.nullifiers[0]).to.equal(poseidon([SECRET, BigInt((input.salts as string[])[0]), 42n]));
+      expect((input.holdings as string[][][])[1].flat().every((x) => x === "0")).to.equal(true);
+      expect((input.holdings as string[][][])[0][1][1]).to.equal(String(Kind.Option));
+    });
+  });
+});

@@ -1,0 +1,91 @@
+/**
+ * Property tests @props: for random books, markets, risk params and thresholds, the circuit (real witness + R1CS
+ * check on the test instance) accepts exactly when the reference model says the book meets minExcess.
+ * 200 cases by default; PROP_RUNS=2000 npm run test:props for the larger run (mocha --grep @props).
+ */
+import { expect } from "chai";
+import fc from "fast-check";
+import { buildCircuitInput } from "../../prover/circuitInput.ts";
+import { MAX_MOVE, PPM_ONE, evaluateMargin, meetsMinExcess } from "../../prover/model.ts";
+import { Kind, type Holding, type MarketSnapshot, type RiskParams } from "../../prover/types.ts";
+import { loadCircuit, type CompiledCircuit } from "../helpers/witness.ts";
+import { TEST_PARAMS, accountsFor, bookHoldings, testMarket, testRisk, type Book } from "../fixtures/market.ts";
+import { EPOCH, SECRET, SUBJECT } from "./helpers.ts";
+
+const RUNS = Number(process.env.PROP_RUNS ?? 200);
+const { V, N, A, K } = TEST_PARAMS;
+const pow2 = (n: number) => 1n << BigInt(n);
+const signed = (bits: number) => fc.bigInt({ min: -pow2(bits - 1), max: pow2(bits - 1) - 1n });
+const unsigned = (bits: number) => fc.bigInt({ min: 0n, max: pow2(bits) - 1n });
+const ppm = fc.bigInt({ min: 0n, max: PPM_ONE });
+/** Mostly realistic magnitudes, sometimes anywhere in the range the circuit allows (to exercise the bit bounds). */
+const mixed = (realistic: fc.Arbitrary<bigint>, full: fc.Arbitrary<bigint>) => fc.oneof({ weight: 4, arbitrary: realistic }, { weight: 1, arbitrary: full });
+
+const holdingArb: fc.Arbitrary<Holding> = fc.record({
+  asset: fc.integer({ min: 0, max: A - 1 }),
+  kind: fc.constantFrom(Kind.Spot, Kind.Linear, Kind.Option),
+  size: mixed(fc.bigInt({ min: -(10n ** 13n), max: 10n ** 13n }), signed(64)),
+  entryPrice: mixed(fc.bigInt({ min: 0n, max: 10n ** 13n }), unsigned(64)),
+  mark: mixed(fc.bigInt({ min: 0n, max: 10n ** 12n }), unsigned(64)),
+  delta: mixed(fc.bigInt({ min: -(10n ** 8n), max: 10n ** 8n }), signed(32)),
+  gamma: mixed(fc.bigInt({ min: -(10n ** 14n), max: 10n ** 14n }), signed(64)),
+  vega: mixed(fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }), signed(64)),
+});
+
+const bookArb: fc.Arbitrary<Book> = fc
+  .uniqueArray(fc.integer({ min: 1, max: 1000 }), { minLength: 1, maxLength: V })
+  .chain((ids) =>
+    fc.tuple(...ids.sort((a, b) => a - b).map((id) => fc.array(holdingArb, { maxLength: N }).map((holdings) => ({ venueId: BigInt(id), holdings })))),
+  );
+
+const marketArb: fc.Arbitrary<MarketSnapshot> = fc.oneof(
+  fc.constant(null).map(() => testMarket()),
+  fc.record({
+    price: fc.array(mixed(fc.bigInt({ min: 1n, max: 10n ** 13n }), unsigned(64)), { minLength: A, maxLength: A }),
+    scanRange: fc.array(ppm, { minLength: A, maxLength: A }),
+    volShock: fc.array(ppm, { minLength: A, maxLength: A }),
+  }),
+);
+
+const riskArb: fc.Arbitrary<RiskParams> = fc.oneof(
+  fc.constant(null).map(() => testRisk()),
+  fc.record({
+    haircut: fc.array(ppm, { minLength: A, maxLength: A }),
+    debtAddOn: fc.array(ppm, { minLength: A, maxLength: A }),
+    moves: fc.array(fc.array(fc.bigInt({ min: -MAX_MOVE, max: MAX_MOVE }), { minLength: A, maxLength: A }), { minLength: K, maxLength: K }),
+    volDirs: fc.array(fc.array(fc.bigInt({ min: -1n, max: 1n }), { minLength: A, maxLength: A }), { minLength: K, maxLength: K }),
+    weights: fc.array(ppm, { minLength: K, maxLength: K }),
+    grossCharge: ppm,
+  }),
+);
+
+/** How far minExcess sits from the book's excess: exactly at it, one unit either side, or anywhere. */
+const offsetArb = fc.oneof(fc.constantFrom(-1n, 0n, 0n, 1n), fc.bigInt({ min: 0n, max: pow2(111) }).map((x) => ({ absolute: x })));
+
+describe("MarginProof properties @props", function () {
+  let circuit: CompiledCircuit;
+  before(async () => {
+    circuit = await loadCircuit("test");
+  });
+
+  it(`should accept exactly the books the reference model accepts (${RUNS} random cases)`, async () => {
+    let accepted = 0;
+    await fc.assert(
+      fc.asyncProperty(bookArb, marketArb, riskArb, offsetArb, async (book, market, risk, offset) => {
+        const excess = evaluateMargin(bookHoldings(book), market, risk).excess;
+        let minExcess = typeof offset === "bigint" ? excess + offset : offset.absolute;
+        if (minExcess < 0n) minExcess = 0n;
+        const req = { params: TEST_PARAMS, traderSecret: SECRET, accounts: accountsFor(book, SECRET, TEST_PARAMS), epoch: EPOCH, subject: SUBJECT, market, risk, minExcess };
+        const { input } = buildCircuitInput(req, { requireMargin: false });
+        const expected = meetsMinExcess(bookHoldings(book), market, risk, minExcess);
+        const actual = await circuit.accepts(input);
+        if (actual) accepted++;
+        expect(actual, `model says ${expected} for excess ${excess}, minExcess ${minExcess}`).to.equal(expected);
+      }),
+      { numRuns: RUNS },
+    );
+    // both outcomes must actually occur, or the property says little
+    expect(accepted).to.be.greaterThan(RUNS / 10);
+    expect(accepted).to.be.lessThan(RUNS - RUNS / 10);
+  });
+});
