@@ -1,0 +1,117 @@
+/**
+ * SDK round trip with the real circuit and the project's own keys: venues issue statements, the trader proves with
+ * generateProof, verifyProof accepts, and every tampering is rejected. One proof is shared by the whole file.
+ */
+import { expect } from "chai";
+import { marketHash, nullifierHash, riskParamsHash } from "../../prover/commitments.ts";
+import { ZkMarginInputError } from "../../prover/errors.ts";
+import { generateProof, releaseProver, type ProofProgress, type ZkMarginProof } from "../../prover/generateProof.ts";
+import { packProof, unpackProof } from "../../prover/packProof.ts";
+import { flattenPublicInputs } from "../../prover/publicSignals.ts";
+import { stringifyJson } from "../../prover/statement.ts";
+import { parseProof, verifyProof } from "../../prover/verifyProof.ts";
+import { buildInstance } from "../../scripts/lib/pipeline.ts";
+import { TEST_PARAMS, testMarket, testRisk, usd } from "../fixtures/market.ts";
+import { hedgedBook, venuesFor } from "./book.ts";
+
+const SUBJECT = 0x3c44cdddb6a900fa2b585dd299e03d12fa4293bcn;
+
+describe("# generateProof / verifyProof (real keys)", function () {
+  const setup = venuesFor(hedgedBook(), TEST_PARAMS);
+  const progress: ProofProgress[] = [];
+  let proof: ZkMarginProof;
+  let seconds: number;
+
+  before(async () => {
+    await buildInstance("test", { log: () => undefined });
+    const t0 = performance.now();
+    proof = await generateProof(
+      {
+        statements: [...setup.statements].reverse(), // any order: the prover sorts by venue id
+        traderSecret: setup.traderSecret,
+        market: testMarket(),
+        risk: testRisk(),
+        epoch: setup.epoch,
+        subject: SUBJECT,
+        minExcess: usd("50000"),
+        postedRoots: new Map(setup.venues.map((v) => [v.venueId, v.root])),
+      },
+      { instance: "test", onProgress: (p) => progress.push(p) },
+    );
+    seconds = (performance.now() - t0) / 1000;
+  });
+
+  after(async () => {
+    await releaseProver();
+  });
+
+  it("should prove a book of venue statements and verify it", async () => {
+    expect(await verifyProof(proof)).to.equal(true);
+    expect(await verifyProof(proof, { instance: "test" })).to.equal(true);
+    expect(seconds).to.be.below(120);
+  });
+
+  it("should name every public input as the contracts will rebuild them", () => {
+    const p = proof.publicInputs;
+    expect(p.subject).to.equal(SUBJECT);
+    expect(p.epoch).to.equal(7n);
+    expect(p.marketHash).to.equal(marketHash(testMarket()));
+    expect(p.riskParamsHash).to.equal(riskParamsHash(testRisk()));
+    expect(p.venueIds).to.deep.equal([11n, 22n]);
+    expect(p.venueRoots).to.deep.equal(setup.venues.map((v) => v.root));
+    expect(p.nullifiers).to.deep.equal(setup.statements.map((s) => nullifierHash(setup.traderSecret, s.salt, 7n)));
+    expect(p.minExcess).to.equal(usd("50000"));
+    expect(proof.publicSignals).to.deep.equal(flattenPublicInputs(p).map(String));
+    expect(proof.points).to.deep.equal(packProof(proof.proof));
+  });
+
+  it("should report progress on the witness and proving steps, in order", () => {
+    const stages = progress.map((p) => p.stage).filter((s, i, a) => a.indexOf(s) === i);
+    expect(stages).to.deep.equal(["validate", "witness", "prove", "done"]);
+    const prove = progress.filter((p) => p.stage === "prove").map((p) => p.fraction);
+    expect(prove.length).to.be.greaterThan(5); // snarkjs's milestones came through
+    expect(prove).to.deep.equal([...prove].sort((a, b) => a - b));
+    expect(prove.at(-1)).to.equal(1);
+  });
+
+  it("should verify the proof rebuilt from its packed points (pack/unpack round trip on a real proof)", async () => {
+    const rebuilt = { ...proof, proof: unpackProof(proof.points) };
+    expect(await verifyProof(rebuilt)).to.equal(true);
+  });
+
+  it("should round-trip through JSON", async () => {
+    const text = stringifyJson(proof);
+    expect(parseProof(text)).to.deep.equal(proof);
+    expect(await verifyProof(text)).to.equal(true);
+  });
+
+  it("should not verify with another minExcess or subject", async () => {
+    for (const change of [{ minExcess: usd("50001") }, { subject: SUBJECT + 1n }, { epoch: 8n }]) {
+      const publicInputs = { ...proof.publicInputs, ...change };
+      const forged = { ...proof, publicInputs, publicSignals: flattenPublicInputs(publicInputs).map(String) };
+      expect(await verifyProof(forged)).to.equal(false);
+    }
+  });
+
+  it("should not verify when the named inputs, signals and points disagree", async () => {
+    const signals = [...proof.publicSignals];
+    signals[0] = "1";
+    expect(await verifyProof({ ...proof, publicSignals: signals })).to.equal(false);
+    const points = [...proof.points] as ZkMarginProof["points"];
+    [points[2], points[3]] = [points[3], points[2]]; // the pi_b swap undone
+    expect(await verifyProof({ ...proof, points })).to.equal(false);
+    expect(await verifyProof({ ...proof, proof: unpackProof(points), points })).to.equal(false);
+  });
+
+  it("should not accept a malformed proof, naming the field", async () => {
+    const json = JSON.parse(stringifyJson(proof)) as { points: string[] };
+    json.points = json.points.slice(0, 7);
+    try {
+      await verifyProof(json);
+      expect.fail("accepted");
+    } catch (e) {
+      expect(e).to.be.instanceOf(ZkMarginInputError);
+      expect((e as ZkMarginInputError).field).to.equal("proof.points");
+    }
+  });
+});
