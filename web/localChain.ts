@@ -14,6 +14,8 @@ export interface LocalChain {
   deployment: ZkMarginDeployment;
   /** the address the page signs with (Hardhat account 0) */
   trader: string;
+  /** every unlocked account of the chain (1 and 2 operate the demo venues) */
+  accounts: string[];
 }
 
 export async function startLocalChain(instance: string, book: DemoBook): Promise<LocalChain> {
@@ -33,6 +35,7 @@ export async function startLocalChain(instance: string, book: DemoBook): Promise
   return {
     deployment: zk,
     trader: await admin.getAddress(),
+    accounts: await Promise.all(signers.map((s) => s.getAddress())),
     bridge: {
       provider: conn.provider as unknown as Eip1193Provider,
       info: {

@@ -175,7 +175,15 @@ export function zkmarginRoutes(
 
 /** The one Vite config of the page (used for build, dev and preview). */
 export function webConfig(
-  opts: { getChain?: () => ChainBridge | undefined; getDemo?: () => unknown; host?: string; port?: number; artifacts?: ArtifactResolver } = {},
+  opts: {
+    getChain?: () => ChainBridge | undefined;
+    getDemo?: () => unknown;
+    host?: string;
+    port?: number;
+    artifacts?: ArtifactResolver;
+    /** where the bundle goes (default build/web/) */
+    outDir?: string;
+  } = {},
 ): InlineConfig {
   return {
     configFile: false,
@@ -191,16 +199,16 @@ export function webConfig(
         { find: /^node:fs$/, replacement: path.join(WEB_ROOT, "src/shims/fs.ts") },
       ],
     },
-    build: { outDir: WEB_OUT, emptyOutDir: true, target: "es2022", chunkSizeWarningLimit: 8000 },
+    build: { outDir: opts.outDir ?? WEB_OUT, emptyOutDir: true, target: "es2022", chunkSizeWarningLimit: 8000 },
     worker: { format: "es" },
     server: { host: opts.host ?? "127.0.0.1", port: opts.port ?? 5173, strictPort: true, fs: { allow: [ROOT] } },
     preview: { host: opts.host ?? "127.0.0.1", port: opts.port ?? 5173, strictPort: true },
   };
 }
 
-/** Bundle web/ (page + worker + snarkjs + the shared prover code) into build/web/. */
-export async function buildWeb(): Promise<void> {
-  await build(webConfig());
+/** Bundle web/ (page + worker + snarkjs + the shared prover code) into build/web/ (or `outDir`). */
+export async function buildWeb(outDir: string = WEB_OUT): Promise<void> {
+  await build(webConfig({ outDir }));
 }
 
 export interface WebServer {
@@ -223,13 +231,16 @@ export async function startWebServer(
     artifacts?: ArtifactResolver;
     /** served as /demo/book.json (see web/demoBook.ts); the page then offers "Load the demo book" */
     demo?: unknown;
+    /** bundle directory (default build/web/); tests use a private one so that parallel runs do not collide */
+    outDir?: string;
   } = {},
 ): Promise<WebServer> {
-  if (!opts.skipBuild || !existsSync(path.join(WEB_OUT, "index.html"))) await buildWeb();
+  const outDir = opts.outDir ?? WEB_OUT;
+  if (!opts.skipBuild || !existsSync(path.join(outDir, "index.html"))) await buildWeb(outDir);
   let chain = opts.chain;
   let demo = opts.demo;
   const server = await preview(
-    webConfig({ getChain: () => chain, getDemo: () => demo, host: opts.host, port: opts.port ?? 5173, artifacts: opts.artifacts }),
+    webConfig({ getChain: () => chain, getDemo: () => demo, host: opts.host, port: opts.port ?? 5173, artifacts: opts.artifacts, outDir }),
   );
   const addr = server.httpServer.address();
   if (addr === null || typeof addr === "string") throw new Error("web server: no TCP address");

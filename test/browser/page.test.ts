@@ -13,7 +13,7 @@ import { generateProof, instanceParams, releaseProver, type ZkMarginProof } from
 import { marginReport } from "../../prover/report.ts";
 import { parseStatement } from "../../prover/statement.ts";
 import { VenueTree } from "../../prover/tree.ts";
-import { accountLeaf, ownerHash } from "../../prover/commitments.ts";
+import { accountLeaf, nullifierHash, ownerHash } from "../../prover/commitments.ts";
 import { verifyProof } from "../../prover/verifyProof.ts";
 import { artifactPaths } from "../../scripts/lib/instances.ts";
 import { snark, type Groth16Proof, type VerificationKey } from "../../scripts/lib/snark.ts";
@@ -46,10 +46,10 @@ describe("trader page in Chromium (web/, playwright-core)", function () {
     browser = await launchBrowser(); // fails with the apt-get line if /usr/bin/chromium is missing
     book = demoBook(instanceParams(INSTANCE));
     chain = await startLocalChain(INSTANCE, book);
-    const t0 = Date.now();
-    server = await startWebServer({ port: 0, chain: chain.bridge });
-    timings.bundleAndServeMs = Date.now() - t0;
     dir = mkdtempSync(path.join(tmpdir(), "zkmargin-web-"));
+    const t0 = Date.now();
+    server = await startWebServer({ port: 0, chain: chain.bridge, outDir: path.join(dir, "bundle") });
+    timings.bundleAndServeMs = Date.now() - t0;
     const write = (f: { name: string; text: string }) => {
       const p = path.join(dir, f.name);
       writeFileSync(p, f.text);
@@ -212,6 +212,54 @@ describe("trader page in Chromium (web/, playwright-core)", function () {
     expect(text).to.include("tampered.json");
     expect(text).to.match(/tampered statement/);
     expect(await page.isHidden("#prove"), "no proving offered for a bad book").to.equal(true);
+  });
+
+  it("should sign with an injected wallet (window.ethereum) and refuse, before proving, a book already backing another subject", async function () {
+    // An EIP-1193 provider injected before the page loads, as a wallet extension would; it signs as Hardhat
+    // account 5 (unlocked on the local chain) and forwards everything else to the chain's JSON-RPC.
+    const attestor = chain.deployment.attestor;
+    const nullifier = nullifierHash(
+      book.traderSecret,
+      BigInt((JSON.parse(book.files.statements[0].text) as { salt: string }).salt),
+      book.epoch,
+    );
+    const spentBy = await attestor.nullifierSpentBy(book.epoch, nullifier);
+    expect(spentBy, "precondition: the attestation test above used this book for the local account").to.equal(chain.trader);
+    const wallet = chain.accounts[5];
+    const page = await browser.context.newPage();
+    try {
+      await page.addInitScript((account: string) => {
+        (window as unknown as { ethereum: unknown }).ethereum = {
+          async request({ method, params }: { method: string; params?: unknown[] }) {
+            if (method === "eth_requestAccounts" || method === "eth_accounts") return [account];
+            const res = await fetch("/rpc", {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params: params ?? [] }),
+            });
+            const out = (await res.json()) as { result?: unknown; error?: { message: string; code: number; data?: unknown } };
+            if (out.error) throw Object.assign(new Error(out.error.message), out.error);
+            return out.result;
+          },
+        };
+      }, wallet);
+      await page.goto(server.url);
+      await page.waitForSelector("body[data-ready=true]", { timeout: 30_000 });
+      expect((await page.inputValue("#subject")).toLowerCase(), "subject from the injected wallet").to.equal(wallet.toLowerCase());
+      expect(await page.textContent("#chain-info")).to.include("injected wallet");
+      await page.setInputFiles("#statements-file", files.statements);
+      await page.setInputFiles("#market-file", files.market);
+      await page.setInputFiles("#risk-file", files.risk);
+      await page.fill("#secret", book.files.traderSecret);
+      await page.waitForFunction(() => document.querySelectorAll("#statements-list li").length === 2);
+      await page.click("#check-btn");
+      await page.waitForSelector("#error:not([hidden])");
+      expect(await page.getAttribute("#error", "data-field")).to.match(/^statements\[[01]\]$/);
+      expect(await page.textContent("#error")).to.include(`already backs ${chain.trader}`);
+      expect(await page.isHidden("#prove"), "no proving offered").to.equal(true);
+    } finally {
+      await page.close();
+    }
   });
 
   it("should name a malformed field (size not an integer) on the page", async function () {

@@ -27,6 +27,8 @@ export interface ChainSession {
   address: string;
   description: string;
   rootsFor(venueIds: readonly bigint[], epoch: bigint): Promise<Map<bigint, bigint>>;
+  /** who already used each nullifier in `epoch` (undefined: nobody) — one book, one credit line per epoch */
+  spentBy(epoch: bigint, nullifiers: readonly bigint[]): Promise<(string | undefined)[]>;
   attest(proof: ZkMarginProof): Promise<AttestOutcome>;
 }
 
@@ -75,6 +77,14 @@ export async function connectChain(): Promise<ChainSession> {
         }
       }
       return out;
+    },
+    async spentBy(epoch, nullifiers) {
+      return Promise.all(
+        nullifiers.map(async (n) => {
+          const who = await attestor.nullifierSpentBy(epoch, n);
+          return BigInt(who) === 0n ? undefined : who;
+        }),
+      );
     },
     async attest(proof) {
       const tx = await attestor.attest(proof);

@@ -4,6 +4,7 @@
  * (the SDK's generateProof) with a progress bar; verify; submit to the local chain (client/attestor.ts).
  */
 import "./style.css";
+import { nullifierHash } from "../../prover/commitments.ts";
 import { ZkMarginInputError, formatUsd } from "../../prover/errors.ts";
 import type { ZkMarginProof } from "../../prover/generateProof.ts";
 import { marginReport, type MarginReport } from "../../prover/report.ts";
@@ -223,6 +224,30 @@ function renderReport(r: MarginReport, weights: readonly bigint[]): void {
 // ---------------------------------------------------------------------------------------------------------------
 // Actions
 
+/**
+ * With a chain: an account whose nullifier for this epoch already backs another subject cannot back this one
+ * (MarginAttestor would revert with NullifierSpent). Say so before proving, naming the statement.
+ */
+async function checkNullifiers(input: ProveInput): Promise<void> {
+  const chain = state.chain;
+  if (!chain) return;
+  const salts = state.statements.map((f, i) => {
+    const salt = (JSON.parse(f.text) as { salt?: unknown }).salt;
+    if (typeof salt !== "string") throw new ZkMarginInputError(`statements[${i}].salt`, "missing");
+    return BigInt(salt);
+  });
+  const nullifiers = salts.map((salt) => nullifierHash(input.traderSecret, salt, input.epoch));
+  const spent = await chain.spentBy(input.epoch, nullifiers);
+  spent.forEach((who, i) => {
+    if (who !== undefined && BigInt(who) !== input.subject) {
+      throw new ZkMarginInputError(
+        `statements[${i}]`,
+        `this account already backs ${who} for epoch ${input.epoch}: one book, one credit line per epoch (its nullifier is spent)`,
+      );
+    }
+  });
+}
+
 async function check(): Promise<boolean> {
   clearError();
   state.checked = undefined;
@@ -232,6 +257,7 @@ async function check(): Promise<boolean> {
     const instance = ui.instance.value;
     const input = await collectInput();
     const validated = validateProveInput(input, instanceParams(instance));
+    await checkNullifiers(input);
     renderReport(
       marginReport(
         validated.statements.map((s) => ({ venueId: s.venueId, holdings: s.holdings })),
