@@ -16,8 +16,8 @@ import { compileInstanceForAudit } from "./compile.ts";
 import { constraintReport, type ConstraintReport } from "./constraints.ts";
 import { checkWarnings, freeSignalAllowances, loadAllowList, parseWarnings, type InspectWarning } from "./inspect.ts";
 import { loadR1cs, wireIndex } from "./r1cs.ts";
-import { sampleInput, type CircuitInput } from "./samples.ts";
-import { scanWitness, type ScanResult } from "./scan.ts";
+import { sampleInputs, type CircuitInput } from "./samples.ts";
+import { scanWitness, type FreeSignal, type ScanResult } from "./scan.ts";
 import { checkManifest, checkVerifierSource, verifyZkey, type CheckResult } from "./setup.ts";
 import { loadSym } from "./sym.ts";
 import { computeWitness } from "./witness.ts";
@@ -48,13 +48,30 @@ export interface AuditReport {
   /** per-template report, non-linear constraints of the --O0 audit compile */
   constraints: ConstraintReport;
   warnings: InspectWarning[];
+  /** the scans of every sample witness merged: a wire free on any witness is listed */
   scan: ScanResult;
+  /** the sample witnesses scanned */
+  witnesses: string[];
   checks: CheckResult[];
   ok: boolean;
   seconds: Record<string, number>;
 }
 
 const SOURCE_DIRS = [path.join(ROOT, "circuits"), path.join(ROOT, "node_modules", "circomlib", "circuits")];
+
+/** Union of several scans of the same r1cs (by wire). */
+export function mergeScans(results: readonly ScanResult[]): ScanResult {
+  const byWire = new Map<number, FreeSignal>();
+  for (const r of results) for (const f of r.free) if (!byWire.has(f.wire)) byWire.set(f.wire, f);
+  const free = [...byWire.values()].sort((a, b) => a.wire - b.wire);
+  return {
+    wires: results[0]?.wires ?? 0,
+    constraints: results[0]?.constraints ?? 0,
+    free,
+    unexplained: free.filter((f) => f.allowed === undefined),
+    ms: results.reduce((s, r) => s + r.ms, 0),
+  };
+}
 
 export async function runAudit(opts: AuditOptions): Promise<AuditReport> {
   const log = opts.log ?? (() => {});
@@ -93,17 +110,24 @@ export async function runAudit(opts: AuditOptions): Promise<AuditReport> {
 
   // 3: soundness scan on the built (--O2) r1cs
   const r1cs = await timed("load r1cs", () => loadR1cs(p.r1cs));
-  const scan = await timed("soundness scan", async () => {
-    const input = opts.input ?? (await sampleInput(inst.name));
-    const witness = await computeWitness(p.wasm, input);
-    return scanWitness(r1cs, witness, loadSym(p.sym, r1cs.nVars), freeSignalAllowances(allow, inst.name), wireIndex(r1cs));
+  const scans = await timed("soundness scan", async () => {
+    const inputs = opts.input ? [{ label: "--input", input: opts.input }] : await sampleInputs(inst.name);
+    const sym = loadSym(p.sym, r1cs.nVars);
+    const index = wireIndex(r1cs);
+    const out: { label: string; result: ScanResult }[] = [];
+    for (const { label, input } of inputs) {
+      const witness = await computeWitness(p.wasm, input);
+      out.push({ label, result: scanWitness(r1cs, witness, sym, freeSignalAllowances(allow, inst.name), index) });
+    }
+    return out;
   });
+  const scan = mergeScans(scans.map((s) => s.result));
   checks.push({
     name: "soundness scan",
     ok: scan.unexplained.length === 0,
     detail:
       scan.unexplained.length === 0
-        ? `${scan.wires - 1} wires perturbed, ${scan.free.length} free (all explained by the allow-list)`
+        ? `${scan.wires - 1} wires perturbed on ${scans.length} witness(es) (${scans.map((s) => s.label).join("; ")}), ${scan.free.length} free (all explained by the allow-list)`
         : `${scan.unexplained.length} under-constrained wire(s): ${scan.unexplained.map((f) => f.names.join("=")).join(", ")}`,
   });
 
@@ -138,6 +162,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditReport> {
     constraints,
     warnings,
     scan,
+    witnesses: scans.map((s) => s.label),
     checks,
     ok: checks.every((c) => c.ok),
     seconds,

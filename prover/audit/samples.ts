@@ -32,17 +32,22 @@ function leafInput(D: number): CircuitInput {
   };
 }
 
-interface MarginSampleModule {
-  sampleMarginInput(params: Record<string, number>): Promise<CircuitInput> | CircuitInput;
+export interface LabelledInput {
+  label: string;
+  input: CircuitInput;
 }
 
-/** A valid input for an instance of circuits/circuits.json. */
-export async function sampleInput(instance: string): Promise<CircuitInput> {
+interface MarginSampleModule {
+  sampleMarginInputs(params: Record<string, number>): LabelledInput[];
+}
+
+/** Valid inputs for an instance of circuits/circuits.json (the scan runs on each). */
+export async function sampleInputs(instance: string): Promise<LabelledInput[]> {
   const inst = getInstance(instance);
-  if (inst.template === "AccountInclusion") return leafInput(inst.params.D);
+  if (inst.template === "AccountInclusion") return [{ label: "one account in a 5-account tree", input: leafInput(inst.params.D) }];
   if (inst.template === "MarginProof") {
     const mod = (await import(pathToFileURL(path.join(ROOT, "prover", "audit", "marginSample.ts")).href)) as MarginSampleModule;
-    return mod.sampleMarginInput(inst.params);
+    return mod.sampleMarginInputs(inst.params);
   }
   throw new Error(`no sample input for template ${inst.template} (instance "${instance}"): pass --input FILE`);
 }
