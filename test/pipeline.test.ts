@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import hre, { network } from "hardhat";
@@ -14,6 +14,7 @@ import { accountLeaf, holdingsCommitment, ownerHash } from "../prover/commitment
 import { FIELD } from "../prover/hash.ts";
 import { VenueTree } from "../prover/tree.ts";
 import { Kind, type Holding } from "../prover/types.ts";
+import { warningBlocks } from "../scripts/lib/compile.ts";
 import { ROOT, artifactPaths } from "../scripts/lib/instances.ts";
 import { buildInstance, verifierHeader, type Manifest } from "../scripts/lib/pipeline.ts";
 import { HERMEZ_PTAU_BLAKE2B, devPtau, devPtauName, hermezPtauName, readPtauHeader } from "../scripts/lib/ptau.ts";
@@ -117,6 +118,29 @@ describe("pipeline: instance leaf", function () {
       const template = readFileSync(path.join(ROOT, "node_modules/snarkjs/templates/verifier_groth16.sol.ejs"), "utf8");
       const fresh = await snark.zKey.exportSolidityVerifier(paths.zkey, { groth16: template });
       expect(sol.slice(verifierHeader("leaf").length)).to.equal(fresh);
+    });
+  });
+
+  describe("# compile", function () {
+    it("should surface every circom --inspect warning with its source excerpt", function () {
+      const dir = path.join(ROOT, "build", "_pipeline_warn");
+      mkdirSync(dir, { recursive: true });
+      const src = path.join(dir, "Warn.circom");
+      writeFileSync(src, "pragma circom 2.2.0;\ntemplate Warn() {\n    signal input a;\n    signal input unused;\n    signal b;\n    b <-- a + 1;\n}\ncomponent main = Warn();\n");
+      try {
+        const res = spawnSync(path.join(ROOT, "node_modules/.bin/circom2"), [path.relative(ROOT, src), "--r1cs", "--O2", "--inspect", "-o", path.relative(ROOT, dir)], { cwd: ROOT, encoding: "utf8" });
+        expect(res.status).to.equal(0);
+        const blocks = warningBlocks(`${res.stdout}${res.stderr}`.replace(/\u001b\[[0-9;]*m/g, ""));
+        // T3002 for `<--`, CA01 for each of a, b, unused (none appears in a constraint)
+        expect(blocks).to.have.length(4);
+        expect(blocks.every((b) => /^warning\[/.test(b))).to.equal(true);
+        expect(blocks[0]).to.match(/^warning\[T3002\][\s\S]*b <-- a \+ 1;/);
+        for (const sig of ["a", "b", "unused"]) {
+          expect(blocks.some((b) => new RegExp(`^warning\\[CA01\\].*signal ${sig} does not appear`).test(b)), sig).to.equal(true);
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 

@@ -80,29 +80,37 @@ export function sha256File(file: string): string {
 
 const rel = (f: string) => path.relative(ROOT, f).split(path.sep).join("/");
 
-/** Every circuit source under circuits/ (lib/ included, generated mains excluded), sorted. */
-export function circuitSources(): string[] {
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const f = path.join(dir, e.name);
-      if (e.isDirectory()) {
-        if (f !== path.join(ROOT, "circuits", "main")) walk(f);
-      } else if (e.name.endsWith(".circom")) out.push(f);
+/**
+ * The circuit sources an instance compiles: its top-level file and everything it includes, transitively, that lives
+ * in the repository (circomlib files are covered by circomlib's version in the stamp). Sorted.
+ */
+export function circuitSources(inst: Instance): string[] {
+  const seen = new Set<string>();
+  const todo = [path.join(ROOT, "circuits", `${inst.file}.circom`)];
+  const libs = path.join(ROOT, "node_modules");
+  while (todo.length > 0) {
+    const f = todo.pop() as string;
+    if (seen.has(f) || !existsSync(f)) continue;
+    seen.add(f);
+    for (const m of readFileSync(f, "utf8").matchAll(/include\s+"([^"]+)"/g)) {
+      const inc = m[1] as string;
+      // circom looks next to the including file first, then in the -l directories (node_modules)
+      const local = path.resolve(path.dirname(f), inc);
+      if (existsSync(local) && !local.startsWith(libs + path.sep)) todo.push(local);
+      else if (!existsSync(path.join(libs, inc))) todo.push(local); // unresolved: circom will report it
     }
-  };
-  walk(path.join(ROOT, "circuits"));
-  return out.sort();
+  }
+  return [...seen].sort();
 }
 
 function instanceEntry(inst: Instance) {
   return { file: inst.file, template: inst.template, params: inst.params, pubs: inst.pubs, ptauPower: inst.ptauPower };
 }
 
-/** Stamp of everything the compile step reads. */
+/** Stamp of everything the compile step reads: the instance's circuit sources, circomlib and circom2 versions, its entry. */
 export function compileStamp(inst: Instance): string {
   const h = createHash("sha256");
-  for (const f of circuitSources()) h.update(`${rel(f)}\0`).update(readFileSync(f)).update("\0");
+  for (const f of circuitSources(inst)) h.update(`${rel(f)}\0`).update(readFileSync(f)).update("\0");
   h.update(JSON.stringify({ circomlib: pkgVersion("circomlib"), circom2: pkgVersion("circom2"), instance: instanceEntry(inst) }));
   return h.digest("hex");
 }
