@@ -2,6 +2,7 @@
  * The parts of snarkjs the build pipeline uses, typed once (snarkjs ships no type declarations), plus the build's
  * error type and logger shape.
  */
+// @ts-ignore -- snarkjs ships no type declarations: the Snark interface below types the parts used here
 import * as snarkjs from "snarkjs";
 
 /** A build problem with one clear message: the CLI prints it without a stack trace and exits non-zero. */
