@@ -13,7 +13,8 @@ include "lib/Scales.circom";
  *         All-zero (padding) slots contribute exactly zero.
  * @param A number of assets (compile-time)
  * @input fields[8] the holding in HOLDING_FIELDS order: asset, kind, size, entryPrice, mark, delta, gamma, vega
- *        (units in prover/model.ts); every one is range-checked here
+ *        (units in prover/model.ts); every one is range-checked here; entryPrice must be 0 unless the holding is
+ *        linear and mark 0 unless it is an option
  * @input grossCharge G in ppm; caller must enforce 0 ≤ G ≤ 10^6
  * @output deltaUnits[A]  per-asset delta exposure, size·delta (delta at DELTA_ONE = 10^8); |·| < 2^95
  * @output gammaUnits[A]  per-asset cash gamma, size·gamma (options only); |·| < 2^126
@@ -21,7 +22,7 @@ include "lib/Scales.circom";
  * @output netUnits[A]    per-asset 10^6·size (spot and linear) − G·|size| (all kinds); |·| < 2^84
  * @output spotLong[A]    per-asset size of a spot holding with size ≥ 0 (else 0); 0 ≤ · < 2^63
  * @output spotShort[A]   per-asset size of a spot holding with size < 0 (else 0); −2^63 ≤ · ≤ 0
- * @output cashValue      size·mark (option) − size·entryPrice (linear); |·| < 2^128
+ * @output cashValue      size·mark (option) − size·entryPrice (linear); |·| < 2^127
  * Cost (A = 3): 361 range-check constraints + 11 products + 6·A selector products + A + 3 one-hot bits ≈ 393.
  */
 template HoldingExposure(A) {
@@ -52,9 +53,11 @@ template HoldingExposure(A) {
     // Check (3): |size| < 2^63 (signed, via size + 2^63 ∈ [0, 2^64)); the top bit is the sign.
     signal sizeNonNeg <== SignedRange(SIZE_BITS())(size);
 
-    // Check (4): entry price and mark are unsigned < 2^64.
-    _ <== Num2Bits(PRICE_BITS())(entryPrice);
-    _ <== Num2Bits(PRICE_BITS())(mark);
+    // Check (4): entryPrice is 0 unless linear, mark is 0 unless option (prover/types.ts), so at most one of them is
+    //            non-zero and a single range check of their sum bounds both: entryPrice, mark ∈ [0, 2^64).
+    (1 - isLinear) * entryPrice === 0;
+    (1 - isOption) * mark === 0;
+    _ <== Num2Bits(PRICE_BITS())(entryPrice + mark);
 
     // Check (5): |delta| < 2^31, |gamma| < 2^63, |vega| < 2^63 (signed), whatever the kind.
     _ <== SignedRange(DELTA_BITS())(fields[F_DELTA()]);
@@ -64,7 +67,6 @@ template HoldingExposure(A) {
     // (6) Per-holding products. Bounds use |size| < 2^63, prices < 2^64, |delta| < 2^31, |gamma|,|vega| < 2^63.
     signal absSize <== (2 * sizeNonNeg - 1) * size;                 // 0 ≤ · < 2^63
     signal optionSize <== isOption * size;                         // |·| < 2^63
-    signal linearSize <== isLinear * size;                         // |·| < 2^63
     signal spotSize <== isSpot * size;                             // |·| < 2^63
     signal spotLongSize <== sizeNonNeg * spotSize;                 // [0, 2^63)
     // delta exposure: DELTA_ONE·size for spot and linear, size·delta for options
@@ -74,9 +76,8 @@ template HoldingExposure(A) {
     signal vegaScalar <== optionSize * fields[F_VEGA()];           // |·| < 2^126
     signal grossScalar <== grossCharge * absSize;                  // [0, 10^6·2^63) ⊂ [0, 2^83)
     signal netScalar <== PPM_ONE() * (size - optionSize) - grossScalar; // |·| < 2^84
-    signal optionValue <== optionSize * mark;                      // |·| < 2^127
-    signal linearCost <== linearSize * entryPrice;                 // |·| < 2^127
-    cashValue <== optionValue - linearCost;                        // |·| < 2^128
+    // option: size·mark; linear: −size·entryPrice (the other one is 0 by Check (4)); |·| < 2^127
+    cashValue <== size * (mark - entryPrice);
 
     // (7) Spread over assets through the selector: one product per asset and quantity (6·A constraints).
     for (var a = 0; a < A; a++) {

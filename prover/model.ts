@@ -129,7 +129,10 @@ const checkSigned = (x: unknown, bits: number, field: string) =>
   checkRange(x, -pow2(bits - 1), pow2(bits - 1) - 1n, field);
 const checkPpm = (x: unknown, field: string) => checkRange(x, 0n, PPM_ONE, field);
 
-/** Validate one holding against an instance with A assets (the circuit's range checks); throws a RangeError naming the field. */
+/**
+ * Validate one holding against an instance with A assets, exactly as the circuit does: every field in range, and
+ * entryPrice 0 unless linear, mark 0 unless option. Throws a RangeError naming the field.
+ */
 export function validateHolding(h: Holding, A: number, field = "holding"): void {
   check(typeof h === "object" && h !== null, field, "expected a holding object");
   check(Number.isInteger(h.asset) && h.asset >= 0 && h.asset < A, `${field}.asset`, `${String(h.asset)} is not an asset index in [0, ${A})`);
@@ -137,6 +140,8 @@ export function validateHolding(h: Holding, A: number, field = "holding"): void 
   checkSigned(h.size, SIZE_BITS, `${field}.size`);
   checkUnsigned(h.entryPrice, PRICE_BITS, `${field}.entryPrice`);
   checkUnsigned(h.mark, PRICE_BITS, `${field}.mark`);
+  check(h.kind === Kind.Linear || h.entryPrice === 0n, `${field}.entryPrice`, `must be 0 for a ${h.kind === Kind.Spot ? "spot" : "option"} holding (only linear holdings have an entry price)`);
+  check(h.kind === Kind.Option || h.mark === 0n, `${field}.mark`, `must be 0 for a ${h.kind === Kind.Spot ? "spot" : "linear"} holding (only options have a mark)`);
   checkSigned(h.delta, DELTA_BITS, `${field}.delta`);
   checkSigned(h.gamma, GREEK_BITS, `${field}.gamma`);
   checkSigned(h.vega, GREEK_BITS, `${field}.vega`);

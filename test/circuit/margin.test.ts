@@ -183,18 +183,31 @@ describe("MarginProof circuit (test instance)", function () {
     });
 
     it("should reject out-of-range holding fields even when committed (asset, kind, price, greeks)", async () => {
-      const cases: [number, bigint][] = [
-        [0, 3n], // asset ≥ A
-        [1, 3n], // kind 3
-        [3, 1n << 64n], // entry price ≥ 2^64
-        [4, FIELD - 1n], // mark −1
-        [5, 1n << 31n], // delta ≥ 2^31
-        [6, -(1n << 63n) - 1n], // gamma < −2^63
-        [7, 1n << 63n], // vega ≥ 2^63
+      // slot [0][2] is padding (spot, size 0); each case edits it and the venue re-commits the slot
+      const cases: [string, [number, bigint][]][] = [
+        ["asset ≥ A", [[0, 3n]]],
+        ["kind 3", [[1, 3n]]],
+        ["entry price ≥ 2^64 (linear)", [[1, 1n], [3, 1n << 64n]]],
+        ["entry price −1 (linear)", [[1, 1n], [3, FIELD - 1n]]],
+        ["mark −1 (option)", [[1, 2n], [4, FIELD - 1n]]],
+        ["delta ≥ 2^31", [[5, 1n << 31n]]],
+        ["gamma < −2^63", [[6, -(1n << 63n) - 1n]]],
+        ["vega ≥ 2^63", [[7, 1n << 63n]]],
+        ["entry price on a spot holding", [[3, 1n]]],
+        ["entry price on an option", [[1, 2n], [3, 1n]]],
+        ["mark on a linear holding", [[1, 1n], [4, 1n]]],
       ];
-      for (const [field, value] of cases) {
-        await rejects(recommitSlot(set(single(), "holdings", [0, 2, field], fe(value)), 0));
+      for (const [label, edits] of cases) {
+        let input = single();
+        for (const [field, value] of edits) input = set(input, "holdings", [0, 2, field], fe(value));
+        expect(await circuit.accepts(recommitSlot(input, 0)), label).to.equal(false);
       }
+      // the extremes themselves pass (size 0, so the margin is unchanged)
+      let max = single();
+      for (const [field, value] of [[1, 1n], [3, (1n << 64n) - 1n], [5, -(1n << 31n)], [6, (1n << 63n) - 1n], [7, -(1n << 63n)]] as const) {
+        max = set(max, "holdings", [0, 2, field], fe(value));
+      }
+      await circuit.accept(recommitSlot(max, 0));
     });
 
     it("should reject an empty slot with a non-zero holding", async () => {

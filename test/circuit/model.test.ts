@@ -167,6 +167,8 @@ describe("reference model (prover/model.ts)", () => {
       ["move past 3e6", () => evaluateMargin([], testMarket(), { ...testRisk(), moves: testRisk().moves.map((r, k) => (k === 2 ? [0n, 3_000_001n, 0n] : r)) }), /^risk\.moves\[2\]\[1\]/],
       ["vol direction 2", () => evaluateMargin([], testMarket(), { ...testRisk(), volDirs: testRisk().volDirs.map((r, k) => (k === 0 ? [2n, 0n, 0n] : r)) }), /^risk\.volDirs\[0\]\[0\]/],
       ["missing weight", () => evaluateMargin([], testMarket(), { ...testRisk(), weights: [1n, 1n, 1n] }), /^risk\.moves: expected 3 rows/],
+      ["an entry price on an option", () => margin([{ ...option(BTC, "1", BTC_ATM_CALL), entryPrice: 1n }]), /^holdings\[0\]\.entryPrice: must be 0 for a option holding/],
+      ["a mark on a perp", () => margin([{ ...perp(ETH, "1", "3000"), mark: 1n }]), /^holdings\[0\]\.mark: must be 0 for a linear holding/],
       ["delta past 2^31", () => margin([{ ...option(BTC, "1", BTC_ATM_CALL), delta: 1n << 31n }]), /^holdings\[0\]\.delta/],
     ];
     for (const [name, run, message] of cases) {
