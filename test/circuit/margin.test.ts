@@ -100,6 +100,45 @@ describe("MarginProof circuit (test instance)", function () {
     });
   });
 
+  describe("# extremes of every range agree with the model exactly (no overflow, no wrap)", () => {
+    const MAX64 = (1n << 64n) - 1n;
+    const MAX63 = (1n << 63n) - 1n;
+    const market = () => ({ price: [MAX64, MAX64, MAX64], scanRange: [1_000_000n, 1_000_000n, 1_000_000n], volShock: [1_000_000n, 1_000_000n, 1_000_000n] });
+    const risk = (m: bigint, u: bigint, g: bigint) => ({
+      haircut: [0n, 0n, 0n],
+      debtAddOn: [1_000_000n, 1_000_000n, 1_000_000n],
+      moves: Array.from({ length: 4 }, (_, k) => [m, k % 2 === 0 ? m : -m, -m]),
+      volDirs: Array.from({ length: 4 }, () => [u, u, u]),
+      weights: [1_000_000n, 1_000_000n, 1_000_000n, 1_000_000n],
+      grossCharge: g,
+    });
+    const maxOption = (asset: number, size: bigint, delta: bigint) => ({ asset, kind: Kind.Option, size, entryPrice: 0n, mark: MAX64, delta, gamma: MAX63, vega: MAX63 });
+    const check = async (book: Book, m: ReturnType<typeof market>, r: ReturnType<typeof risk>) => {
+      const x = evaluateMarginExact(bookHoldings(book), m, r);
+      const excess = evaluateMargin(bookHoldings(book), m, r).excess;
+      const minExcess = excess < 0n ? 0n : excess;
+      const input = inputFor(book, { market: m, risk: r, minExcess });
+      if (excess < 0n) {
+        expect(await circuit.accepts(input)).to.equal(false);
+        return;
+      }
+      const w = await circuit.accept(input);
+      const slack = EQUITY_TO_COMPARE * (x.equity - x.grossCharge) - COMPARE_SCALE * minExcess;
+      r.weights.forEach((wk, k) => expect(w[circuit.index(`main.margin.slackK[${k}]`)]).to.equal((slack + wk * x.scenarioPnl[k] + FIELD) % FIELD));
+      expect(await circuit.accepts({ ...input, minExcess: (minExcess + 1n).toString() })).to.equal(false);
+    };
+
+    it("should prove six maximal long options (largest positive P&L, gamma and vega terms) at their exact excess", () =>
+      check([{ venueId: 1n, holdings: [maxOption(0, MAX63, (1n << 31n) - 1n), maxOption(1, MAX63, (1n << 31n) - 1n), maxOption(2, MAX63, 0n)] }, { venueId: (1n << 32n) - 1n, holdings: [maxOption(0, MAX63, -(1n << 31n)), maxOption(1, MAX63, 1n), maxOption(2, MAX63, 1n)] }], market(), risk(3_000_000n, 1n, 0n)));
+
+    it("should prove six maximal long spot balances at a haircut of 0", () =>
+      check([1n, 2n].map((venueId) => ({ venueId, holdings: [0, 1, 2].map((a) => ({ ...spot(a, "0"), size: MAX63 })) })), market(), risk(0n, 0n, 0n)));
+
+    it("should reject six maximal short options and maximal debt under the harshest risk params, like the model", async () => {
+      await check([{ venueId: 1n, holdings: [maxOption(0, -(1n << 63n), (1n << 31n) - 1n), maxOption(1, -(1n << 63n), -(1n << 31n)), { ...spot(2, "0"), size: -(1n << 63n) }] }, { venueId: 2n, holdings: [maxOption(0, -(1n << 63n), 0n), maxOption(1, -(1n << 63n), 5n), maxOption(2, -(1n << 63n), 7n)] }], market(), risk(-3_000_000n, -1n, 1_000_000n));
+    });
+  });
+
   describe("# soundness: each attack has no valid witness", () => {
     const rejects = async (input: CircuitInput) => {
       expect(await circuit.accepts(input)).to.equal(false);
