@@ -27,6 +27,17 @@ include "PortfolioMargin.circom";
  *        price[A], scanRange[A], volShock[A], haircut[A], debtAddOn[A], moves[K][A], volDirs[K][A], weights[K],
  *        grossCharge — the input names prover/circuitInput.ts emits.
  * No outputs: every public value is an input (order fixed in prover/publicSignals.ts and circuits/circuits.json).
+ *
+ * Constraints (circom --O2, measured per template by compiling it alone; test V=2,N=3,A=3,K=4,D=4 / prod V=4,N=8,
+ * A=8,K=16,D=20):
+ *   VenueSlot            V × 2,956 = 5,912        V × 8,680 = 34,720
+ *   HoldingExposure    V·N × 323   = 1,938      V·N × 358   = 11,456
+ *   RiskParamsHash                 3,023                    24,330
+ *   MarketSnapshotHash             1,218                     2,745
+ *   PortfolioMargin                1,274                     4,578
+ *   this template (ids, epoch,       278                       370
+ *     minExcess, subject)
+ *   total                         13,643                    78,199
  */
 template MarginProof(V, N, A, K, D) {
     assert(V >= 1 && N >= 1 && A >= 1 && K >= 1 && D >= 1 && D <= 32);

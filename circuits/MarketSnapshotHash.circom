@@ -14,7 +14,8 @@ include "lib/Scales.circom";
  * @input scanRange[A] ppm of price; checked ∈ [0, 10^6]
  * @input volShock[A] absolute vol change in ppm (10^6 = σ + 1.0, i.e. 100 vol points); checked ∈ [0, 10^6]
  * @output hash the market hash
- * Cost: A·(64 + 40 + 40) range-check constraints + ceil(3A / 7)·405 (Poseidon(8)).
+ * Cost: A·(64 + 40 + 40) range-check constraints + ceil(3A / 7) Poseidon(8) calls (≈ 393 each);
+ *       measured (--O2): 1,218 for A = 3, 2,745 for A = 8.
  */
 template MarketSnapshotHash(A) {
     assert(A >= 1);

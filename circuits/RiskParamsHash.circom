@@ -17,7 +17,8 @@ include "lib/Scales.circom";
  * @input weights[K] ppm, checked ∈ [0, 10^6]
  * @input grossCharge ppm, checked ∈ [0, 10^6]
  * @output hash the risk-params hash
- * Cost: 80·A + 48·K·A + 40·K + 40 range-check constraints + ceil((2A + 2KA + K + 1) / 7)·405.
+ * Cost: 80·A + 48·K·A + 40·K + 40 range-check constraints + ceil((2A + 2KA + K + 1) / 7) Poseidon(8) calls
+ *       (≈ 393 each); measured (--O2): 3,023 for A = 3, K = 4; 24,330 for A = 8, K = 16 (the largest part of prod).
  */
 template RiskParamsHash(A, K) {
     assert(A >= 1 && K >= 1);
