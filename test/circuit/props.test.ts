@@ -21,6 +21,7 @@ const ppm = fc.bigInt({ min: 0n, max: PPM_ONE });
 /** Mostly realistic magnitudes, sometimes anywhere in the range the circuit allows (to exercise the bit bounds). */
 const mixed = (realistic: fc.Arbitrary<bigint>, full: fc.Arbitrary<bigint>) => fc.oneof({ weight: 4, arbitrary: realistic }, { weight: 1, arbitrary: full });
 
+/** Holdings as venues commit them: entryPrice only on linear holdings, mark only on options (prover/types.ts). */
 const holdingArb: fc.Arbitrary<Holding> = fc.record({
   asset: fc.integer({ min: 0, max: A - 1 }),
   kind: fc.constantFrom(Kind.Spot, Kind.Linear, Kind.Option),
@@ -30,7 +31,7 @@ const holdingArb: fc.Arbitrary<Holding> = fc.record({
   delta: mixed(fc.bigInt({ min: -(10n ** 8n), max: 10n ** 8n }), signed(32)),
   gamma: mixed(fc.bigInt({ min: -(10n ** 14n), max: 10n ** 14n }), signed(64)),
   vega: mixed(fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }), signed(64)),
-});
+}).map((h) => ({ ...h, entryPrice: h.kind === Kind.Linear ? h.entryPrice : 0n, mark: h.kind === Kind.Option ? h.mark : 0n }));
 
 const bookArb: fc.Arbitrary<Book> = fc
   .uniqueArray(fc.integer({ min: 1, max: 1000 }), { minLength: 1, maxLength: V })

@@ -3,7 +3,7 @@
  * witnesses with the instance's own WASM (circom_runtime, the calculator snarkjs uses), and checks them against the
  * compiled R1CS (every constraint A·B = C over the BN254 scalar field). No keys or ptau are needed.
  */
-import { readFileSync, readdirSync, statSync, existsSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { WitnessCalculatorBuilder } from "circom_runtime";
 import { readR1cs } from "r1csfile";
@@ -18,15 +18,13 @@ interface WitnessCalculator {
   calculateWitness(input: Record<string, unknown>, sanityCheck: boolean): Promise<bigint[]>;
 }
 
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    if (entry.isDirectory()) {
-      if (entry.name !== "main") newest = Math.max(newest, newestSource(p));
-    } else if (entry.name.endsWith(".circom") || entry.name === "circuits.json") {
-      newest = Math.max(newest, statSync(p).mtimeMs);
-    }
+/** Newest mtime of a circuit file and every circuits/ file it includes, transitively (circomlib never changes). */
+function newestSource(file: string, seen = new Set<string>()): number {
+  if (seen.has(file) || !existsSync(file)) return 0;
+  seen.add(file);
+  let newest = statSync(file).mtimeMs;
+  for (const m of readFileSync(file, "utf8").matchAll(/^\s*include\s+"([^"]+)"/gm)) {
+    newest = Math.max(newest, newestSource(path.resolve(path.dirname(file), m[1]), seen));
   }
   return newest;
 }
@@ -35,7 +33,8 @@ function newestSource(dir: string): number {
 export function ensureCompiled(instance: string | Instance): { compiled: boolean } {
   const inst = typeof instance === "string" ? getInstance(instance) : instance;
   const p = artifactPaths(inst.name);
-  const fresh = existsSync(p.r1cs) && existsSync(p.wasm) && existsSync(p.sym) && statSync(p.r1cs).mtimeMs >= newestSource(path.join(ROOT, "circuits"));
+  const sources = Math.max(newestSource(path.join(ROOT, "circuits", `${inst.file}.circom`)), statSync(path.join(ROOT, "circuits", "circuits.json")).mtimeMs);
+  const fresh = existsSync(p.r1cs) && existsSync(p.wasm) && existsSync(p.sym) && statSync(p.r1cs).mtimeMs >= sources;
   if (fresh) return { compiled: false };
   compileInstance(inst);
   return { compiled: true };
