@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { WitnessCalculatorBuilder } from "circom_runtime";
+import { WitnessCalculatorBuilder, type WitnessCalculator } from "circom_runtime";
 import { readR1cs } from "r1csfile";
 import { compileInstance } from "../../scripts/lib/compile.ts";
 import { ROOT, artifactPaths, getInstance, type Instance } from "../../scripts/lib/instances.ts";
@@ -14,9 +14,6 @@ import { FIELD } from "../../prover/hash.ts";
 type LinearCombination = [number, bigint][];
 type Constraint = [LinearCombination, LinearCombination, LinearCombination];
 
-interface WitnessCalculator {
-  calculateWitness(input: Record<string, unknown>, sanityCheck: boolean): Promise<bigint[]>;
-}
 
 /** Newest mtime of a circuit file and every circuits/ file it includes, transitively (circomlib never changes). */
 function newestSource(file: string, seen = new Set<string>()): number {
@@ -65,12 +62,11 @@ export class CompiledCircuit {
     ensureCompiled(instance);
     const name = typeof instance === "string" ? instance : instance.name;
     const p = artifactPaths(name);
-    const calculator = (await WitnessCalculatorBuilder(readFileSync(p.wasm))) as WitnessCalculator;
+    const calculator = await WitnessCalculatorBuilder(readFileSync(p.wasm));
     const r1cs = await readR1cs(p.r1cs, { loadConstraints: true, loadMap: false, singleThread: true });
-    const F = r1cs.F as { toObject(x: unknown): bigint };
-    const toLc = (lc: Record<string, unknown>): LinearCombination => Object.entries(lc).map(([k, v]) => [Number(k), F.toObject(v)]);
-    const constraints = (r1cs.constraints as Record<string, unknown>[][]).map((c) => [toLc(c[0]), toLc(c[1]), toLc(c[2])] as Constraint);
-    await (r1cs.curve as { terminate(): Promise<void> }).terminate();
+    const toLc = (lc: Record<string, unknown>): LinearCombination => Object.entries(lc).map(([k, v]) => [Number(k), r1cs.F.toObject(v)]);
+    const constraints = r1cs.constraints.map((c) => [toLc(c[0]), toLc(c[1]), toLc(c[2])] as Constraint);
+    await r1cs.curve.terminate();
     const signals = new Map<string, number>();
     for (const line of readFileSync(p.sym, "utf8").split("\n")) {
       if (!line) continue;
