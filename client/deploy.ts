@@ -176,16 +176,21 @@ export interface ZkMarginDeployment extends ZkMarginCore {
 }
 
 /**
- * circomlib's Poseidon constants for width t = 9 (8 inputs), from circomlibjs's poseidon_constants.json: the 639 round
- * constants C, then the 9×9 MDS matrix M row-major, as PoseidonT9.sol reads them.
+ * circomlib's optimised Poseidon constants for width t = 9 (8 inputs), from circomlibjs's poseidon_constants_opt.json,
+ * in the order PoseidonT9.sol reads them: C[135], Mᵀ[81] and Pᵀ[81] (row-major by output cell: Mᵀ[i][j] = M[j][i]),
+ * S[1071].
  */
 export function poseidonT9Constants(): bigint[] {
-  const file = path.join(path.dirname(require.resolve("circomlibjs")), "..", "src", "poseidon_constants.json");
-  const raw = JSON.parse(readFileSync(file, "utf8")) as { C: string[][]; M: string[][][] };
-  const C = raw.C[7].map((x) => BigInt(x));
-  const M = raw.M[7].flat().map((x) => BigInt(x));
-  if (C.length !== 639 || M.length !== 81) throw new Error(`${file}: expected 639 round constants and a 9×9 matrix for t = 9`);
-  return [...C, ...M];
+  const file = path.join(path.dirname(require.resolve("circomlibjs")), "..", "src", "poseidon_constants_opt.json");
+  const raw = JSON.parse(readFileSync(file, "utf8")) as { C: string[][]; M: string[][][]; P: string[][][]; S: string[][] };
+  const t = 9;
+  const transpose = (m: string[][]) => Array.from({ length: t }, (_, i) => Array.from({ length: t }, (_, j) => BigInt(m[j][i]))).flat();
+  const C = raw.C[t - 2].map((x) => BigInt(x));
+  const S = raw.S[t - 2].map((x) => BigInt(x));
+  if (C.length !== 135 || S.length !== 1071 || raw.M[t - 2].length !== t || raw.P[t - 2].length !== t) {
+    throw new Error(`${file}: unexpected constant counts for t = 9`);
+  }
+  return [...C, ...transpose(raw.M[t - 2]), ...transpose(raw.P[t - 2]), ...S];
 }
 
 /** Init code that deploys `data` as a contract's code behind a 0x00 (STOP) byte, so the data cannot run. */
@@ -199,18 +204,21 @@ export function dataContractInitCode(data: Uint8Array): string {
 }
 
 /**
- * Deploy Poseidon(8): the constants data contract, then PoseidonT9 (whose constructor checks the constants with a
+ * Deploy Poseidon(8): the two constants data contracts, then PoseidonT9 (whose constructor checks the constants with a
  * known-answer test). circomlibjs's poseidon_gencontract cannot generate 8 inputs (createCode(n) fails for n ≥ 7).
  */
 export async function deployPoseidonT9(ethers: HardhatEthers, admin: Signer): Promise<PoseidonT9> {
   const words = poseidonT9Constants();
-  const data = new Uint8Array(words.length * 32);
-  words.forEach((w, i) => data.set(Buffer.from(w.toString(16).padStart(64, "0"), "hex"), i * 32));
-  const tx = await admin.sendTransaction({ data: dataContractInitCode(data) });
-  const receipt = await tx.wait();
-  const constants = receipt?.contractAddress;
-  if (!constants) throw new Error("deployPoseidonT9: the constants data contract was not created");
-  return deployArtifact<PoseidonT9>(ethers, admin, "PoseidonT9", [constants]);
+  const half = words.length / 2;
+  const addresses: string[] = [];
+  for (const part of [words.slice(0, half), words.slice(half)]) {
+    const data = new Uint8Array(part.length * 32);
+    part.forEach((w, i) => data.set(Buffer.from(w.toString(16).padStart(64, "0"), "hex"), i * 32));
+    const receipt = await (await admin.sendTransaction({ data: dataContractInitCode(data) })).wait();
+    if (!receipt?.contractAddress) throw new Error("deployPoseidonT9: a constants data contract was not created");
+    addresses.push(receipt.contractAddress);
+  }
+  return deployArtifact<PoseidonT9>(ethers, admin, "PoseidonT9", addresses);
 }
 
 /** Fully qualified artifact names of an instance's generated verifiers. */

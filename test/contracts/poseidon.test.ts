@@ -45,6 +45,12 @@ describe("PoseidonSponge (Solidity) vs prover/hash.ts", function () {
     );
   });
 
+  it("should stay under 0.25M gas per Poseidon(8) call (printed)", async function () {
+    const g = await p8.poseidon.estimateGas([1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n]);
+    console.log(`      Poseidon(8) call, eth_estimateGas incl. 21k base: ${g}`);
+    expect(g).to.be.lessThan(250_000n);
+  });
+
   it("should not hash a value outside the field", async function () {
     await expect(harness.hash([1n, FIELD])).to.be.revertedWithCustomError(harness as never, "PoseidonSponge__NotInField").withArgs(1n, FIELD);
   });

@@ -3,7 +3,9 @@
  * `npx tsx scripts/build.ts <instance>`): snarkjs fullProve on the real circuit input, packed for the contracts by
  * prover/packProof.ts. Generate once per test file (before hook) and reuse; call releaseProofs() in after().
  */
-import { existsSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { buildCircuitInput, type ProofRequest } from "../../prover/circuitInput.ts";
 import { accountLeaf, holdingsCommitment, ownerHash } from "../../prover/commitments.ts";
 import { packProof, type Groth16Proof } from "../../prover/packProof.ts";
@@ -35,8 +37,27 @@ export function requireArtifacts(instance: string): { wasm: string; zkey: string
   return { wasm: p.wasm, zkey: p.zkey, vkey: p.vkey };
 }
 
+const pinned = new Map<string, { wasm: string; zkey: string }>();
+
+/**
+ * The instance's wasm and zkey, copied once per process to a private directory, so that a rebuild of build/<instance>
+ * by someone else while the tests run cannot pull the files from under the prover.
+ */
+function pinnedArtifacts(instance: string): { wasm: string; zkey: string } {
+  let p = pinned.get(instance);
+  if (!p) {
+    const src = requireArtifacts(instance);
+    const dir = mkdtempSync(path.join(tmpdir(), `zkmargin-${instance}-`));
+    p = { wasm: path.join(dir, "circuit.wasm"), zkey: path.join(dir, "circuit.zkey") };
+    copyFileSync(src.wasm, p.wasm);
+    copyFileSync(src.zkey, p.zkey);
+    pinned.set(instance, p);
+  }
+  return p;
+}
+
 async function prove(instance: string, input: Record<string, unknown>): Promise<RealProof> {
-  const { wasm, zkey } = requireArtifacts(instance);
+  const { wasm, zkey } = pinnedArtifacts(instance);
   const { proof, publicSignals } = await snark.groth16.fullProve(input as never, wasm, zkey);
   return { proof, packed: packProof(proof).map((x) => BigInt(x)), publicSignals: publicSignals.map((x) => BigInt(x)) };
 }
