@@ -13,10 +13,9 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
-import cliProgress from "cli-progress";
 import { registerAudit } from "./audit.ts";
+import { progressReporter } from "./progress.ts";
 import { ExitCode, formatUsd, ZkMarginArtifactError, ZkMarginChainError, ZkMarginInputError } from "../prover/errors.ts";
-import type { ProofProgress } from "../prover/generateProof.ts";
 import { marginReport, renderReport } from "../prover/report.ts";
 import { parseMarket, parseRisk, parseStatement, stringifyJson, toJsonValue, type Statement } from "../prover/statement.ts";
 
@@ -94,31 +93,6 @@ function readPostedRoots(file: string): Map<bigint, bigint> {
     out.set(BigInt(k), BigInt(v));
   }
   return out;
-}
-
-/** Progress bars on a terminal (stderr), one line per stage otherwise. */
-function progressReporter(quiet: boolean): { onProgress: (p: ProofProgress) => void; stop: () => void } {
-  if (quiet) return { onProgress: () => undefined, stop: () => undefined };
-  const tty = process.stderr.isTTY === true;
-  const bar = new cliProgress.SingleBar(
-    { stream: process.stderr, format: "{stage} [{bar}] {percentage}% {message}", hideCursor: true, clearOnComplete: false },
-    cliProgress.Presets.shades_classic,
-  );
-  let current: string | undefined;
-  let started = Date.now();
-  const onProgress = (p: ProofProgress) => {
-    if (p.stage === "done") return;
-    if (p.stage !== current) {
-      if (current && tty) bar.stop();
-      current = p.stage;
-      started = Date.now();
-      if (tty) bar.start(100, 0, { stage: p.stage.padEnd(8), message: p.message });
-      else process.stderr.write(`${p.stage}: ${p.message}\n`);
-    }
-    if (tty) bar.update(Math.round(p.fraction * 100), { stage: p.stage.padEnd(8), message: p.message });
-    else if (p.fraction === 1) process.stderr.write(`${p.stage}: ${p.message} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
-  };
-  return { onProgress, stop: () => tty && current !== undefined && bar.stop() };
 }
 
 interface ProveOpts {
