@@ -11,7 +11,7 @@
  *   GET  /chain.json                               { rpcUrl, chainId, contracts } or 404 without a chain
  *   POST /rpc                                      JSON-RPC 2.0 (single or batch) forwarded to the chain's provider
  */
-import { createReadStream, existsSync, statSync } from "node:fs";
+import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -107,7 +107,25 @@ export function zkmarginRoutes(
     if (url.pathname === "/artifacts/instances.json") {
       const all = loadInstances();
       const out = Object.fromEntries(
-        Object.values(all).map((i) => [i.name, { params: i.params, built: existsSync(resolve(i.name).zkey) }]),
+        Object.values(all).map((i) => {
+          const files = resolve(i.name);
+          let manifest: { constraints?: number; ptau?: { insecure?: boolean; name?: string } } = {};
+          try {
+            manifest = JSON.parse(readFileSync(files.manifest, "utf8")) as typeof manifest;
+          } catch {
+            /* not built (or built without a manifest) */
+          }
+          return [
+            i.name,
+            {
+              params: i.params,
+              built: existsSync(files.zkey) && existsSync(files.wasm),
+              constraints: manifest.constraints,
+              insecure: manifest.ptau?.insecure,
+              ptau: manifest.ptau?.name,
+            },
+          ];
+        }),
       );
       sendJson(res, 200, out);
       return;

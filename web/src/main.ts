@@ -67,6 +67,9 @@ interface LoadedFile {
 interface InstanceInfo {
   params: Record<string, number>;
   built: boolean;
+  constraints?: number;
+  /** the keys come from the insecure development setup (build manifest) */
+  insecure?: boolean;
 }
 
 const state: {
@@ -254,6 +257,7 @@ async function check(): Promise<boolean> {
   ui.prove.hidden = true;
   ui.report.hidden = true;
   try {
+    await Promise.all(pendingReads);
     const instance = ui.instance.value;
     const input = await collectInput();
     const validated = validateProveInput(input, instanceParams(instance));
@@ -338,8 +342,14 @@ async function submit(): Promise<void> {
   }
 }
 
-async function readFiles(input: HTMLInputElement): Promise<LoadedFile[]> {
-  return Promise.all(Array.from(input.files ?? [], async (f) => ({ name: f.name, text: await f.text() })));
+/** File reads still in flight: check() waits for them, so a quick click never checks stale files. */
+const pendingReads = new Set<Promise<unknown>>();
+
+function readFiles(input: HTMLInputElement): Promise<LoadedFile[]> {
+  const p = Promise.all(Array.from(input.files ?? [], async (f) => ({ name: f.name, text: await f.text() })));
+  pendingReads.add(p);
+  void p.finally(() => pendingReads.delete(p));
+  return p;
 }
 
 function listStatements(): void {
@@ -375,15 +385,29 @@ async function loadDemo(): Promise<void> {
 // ---------------------------------------------------------------------------------------------------------------
 // Wiring
 
+/** Any change to the inputs invalidates the last check: the trader must check (and see the report) again. */
+function invalidate(): void {
+  state.checked = undefined;
+  ui.prove.hidden = true;
+  ui.submitBtn.disabled = true;
+}
 ui.statementsFile.addEventListener("change", () => {
+  invalidate();
   void readFiles(ui.statementsFile).then((files) => {
     state.statements = files;
     listStatements();
     clearError();
   });
 });
-ui.marketFile.addEventListener("change", () => void readFiles(ui.marketFile).then(([f]) => (state.market = f)));
-ui.riskFile.addEventListener("change", () => void readFiles(ui.riskFile).then(([f]) => (state.risk = f)));
+ui.marketFile.addEventListener("change", () => {
+  invalidate();
+  void readFiles(ui.marketFile).then(([f]) => (state.market = f));
+});
+ui.riskFile.addEventListener("change", () => {
+  invalidate();
+  void readFiles(ui.riskFile).then(([f]) => (state.risk = f));
+});
+for (const field of [ui.secret, ui.subject, ui.minExcess, ui.instance]) field.addEventListener("input", invalidate);
 ui.checkBtn.addEventListener("click", () => void check());
 ui.proveBtn.addEventListener("click", () => void prove());
 ui.submitBtn.addEventListener("click", () => void submit());
@@ -401,7 +425,9 @@ async function init(): Promise<void> {
     ...margin.map(([name, i]) => {
       const o = document.createElement("option");
       o.value = name;
-      o.textContent = `${name} (V=${i.params.V} venues, N=${i.params.N}, A=${i.params.A}, K=${i.params.K}, D=${i.params.D})${i.built ? "" : " — keys not built"}`;
+      const keys = !i.built ? " — keys not built" : i.insecure ? " — INSECURE dev keys (demo only)" : "";
+      const size = i.constraints ? `, ${i.constraints.toLocaleString("en-US")} constraints` : "";
+      o.textContent = `${name} (V=${i.params.V} venues, N=${i.params.N}, A=${i.params.A}, K=${i.params.K}, D=${i.params.D}${size})${keys}`;
       return o;
     }),
   );
