@@ -4,7 +4,7 @@
  * into readable messages. The ABI below is the interface's, as human-readable fragments; test/sdk/attestor.test.ts
  * checks it against the compiled interface so the two cannot drift.
  */
-import { Contract, Interface, getAddress, isError, type ContractRunner, type TransactionReceipt, type TransactionResponse } from "ethers";
+import { Contract, Interface, getAddress, isError, type ContractRunner, type Signer, type TransactionReceipt, type TransactionResponse } from "ethers";
 import { ZkMarginChainError } from "../prover/errors.ts";
 import type { ZkMarginProof } from "../prover/generateProof.ts";
 import { toJsonValue } from "../prover/statement.ts";
@@ -22,6 +22,8 @@ export const MARGIN_ATTESTOR_ABI = [
   "function release(address subject, address consumer, uint256 amount)",
   "function allocatedTo(address subject, address consumer) view returns (uint256)",
   "function totalAllocated(address subject) view returns (uint256)",
+  "function availableExcess(address subject) view returns (uint256)",
+  "function nonces(address subject) view returns (uint256)",
   "event Attested(address indexed subject, uint64 indexed epoch, uint256 minExcess, uint64 validUntilEpoch, uint256[] nullifiers)",
   "event Allocated(address indexed subject, address indexed consumer, uint256 amount, uint256 allocation)",
   "event Released(address indexed subject, address indexed consumer, address indexed by, uint256 amount, uint256 allocation)",
@@ -165,6 +167,19 @@ export function attestRequest(proof: ZkMarginProof, deadline = 0n): AttestReques
   };
 }
 
+/** EIP-712 types of MarginAttestor's AttestRequest (ATTEST_REQUEST_TYPEHASH). */
+export const ATTEST_REQUEST_TYPES = {
+  AttestRequest: [
+    { name: "subject", type: "address" },
+    { name: "venueIds", type: "uint256[]" },
+    { name: "nullifiers", type: "uint256[]" },
+    { name: "epoch", type: "uint64" },
+    { name: "minExcess", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+};
+
 /** A MarginAttestor at `address`, used through `runner` (a signer for transactions, a provider for reads). */
 export class AttestorClient {
   readonly contract: Contract;
@@ -184,13 +199,39 @@ export class AttestorClient {
     return this.send("attest", [proof.points, p.venueIds, p.nullifiers, p.epoch, p.minExcess]);
   }
 
-  /** Attest several proofs with one batched pairing check; `signatures[i]` is "0x" where the subject is the sender. */
-  attestBatch(proofs: readonly ZkMarginProof[], signatures?: readonly string[]): Promise<TxResult> {
+  /**
+   * Attest several proofs with one batched pairing check: all are recorded or none. An item without a signature
+   * must have the sender as its subject; a relayed item carries its subject's signRequest signature and deadline.
+   */
+  attestBatch(items: readonly { proof: ZkMarginProof; signature?: string; deadline?: bigint }[]): Promise<TxResult> {
     return this.send("attestBatch", [
-      proofs.map((p) => p.points),
-      proofs.map((p) => attestRequest(p)),
-      signatures ? [...signatures] : proofs.map(() => "0x"),
+      items.map((i) => i.proof.points),
+      items.map((i) => attestRequest(i.proof, i.deadline ?? 0n)),
+      items.map((i) => i.signature ?? "0x"),
     ]);
+  }
+
+  /** Attest a subject's proof from another sender (a relayer), with the subject's signature (signRequest). */
+  attestFor(proof: ZkMarginProof, signature: string, deadline: bigint): Promise<TxResult> {
+    return this.send("attestFor", [proof.points, attestRequest(proof, deadline), signature]);
+  }
+
+  /**
+   * The subject's EIP-712 signature over the request of `proof`, authorising anyone to submit it (attestFor,
+   * attestBatch) until `deadline` (unix seconds). Uses the subject's current nonce: sign one request per subject
+   * at a time.
+   */
+  async signRequest(subject: Signer, proof: ZkMarginProof, deadline: bigint): Promise<string> {
+    const request = attestRequest(proof, deadline);
+    if (getAddress(await subject.getAddress()) !== request.subject) {
+      throw new ZkMarginChainError(`signRequest: the signer is not the proof's subject ${request.subject}`);
+    }
+    const provider = subject.provider;
+    if (!provider) throw new ZkMarginChainError("signRequest: the signer has no provider");
+    const { chainId } = await provider.getNetwork();
+    const nonce = await this.read<bigint>("nonces", [request.subject]);
+    const domain = { name: "zkmargin MarginAttestor", version: "1", chainId, verifyingContract: this.address };
+    return subject.signTypedData(domain, ATTEST_REQUEST_TYPES, { ...request, nonce });
   }
 
   /** Verify on-chain without recording (a view call against the chain's roots, market and risk params). */
@@ -223,6 +264,11 @@ export class AttestorClient {
 
   totalAllocated(subject: string): Promise<bigint> {
     return this.read<bigint>("totalAllocated", [subject]);
+  }
+
+  /** What the subject can still allocate: the live attested excess minus its allocations. */
+  availableExcess(subject: string): Promise<bigint> {
+    return this.read<bigint>("availableExcess", [subject]);
   }
 
   nullifierSpentBy(epoch: bigint, nullifier: bigint): Promise<string> {

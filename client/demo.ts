@@ -19,7 +19,7 @@ import { marginReport, renderReport, renderTable } from "../prover/report.ts";
 import { parseStatement } from "../prover/statement.ts";
 import { accountKeys, randomFieldElement, Venue } from "../prover/venue.ts";
 import { verifyProof } from "../prover/verifyProof.ts";
-import type { MarketSnapshot } from "../prover/types.ts";
+import type { Holding, MarketSnapshot } from "../prover/types.ts";
 import { ROOT } from "../scripts/lib/instances.ts";
 import { buildInstance } from "../scripts/lib/pipeline.ts";
 import { AttestorClient } from "./attestor.ts";
@@ -213,10 +213,10 @@ function indent(text: string): string {
 }
 
 /** "+200 ETH perp @ $2,950.00", "3 BTC spot", "+2 BTC option" */
-function describe(h: { asset: number; kind: number; size: bigint; entryPrice: bigint }): string {
+function describe(h: Holding): string {
   const units = formatUsd(h.size).replace("$", "").replace(/\.00$/, "");
   const name = ASSET_NAMES[h.asset] ?? `asset ${h.asset}`;
   if (h.kind === 1) return `${h.size > 0n ? "+" : ""}${units} ${name} perp @ ${formatUsd(h.entryPrice)}`;
-  if (h.kind === 2) return `${h.size > 0n ? "+" : ""}${units} ${name} ${(h as { delta?: bigint }).delta !== undefined && (h as { delta: bigint }).delta < 0n ? "put" : "call"}`;
+  if (h.kind === 2) return `${h.size > 0n ? "+" : ""}${units} ${name} ${h.delta < 0n ? "put" : "call"}`;
   return `${units} ${name}`;
 }

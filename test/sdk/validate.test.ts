@@ -16,7 +16,7 @@ import { hedgedBook, holdingsOf, venuesFor } from "./book.ts";
 const SUBJECT = 0x70997970c51812dc3a010c7d01b50e0d17dc79c8n;
 
 /** A fresh, valid input for every test (never shared: tests mutate it). */
-function base(): ProveInput & { statements: Statement[] } {
+function base(): Omit<ProveInput, "statements"> & { statements: Statement[] } {
   const setup = venuesFor(hedgedBook(), TEST_PARAMS);
   return {
     statements: setup.statements,
