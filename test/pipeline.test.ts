@@ -17,7 +17,7 @@ import { Kind, type Holding } from "../prover/types.ts";
 import { warningBlocks } from "../scripts/lib/compile.ts";
 import { ROOT, artifactPaths } from "../scripts/lib/instances.ts";
 import { buildInstance, verifierHeader, type Manifest } from "../scripts/lib/pipeline.ts";
-import { HERMEZ_PTAU_BLAKE2B, devPtau, devPtauName, hermezPtauName, readPtauHeader } from "../scripts/lib/ptau.ts";
+import { DEV_PTAU_BLAKE2B, HERMEZ_PTAU_BLAKE2B, devPtau, devPtauName, hermezPtauName, readPtauHeader } from "../scripts/lib/ptau.ts";
 import { snark, terminateCurve, type CircuitInput, type Groth16Proof, type Logger, type VerificationKey } from "../scripts/lib/snark.ts";
 
 const D = 4;
@@ -244,6 +244,8 @@ describe("pipeline: instance leaf", function () {
       expect(first?.path.startsWith(path.join(cache, "ptau"))).to.equal(true);
       expect(first?.insecure).to.equal(true);
       expect(readPtauHeader(first?.path ?? "")).to.deep.equal({ power: 8, prepared: true });
+      // deterministic: the same bytes as `snarkjs powersoftau new/beacon/prepare phase2` give on any machine
+      expect(first?.blake2b).to.equal(DEV_PTAU_BLAKE2B[8]);
       expect(lines.some((l) => /INSECURE dev ceremony, power 8\): step 3\/3 prepare phase2/.test(l))).to.equal(true);
       const mtime = statSync(first?.path ?? "").mtimeMs;
       lines.length = 0;

@@ -63,6 +63,16 @@ export const DEV_BEACON_HASH = "0102030405060708090a0b0c0d0e0f101112131415161718
 const DEV_BEACON_ITERATIONS_EXP = 10;
 const DEV_PTAU_RE = /^pot(\d+)_insecure_dev\.ptau$/;
 
+/**
+ * blake2b-512 of the development ptau each power yields: the ceremony is deterministic (fixed beacon, no random
+ * contribution), so every machine produces these exact bytes, and a cached file that differs was altered.
+ * Powers not listed are generated and used without this check.
+ */
+export const DEV_PTAU_BLAKE2B: Readonly<Record<number, string>> = Object.freeze({
+  8: "13741436a8a161c299cd74df0eafcc3d44c90948d25a260c0730ea53734542c2ffdb3ecca54076b888cf9fb7a37492410fb864494e295ee00cae2e851d284500",
+  14: "f08eb7e585f7faba4bd2947dac5448d16780f278f076b066841f0eb8f81ca775abddc4821a1077e7456d3a99fdeae5640e696e7474f42d6c040c5fc007da5637",
+});
+
 export function ptauDir(): string {
   return path.join(cacheDir(), "ptau");
 }
@@ -206,6 +216,12 @@ export async function devPtau(minPower: number, log: Logger, generate = true): P
     throw new BuildError(`cached INSECURE development ptau ${file} is damaged (power ${headerPower}, prepared ${prepared}); delete it to regenerate`);
   }
   const blake2b = await ptauHash(file);
+  const expected = DEV_PTAU_BLAKE2B[power];
+  if (expected !== undefined && expected !== blake2b) {
+    throw new BuildError(
+      `INSECURE development ptau ${file} has blake2b ${blake2b.slice(0, 16)}…, the reproducible development ceremony of power ${power} gives ${expected.slice(0, 16)}…; delete the file to regenerate it`,
+    );
+  }
   return { path: file, name: path.basename(file), blake2b, power, source: "dev", insecure: true };
 }
 
@@ -219,7 +235,7 @@ async function generateDevPtau(power: number, file: string, log: Logger): Promis
     say(`step 1/3 powersoftau new -> ${path.basename(tmp("0"))}`);
     await snark.powersOfTau.newAccumulator(curve, power, tmp("0"), log);
     say("step 2/3 beacon (fixed public beacon: INSECURE)");
-    const ok = await snark.powersOfTau.beacon(tmp("0"), tmp("1"), "zkmargin INSECURE dev beacon", DEV_BEACON_HASH, DEV_BEACON_ITERATIONS_EXP, log);
+    const ok = await snark.powersOfTau.beacon(tmp("0"), tmp("1"), "zkmargin insecure dev beacon", DEV_BEACON_HASH, DEV_BEACON_ITERATIONS_EXP, log);
     if (ok === false) throw new BuildError("ptau: powersoftau beacon failed");
     say("step 3/3 prepare phase2 (the long step)");
     await snark.powersOfTau.preparePhase2(tmp("1"), tmp("2"), log);
