@@ -58,7 +58,10 @@ function pinnedArtifacts(instance: string): { wasm: string; zkey: string } {
 
 async function prove(instance: string, input: Record<string, unknown>): Promise<RealProof> {
   const { wasm, zkey } = pinnedArtifacts(instance);
-  const { proof, publicSignals } = await snark.groth16.fullProve(input as never, wasm, zkey);
+  const out = await snark.groth16.fullProve(input as never, wasm, zkey);
+  if (out.proof.protocol !== "groth16" || out.proof.curve !== "bn128") throw new Error(`prove: unexpected proof ${out.proof.protocol}/${out.proof.curve}`);
+  const proof: Groth16Proof = { ...out.proof, protocol: "groth16", curve: "bn128" };
+  const publicSignals = out.publicSignals;
   return { proof, packed: packProof(proof).map((x) => BigInt(x)), publicSignals: publicSignals.map((x) => BigInt(x)) };
 }
 
