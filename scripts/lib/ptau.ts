@@ -82,6 +82,8 @@ export function devPtauName(power: number): string {
   return `pot${power}_insecure_dev.ptau`;
 }
 
+const MEMO_MIN_BYTES = 64 * 1024 * 1024;
+
 /** blake2b-512 of a file, hex. */
 export async function blake2bFile(file: string): Promise<string> {
   const h = createHash("blake2b512");
@@ -90,11 +92,12 @@ export async function blake2bFile(file: string): Promise<string> {
 }
 
 /**
- * blake2b of a ptau, memoised in <cache>/ptau/hashes.json by (path, size, mtime) so that a no-op build does not
- * rehash a large file.
+ * blake2b of a ptau, memoised in <cache>/ptau/hashes.json by (path, size, mtime) for files of 64 MiB and more
+ * (power ≥ 16), so that a no-op build does not rehash a large file; smaller files hash in well under a second.
  */
 export async function ptauHash(file: string): Promise<string> {
   const st = statSync(file);
+  if (st.size < MEMO_MIN_BYTES) return blake2bFile(file);
   const key = `${path.resolve(file)}|${st.size}|${Math.floor(st.mtimeMs)}`;
   const memo = path.join(ptauDir(), "hashes.json");
   let table: Record<string, string> = {};
