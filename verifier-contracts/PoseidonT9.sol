@@ -11,13 +11,17 @@ import {IPoseidonT9} from "./interfaces/IPoseidonT9.sol";
 ///      neptune sparse-matrix form: full rounds with M, one round with P, partial rounds with the sparse S) on the
 ///      constants of poseidon_constants_opt.json for t = 9. The 1368 constants (C[135], Mᵀ[81], Pᵀ[81] row-major by
 ///      output, S[1071]) would not fit the 24 KiB code limit, so they live in two data contracts (code = 0x00 ‖ half of
-///      the words) written by client/deploy.ts and read with EXTCODECOPY. The constructor checks them with a
-///      known-answer test, so wrong constants cannot be deployed. test/contracts/poseidon.test.ts prints the gas.
+///      the words) written by client/deploy.ts and read with EXTCODECOPY. The constructor pins both data contracts by code
+///      hash (test/contracts/poseidon.test.ts recomputes the hashes from circomlibjs) and runs a known-answer test, so
+///      wrong constants cannot be deployed. test/contracts/poseidon.test.ts prints the gas.
 contract PoseidonT9 is IPoseidonT9 {
     /// @dev Scalar field order.
     uint256 internal constant Q = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
     /// @dev Bytes of constants per data contract: 684 words.
     uint256 internal constant HALF_BYTES = 21888;
+    /// @dev keccak256 of each data contract's code (0x00 ‖ 684 words), computed from circomlibjs's constants.
+    bytes32 internal constant CODEHASH0 = 0x45e71c3ec33002f09d65267dbb180f596d8225b38bede9b1d280cd8723122eb9;
+    bytes32 internal constant CODEHASH1 = 0x3307c0a2418b5e6d08dc50ff3a0c4ce4df7c6ffc3887fc1418f143a095ac8296;
     /// @dev Poseidon8(1, 2, ..., 8), from poseidon-lite.
     uint256 internal constant KAT = 18604317144381847857886385684060986177838410221561136253933256952257712543953;
 
@@ -26,7 +30,7 @@ contract PoseidonT9 is IPoseidonT9 {
     /// @notice The second constants data contract (words 684..1367).
     address public immutable constants1;
 
-    /// @notice The constants do not reproduce Poseidon8(1..8), or a data contract has the wrong size.
+    /// @notice A data contract's code hash is not the expected one, or the constants do not reproduce Poseidon8(1..8).
     error PoseidonT9__BadConstants();
     /// @notice An input is not below the field order.
     error PoseidonT9__NotInField(uint256 value);
@@ -34,9 +38,7 @@ contract PoseidonT9 is IPoseidonT9 {
     /// @param constants0_ data contract holding constant words 0..683
     /// @param constants1_ data contract holding constant words 684..1367
     constructor(address constants0_, address constants1_) {
-        if (constants0_.code.length != HALF_BYTES + 1 || constants1_.code.length != HALF_BYTES + 1) {
-            revert PoseidonT9__BadConstants();
-        }
+        if (constants0_.codehash != CODEHASH0 || constants1_.codehash != CODEHASH1) revert PoseidonT9__BadConstants();
         uint256[8] memory kat = [uint256(1), 2, 3, 4, 5, 6, 7, 8];
         if (_permute(constants0_, constants1_, kat) != KAT) revert PoseidonT9__BadConstants();
         constants0 = constants0_;
