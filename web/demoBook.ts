@@ -36,6 +36,8 @@ export interface DemoBook {
   risk: RiskParams;
   /** page payload: statements, market and risk as files, the secret and a suggested minExcess (USD) */
   files: { statements: NamedFile[]; market: NamedFile; risk: NamedFile; traderSecret: string; minExcess: string };
+  /** a second trader with small accounts at the same venues (same roots): a second, independent book to prove */
+  second: { traderSecret: bigint; statements: NamedFile[] };
 }
 
 function holding(h: Partial<Holding> & Pick<Holding, "asset" | "kind" | "size">): Holding {
@@ -45,12 +47,19 @@ function holding(h: Partial<Holding> & Pick<Holding, "asset" | "kind" | "size">)
 /**
  * Two venues (ids 101 and 202): a long ETH perp hedged by a short ETH perp across venues, USDC collateral and some
  * spot BTC.
- * Each venue also holds another (random) account, so the trees are not single-leaf.
+ * Each venue also holds an account of a second trader (USDC at one venue, spot ETH at the other), so the trees
+ * are not single-leaf and a second book can be proved against the same posted roots.
  */
-export function demoBook(params: InstanceParams, opts: { epoch?: bigint; traderSecret?: bigint } = {}): DemoBook {
+export function demoBook(params: InstanceParams, opts: { epoch?: bigint; traderSecret?: bigint; secondSecret?: bigint } = {}): DemoBook {
   if (params.V < 2 || params.A < 3) throw new Error(`demo book: needs V >= 2 and A >= 3 (instance has V=${params.V}, A=${params.A})`);
   const epoch = opts.epoch ?? 1n;
   const traderSecret = opts.traderSecret ?? 0x2a_5ec2e7_cafe_f00dn;
+  const secondSecret = opts.secondSecret ?? 0x5ec0_2d_7ade_2n;
+  const secondHoldings = new Map<bigint, Holding[]>([
+    [101n, [holding({ asset: 0, kind: Kind.Spot, size: 20_000n * E8 })]],
+    [202n, [holding({ asset: 1, kind: Kind.Spot, size: 2n * E8 })]],
+  ]);
+  const secondStatements: NamedFile[] = [];
   const { market, risk } = demoMarketAndRisk(params);
 
   const books: [bigint, Holding[]][] = [
@@ -75,12 +84,13 @@ export function demoBook(params: InstanceParams, opts: { epoch?: bigint; traderS
   const statements: NamedFile[] = [];
   for (const [venueId, holdings] of books) {
     const venue = Venue.forInstance(venueId, params);
-    const other = accountKeys(0x0123n + venueId);
-    venue.openAccount(other.owner, other.salt, [holding({ asset: 0, kind: Kind.Spot, size: 5_000n * E8 })]);
+    const other = accountKeys(secondSecret, 0x07e2n * venueId + 3n);
+    const otherIndex = venue.openAccount(other.owner, other.salt, secondHoldings.get(venueId) ?? []);
     const mine = accountKeys(traderSecret, 0x5a17n * venueId + 1n);
     const index = venue.openAccount(mine.owner, mine.salt, holdings);
     venues.push(venue);
     statements.push({ name: `statement-venue-${venueId}-epoch-${epoch}.json`, text: venue.statementJson(index, epoch) });
+    secondStatements.push({ name: `second-trader-venue-${venueId}-epoch-${epoch}.json`, text: venue.statementJson(otherIndex, epoch) });
   }
   return {
     epoch,
@@ -95,5 +105,6 @@ export function demoBook(params: InstanceParams, opts: { epoch?: bigint; traderS
       traderSecret: `0x${traderSecret.toString(16)}`,
       minExcess: "10000",
     },
+    second: { traderSecret: secondSecret, statements: secondStatements },
   };
 }

@@ -214,19 +214,16 @@ describe("trader page in Chromium (web/, playwright-core)", function () {
     expect(await page.isHidden("#prove"), "no proving offered for a bad book").to.equal(true);
   });
 
-  it("should sign with an injected wallet (window.ethereum) and refuse, before proving, a book already backing another subject", async function () {
-    // An EIP-1193 provider injected before the page loads, as a wallet extension would; it signs as Hardhat
+  it("should sign with an injected wallet (window.ethereum): refuse a book already backing another subject, attest a fresh one", async function () {
+    // An EIP-1193 provider injected before the page loads, as a wallet extension would be; it signs as Hardhat
     // account 5 (unlocked on the local chain) and forwards everything else to the chain's JSON-RPC.
     const attestor = chain.deployment.attestor;
-    const nullifier = nullifierHash(
-      book.traderSecret,
-      BigInt((JSON.parse(book.files.statements[0].text) as { salt: string }).salt),
-      book.epoch,
-    );
-    const spentBy = await attestor.nullifierSpentBy(book.epoch, nullifier);
-    expect(spentBy, "precondition: the attestation test above used this book for the local account").to.equal(chain.trader);
+    const salt0 = BigInt((JSON.parse(book.files.statements[0].text) as { salt: string }).salt);
+    const spentBy = await attestor.nullifierSpentBy(book.epoch, nullifierHash(book.traderSecret, salt0, book.epoch));
+    expect(spentBy, "precondition: the attestation test above used the main book for the local account").to.equal(chain.trader);
     const wallet = chain.accounts[5];
     const page = await browser.context.newPage();
+    page.on("pageerror", (e) => browser.log.push(`[pageerror] ${e.message}`));
     try {
       await page.addInitScript((account: string) => {
         (window as unknown as { ethereum: unknown }).ethereum = {
@@ -247,16 +244,40 @@ describe("trader page in Chromium (web/, playwright-core)", function () {
       await page.waitForSelector("body[data-ready=true]", { timeout: 30_000 });
       expect((await page.inputValue("#subject")).toLowerCase(), "subject from the injected wallet").to.equal(wallet.toLowerCase());
       expect(await page.textContent("#chain-info")).to.include("injected wallet");
-      await page.setInputFiles("#statements-file", files.statements);
-      await page.setInputFiles("#market-file", files.market);
-      await page.setInputFiles("#risk-file", files.risk);
-      await page.fill("#secret", book.files.traderSecret);
-      await page.waitForFunction(() => document.querySelectorAll("#statements-list li").length === 2);
-      await page.click("#check-btn");
-      await page.waitForSelector("#error:not([hidden])");
+
+      // (1) The main book's accounts already back chain.trader this epoch: refused before any proving.
+      const load = async (statements: string[], secret: string, minExcessUsd: string) => {
+        await page.setInputFiles("#statements-file", statements);
+        await page.setInputFiles("#market-file", files.market);
+        await page.setInputFiles("#risk-file", files.risk);
+        await page.fill("#secret", secret);
+        await page.fill("#min-excess", minExcessUsd);
+        await page.click("#check-btn");
+        await page.waitForSelector("#report:not([hidden]), #error:not([hidden])");
+      };
+      await load(files.statements, book.files.traderSecret, "10000");
       expect(await page.getAttribute("#error", "data-field")).to.match(/^statements\[[01]\]$/);
       expect(await page.textContent("#error")).to.include(`already backs ${chain.trader}`);
       expect(await page.isHidden("#prove"), "no proving offered").to.equal(true);
+
+      // (2) The second trader's book (same venues, same posted roots): proved and attested through the wallet.
+      const second = book.second.statements.map((f) => {
+        const p = path.join(dir, f.name);
+        writeFileSync(p, f.text);
+        return p;
+      });
+      await load(second, `0x${book.second.traderSecret.toString(16)}`, "1000");
+      expect(await page.isHidden("#error"), (await page.textContent("#error")) ?? undefined).to.equal(true);
+      await page.click("#prove-btn");
+      await page.waitForSelector("#verify-status[data-verified]", { timeout: 240_000 });
+      expect(await page.getAttribute("#verify-status", "data-verified")).to.equal("true");
+      timings.browserProveMs2 = Number(await page.getAttribute("#verify-status", "data-prove-ms"));
+      await page.click("#submit-btn");
+      await page.waitForSelector("#submit-status.ok, #submit-status.bad", { timeout: 60_000 });
+      expect(await page.getAttribute("#submit-status", "class"), (await page.textContent("#submit-status")) ?? undefined).to.equal("ok");
+      expect(await attestor.isSolvent(wallet, 1_000n * 100_000_000n)).to.equal(true);
+      const proof = JSON.parse(await page.inputValue("#proof-json")) as ZkMarginProof;
+      expect(BigInt(proof.publicInputs.subject)).to.equal(BigInt(wallet));
     } finally {
       await page.close();
     }
