@@ -9,7 +9,7 @@
  *
  * The instance's keys must be built first (`npm run build`); the contracts compiled (`npx hardhat build`).
  */
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { existsSync } from "node:fs";
 import { instanceParams } from "../prover/generateProof.ts";
 import { startLocalChain } from "../web/localChain.ts";
@@ -22,13 +22,16 @@ const program = new Command()
   .description("Serve the zkmargin trader page (proving in the browser) on loopback, with a local chain.")
   .addOption(new Option("--port <port>", "port on 127.0.0.1").default("5173").argParser((v) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--port: ${v} is not a TCP port`);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("not a TCP port");
     return String(n);
   }))
   .option("--instance <name>", "circuit instance (circuits/circuits.json)", "test")
   .option("--no-chain", "serve without a local chain (the page proves and verifies, but cannot submit)")
   .option("--no-demo", "do not offer the demo book")
-  .option("--epoch <n>", "epoch of the demo book", "1")
+  .addOption(new Option("--epoch <n>", "epoch of the demo book").default("1").argParser((v) => {
+    if (!/^[0-9]{1,19}$/.test(v)) throw new InvalidArgumentError("not an unsigned 64-bit integer");
+    return v;
+  }))
   .parse();
 
 const opts = program.opts<{ port: string; instance: string; chain: boolean; demo: boolean; epoch: string }>();
