@@ -10,7 +10,7 @@
 import { Command } from "commander";
 import { loadInstances } from "./lib/instances.ts";
 import { BuildError, buildInstance } from "./lib/pipeline.ts";
-import { terminateCurve } from "./lib/snark.ts";
+import { terminateCurve } from "./lib/common.ts";
 
 const program = new Command()
   .name("build")

@@ -11,9 +11,9 @@ import { pathToFileURL } from "node:url";
 import { compileInstance, readR1csInfo, requiredPtauPower, type R1csInfo } from "./compile.ts";
 import { ROOT, artifactPaths, getInstance, type Instance } from "./instances.ts";
 import { resolvePtau, type PtauInfo } from "./ptau.ts";
-import { BuildError, type Logger, snark } from "./snark.ts";
+import { BuildError, type Logger } from "./common.ts";
 
-export { BuildError } from "./snark.ts";
+export { BuildError } from "./common.ts";
 
 /** Bump when the pipeline's outputs change shape, so that old builds are redone. */
 const PIPELINE_VERSION = 1;
@@ -235,6 +235,7 @@ export async function buildInstance(name: string, opts: BuildOptions = {}): Prom
 }
 
 async function fullBuild(inst: Instance, opts: BuildOptions, pr: Progress): Promise<{ skipped: boolean; manifest: Manifest }> {
+  const { snark } = await import("./snark.ts"); // loaded only when there is work to do
   const name = inst.name;
   const p = artifactPaths(name);
   const seconds: Record<string, number> = {};

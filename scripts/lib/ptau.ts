@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { createReadStream, existsSync, mkdirSync, openSync, closeSync, readSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { cacheDir } from "./instances.ts";
-import { BuildError, type Logger, snark } from "./snark.ts";
+import { BuildError, type Logger } from "./common.ts";
 
 /**
  * blake2b-512 of the Hermez/Polygon prepared ptau files (`powersOfTau28_hez_final_NN.ptau`, 54 contributions and a
@@ -234,6 +234,7 @@ async function generateDevPtau(power: number, file: string, log: Logger): Promis
   const t0 = Date.now();
   const say = (m: string) => log.info(`ptau (INSECURE dev ceremony, power ${power}): ${m} (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
   try {
+    const { snark } = await import("./snark.ts");
     const curve = await snark.curves.getCurveFromName("bn128");
     say(`step 1/3 powersoftau new -> ${path.basename(tmp("0"))}`);
     await snark.powersOfTau.newAccumulator(curve, power, tmp("0"), log);

@@ -1,27 +1,12 @@
 /**
- * The parts of snarkjs the build pipeline uses, typed once (snarkjs ships no type declarations), plus the build's
- * error type and logger shape.
+ * The parts of snarkjs the build pipeline, prover and tests use, typed once (snarkjs ships no type declarations).
+ * Re-exports scripts/lib/common.ts (BuildError, Logger, terminateCurve), which does not load snarkjs.
  */
 // @ts-ignore -- snarkjs ships no type declarations: the Snark interface below types the parts used here
 import * as snarkjs from "snarkjs";
 
-/** A build problem with one clear message: the CLI prints it without a stack trace and exits non-zero. */
-export class BuildError extends Error {
-  override name = "BuildError";
-}
-
-/** snarkjs's logger interface (logplease-like); `log` is used by `powersoftau new`. */
-export interface Logger {
-  debug(msg: string): void;
-  info(msg: string): void;
-  warn(msg: string): void;
-  error(msg: string): void;
-  log(msg: string): void;
-}
-
-export interface Curve {
-  terminate(): Promise<void>;
-}
+export { BuildError, terminateCurve, type Curve, type Logger } from "./common.ts";
+import type { Curve, Logger } from "./common.ts";
 
 /** snarkjs's Groth16 verification key JSON. */
 export interface VerificationKey {
@@ -74,12 +59,3 @@ export interface Snark {
 }
 
 export const snark = snarkjs as unknown as Snark;
-
-/** Stop snarkjs's bn128 worker threads (cached on globalThis by snarkjs) so that the process can exit. */
-export async function terminateCurve(): Promise<void> {
-  const g = globalThis as { curve_bn128?: Curve | null };
-  if (g.curve_bn128) {
-    await g.curve_bn128.terminate();
-    g.curve_bn128 = null;
-  }
-}
