@@ -4,7 +4,6 @@
  * the constraints it appears in with its three coefficients. A single-wire change is then checked against only the
  * constraints that wire touches, in O(1) field operations each (see scan.ts).
  */
-import { F1Field } from "ffjavascript";
 
 /** A sparse linear combination: wires[i] has coefficient coeffs[i]. */
 export interface LinearCombination {
@@ -67,6 +66,7 @@ function toLc(m: Record<string, bigint>): LinearCombination {
 /** Load an .r1cs file (no curve workers are started: the field is a plain F1Field). */
 export async function loadR1cs(file: string): Promise<R1cs> {
   const mod = (await import("r1csfile" as string)) as R1csFileModule;
+  const { F1Field } = (await import("ffjavascript" as string)) as { F1Field: new (p: bigint) => unknown };
   const raw = await mod.readR1cs(file, {
     loadConstraints: true,
     loadMap: false,

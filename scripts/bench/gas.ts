@@ -82,7 +82,7 @@ export const gasSection: Section = {
       const signals = publicSignals.map((x) => BigInt(x));
       const expected = flattenPublicInputs(publicInputs);
       if (signals.some((s, k) => s !== expected[k])) throw new Error("public signals differ from buildCircuitInput's");
-      return { packed: packProof(proof).map((x) => BigInt(x)), publicSignals: signals, publicInputs };
+      return { packed: packProof(proof as Parameters<typeof packProof>[0]).map((x) => BigInt(x)), publicSignals: signals, publicInputs };
     };
 
     const { ethers } = await network.create();

@@ -4,7 +4,6 @@
  *   npx tsx scripts/bench/proveChild.ts <groth16|plonk|fflonk> <wasm> <zkey> <vkey.json> <input.json> <runs>
  */
 import { readFileSync } from "node:fs";
-import * as snarkjs from "snarkjs";
 
 type Protocol = "groth16" | "plonk" | "fflonk";
 interface ProtocolApi {
@@ -18,7 +17,7 @@ interface Api {
   plonk: ProtocolApi;
   fflonk: ProtocolApi;
 }
-const s = snarkjs as unknown as Api;
+const s = (await import("snarkjs" as string)) as Api;
 
 const [protocol, wasm, zkey, vkeyFile, inputFile, runsArg] = process.argv.slice(2) as [Protocol, string, string, string, string, string];
 const runs = Number(runsArg ?? "3");
