@@ -10,6 +10,7 @@ import { flattenPublicInputs, publicSignalNames } from "../../prover/publicSigna
 import { Kind } from "../../prover/types.ts";
 import { loadCircuit, type CompiledCircuit } from "../helpers/witness.ts";
 import {
+  PROD_PARAMS,
   TEST_ASSETS,
   TEST_PARAMS,
   accountsFor,
@@ -17,6 +18,9 @@ import {
   btcLongCallBook,
   btcShortCallBook,
   hedgedEthBook,
+  prodDeskBook,
+  prodMarket,
+  prodRisk,
   spot,
   spotVsShortPerpBook,
   testMarket,
@@ -409,5 +413,22 @@ describe("MarginProof circuit (test instance)", function () {
       expect((input.holdings as string[][][])[1].flat().every((x) => x === "0")).to.equal(true);
       expect((input.holdings as string[][][])[0][1][1]).to.equal(String(Kind.Option));
     });
+  });
+});
+
+// The production instance (V=4, N=8, A=8, K=16, D=20) compiles in ~1 minute: its witness test runs in the larger run
+// (PROP_RUNS set, npm run test:props), not by default.
+(process.env.PROP_RUNS !== undefined ? describe : describe.skip)("MarginProof circuit (production instance) @props", function () {
+  it("should prove the desk book at its exact excess and not one unit more", async () => {
+    const prod = await loadCircuit("prod");
+    const book = prodDeskBook();
+    const market = prodMarket();
+    const risk = prodRisk();
+    const excess = evaluateMargin(bookHoldings(book), market, risk).excess;
+    const req = { params: PROD_PARAMS, traderSecret: SECRET, accounts: accountsFor(book, SECRET, PROD_PARAMS), epoch: 9n, subject: 1n, market, risk, minExcess: excess };
+    const { input, publicInputs } = buildCircuitInput(req);
+    const w = await prod.accept(input);
+    expect(prod.publicSignals(w)).to.deep.equal(flattenPublicInputs(publicInputs));
+    expect(await prod.accepts({ ...input, minExcess: (excess + 1n).toString() })).to.equal(false);
   });
 });
