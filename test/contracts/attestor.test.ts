@@ -170,6 +170,33 @@ describe("MarginAttestor (real proofs, instance test)", function () {
   }
   const gasOf = async (tx: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>) => (await (await tx).wait())!.gasUsed;
 
+  describe("# deployment", function () {
+    it("should call the snarkjs verifier with the selector of its 11-signal verifyProof", async function () {
+      const zk = await fixture();
+      const a = zk.attestor as unknown as { verifierSelector(): Promise<string>; publicSignalCount(): Promise<bigint> };
+      expect(await a.verifierSelector()).to.equal(zk.verifier.interface.getFunction("verifyProof")!.selector);
+      expect(await a.publicSignalCount()).to.equal(11n);
+      expect(await zk.attestor.venueSlots()).to.equal(2n);
+    });
+
+    it("should refuse a batch verifier built for another public-signal count", async function () {
+      const zk = await fixture();
+      const leafBatch = await ethers.deployContract("verifier-contracts/generated/leaf/Groth16BatchVerifier.sol:Groth16BatchVerifier");
+      const deps = {
+        registry: await zk.registry.getAddress(),
+        oracle: await zk.oracle.getAddress(),
+        riskParams: await zk.riskParams.getAddress(),
+        verifier: await zk.verifier.getAddress(),
+        batchVerifier: await leafBatch.getAddress(),
+      };
+      const factory = await ethers.getContractFactory("MarginAttestor");
+      await expect(factory.deploy(deps, 2n, 1n, 2n)).to.be.revertedWithCustomError(factory, "MarginAttestor__InvalidConfig").withArgs("batchVerifier");
+      await expect(factory.deploy({ ...deps, batchVerifier: await zk.batchVerifier.getAddress() }, 2n, 1n, 0n))
+        .to.be.revertedWithCustomError(factory, "MarginAttestor__InvalidConfig")
+        .withArgs("expiryEpochs");
+    });
+  });
+
   describe("# attest", function () {
     it("should record a valid attestation and emit Attested", async function () {
       const zk = await fixture();

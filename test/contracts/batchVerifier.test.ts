@@ -4,7 +4,9 @@
  */
 import { expect } from "chai";
 import { network } from "hardhat";
-import { batchVerifierPath, writeBatchVerifier } from "../../scripts/lib/batchVerifier.ts";
+import { batchVerifierPath, batchVerifierSource, writeBatchVerifier, type VerificationKey } from "../../scripts/lib/batchVerifier.ts";
+import { readFileSync } from "node:fs";
+import { artifactPaths } from "../../scripts/lib/instances.ts";
 import { verifierArtifactNames, type Groth16BatchVerifier, type Groth16Verifier } from "../../client/deploy.ts";
 import { proveLeaf, releaseProofs, requireArtifacts, tamperA, type RealProof } from "../helpers/proofs.ts";
 import { existsSync } from "node:fs";
@@ -94,5 +96,29 @@ describe("Groth16BatchVerifier (instance leaf)", function () {
     const p = [...proofs[0].packed];
     p[6] += 1n;
     expect(await batch.verifyBatch([p], proofs[0].publicSignals)).to.equal(false);
+  });
+});
+
+describe("scripts/lib/batchVerifier.ts", function () {
+  it("should name the missing verification key and the build command", async function () {
+    let err: unknown;
+    try {
+      await writeBatchVerifier("no-such-instance");
+    } catch (e) {
+      err = e;
+    }
+    expect(String(err)).to.match(/build\/no-such-instance\/verification_key\.json/).and.match(/build the "no-such-instance" instance first/);
+  });
+
+  it("should refuse a key whose IC count does not match nPublic", function () {
+    const vk = JSON.parse(readFileSync(artifactPaths("leaf").vkey, "utf8")) as VerificationKey;
+    expect(() => batchVerifierSource({ ...vk, nPublic: vk.nPublic + 1 }, "leaf")).to.throw(/IC has 3 points, expected nPublic \+ 1 = 4/);
+  });
+
+  it("should put snarkjs's G2 coordinate order (imaginary first) in the constants", function () {
+    const vk = JSON.parse(readFileSync(artifactPaths("leaf").vkey, "utf8")) as VerificationKey;
+    const src = batchVerifierSource(vk, "leaf");
+    expect(src).to.include(`BETA_X1 = ${vk.vk_beta_2[0][1]};`).and.include(`BETA_X2 = ${vk.vk_beta_2[0][0]};`);
+    expect(src).to.include(`uint256 public constant NPUB = ${vk.nPublic};`);
   });
 });

@@ -3,7 +3,7 @@
  * `npx tsx scripts/build.ts <instance>`): snarkjs fullProve on the real circuit input, packed for the contracts by
  * prover/packProof.ts. Generate once per test file (before hook) and reuse; call releaseProofs() in after().
  */
-import { copyFileSync, existsSync, mkdtempSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { buildCircuitInput, type ProofRequest } from "../../prover/circuitInput.ts";
@@ -12,7 +12,7 @@ import { packProof, type Groth16Proof } from "../../prover/packProof.ts";
 import { flattenPublicInputs, type PublicInputs } from "../../prover/publicSignals.ts";
 import { VenueTree } from "../../prover/tree.ts";
 import { Kind, type Holding } from "../../prover/types.ts";
-import { artifactPaths } from "../../scripts/lib/instances.ts";
+import { ROOT, artifactPaths } from "../../scripts/lib/instances.ts";
 import { snark, terminateCurve } from "../../scripts/lib/snark.ts";
 
 /** A proof with its packed words and its public signals. */
@@ -28,11 +28,24 @@ export interface MarginProof extends RealProof {
   publicInputs: PublicInputs;
 }
 
-/** Throws a clear message when an instance's proving artifacts are missing. */
+/**
+ * Throws a clear message when an instance's proving artifacts are missing, or when the compiled verifiers are not
+ * those of the current verification key (keys rebuilt without `npx hardhat build`): their bytecode must carry the
+ * key's IC[0].x constant.
+ */
 export function requireArtifacts(instance: string): { wasm: string; zkey: string; vkey: string } {
   const p = artifactPaths(instance);
   for (const f of [p.wasm, p.zkey, p.vkey, p.verifier]) {
     if (!existsSync(f)) throw new Error(`${f} is missing: run \`npx tsx scripts/build.ts ${instance}\` and \`npx hardhat build\` first`);
+  }
+  const vk = JSON.parse(readFileSync(p.vkey, "utf8")) as { IC: string[][] };
+  const ic0 = BigInt(vk.IC[0][0]).toString(16).padStart(64, "0");
+  for (const name of ["Groth16Verifier", "Groth16BatchVerifier"]) {
+    const artifact = `${ROOT}/artifacts/verifier-contracts/generated/${instance}/${name}.sol/${name}.json`;
+    const bytecode = existsSync(artifact) ? (JSON.parse(readFileSync(artifact, "utf8")) as { bytecode: string }).bytecode : "";
+    if (!bytecode.includes(ic0)) {
+      throw new Error(`${artifact} is missing or was compiled from another key than ${p.vkey}: run \`npx hardhat build\``);
+    }
   }
   return { wasm: p.wasm, zkey: p.zkey, vkey: p.vkey };
 }
