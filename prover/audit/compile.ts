@@ -31,9 +31,13 @@ export function compileCircom(mainFile: string, outDir: string, opts: { optimiza
   return { r1cs: path.join(outDir, `${base}.r1cs`), sym: path.join(outDir, `${base}.sym`), log };
 }
 
-/** Compile an instance of circuits/circuits.json into build/audit/<name>/ (main written there too). */
-export function compileInstanceForAudit(inst: Instance, optimization: "O0" | "O1" | "O2" = "O0"): AuditCompile {
-  const outDir = path.join(ROOT, "build", "audit", inst.name);
+/** Compile an instance of circuits/circuits.json into build/audit/<name>/ (or outDir; main written there too). */
+export function compileInstanceForAudit(
+  inst: Instance,
+  optimization: "O0" | "O1" | "O2" = "O0",
+  opts: { wasm?: boolean; outDir?: string } = {},
+): AuditCompile {
+  const outDir = opts.outDir ?? path.join(ROOT, "build", "audit", inst.name);
   mkdirSync(outDir, { recursive: true });
   const main = path.join(outDir, `${inst.name}.circom`);
   const args = Object.values(inst.params).join(", ");
@@ -48,5 +52,5 @@ export function compileInstanceForAudit(inst: Instance, optimization: "O0" | "O1
       "",
     ].join("\n"),
   );
-  return compileCircom(main, outDir, { optimization });
+  return compileCircom(main, outDir, { optimization, wasm: opts.wasm });
 }

@@ -13,9 +13,10 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { network } from "hardhat";
 import { sampleInputs } from "../../prover/audit/samples.ts";
-import { compileCircom } from "../../prover/audit/compile.ts";
+import { compileCircom, compileInstanceForAudit } from "../../prover/audit/compile.ts";
 import { ROOT, artifactPaths } from "../lib/instances.ts";
-import { devPtau, readPtauHeader } from "../lib/ptau.ts";
+import { cachedDevPtaus, devPtau, readPtauHeader } from "../lib/ptau.ts";
+import { getInstance } from "../lib/instances.ts";
 import { snark, type Logger } from "../lib/snark.ts";
 import { mdTable, mib, ms, sec, thousands, type Section } from "./common.ts";
 
@@ -157,24 +158,47 @@ export const proveSection: Section = {
       rows.push({ circuit, protocol, constraints, setupMs: key.setupMs, result, gas });
     };
 
-    // 1. the test instance with its real keys (and prod with --prod)
-    for (const name of ctx.prod ? ["test", "prod"] : ["test"]) {
-      const a = artifactPaths(name);
-      if (!existsSync(a.zkey) || !existsSync(a.manifest)) {
-        rows.push({ circuit: name, protocol: "groth16", constraints: "", note: `not built: run \`npx tsx scripts/build.ts ${name}\`${name === "prod" ? " (needs a 2^18 ptau)" : ""}` });
-        continue;
-      }
+    /** The smallest cached development ptau of at least `power`, if any. */
+    const ptauFor = (power: number): { path: string; power: number } | undefined => cachedDevPtaus().find((p) => p.power >= power);
+    const notRun = (power: number) => `not run: needs a 2^${power} ptau (largest cached dev ptau is 2^${cachedDevPtaus().at(-1)?.power ?? ptauPower})`;
+
+    // 1. the test instance with its real keys
+    {
+      const a = artifactPaths("test");
+      if (!existsSync(a.zkey) || !existsSync(a.manifest)) throw new Error("instance test is not built: run `npx tsx scripts/build.ts test`");
       const m = JSON.parse(readFileSync(a.manifest, "utf8")) as { constraints: number };
-      const input = (await sampleInputs(name))[0].input;
-      await measure(name, "groth16", a.wasm, { zkey: a.zkey, vkey: a.vkey }, input, 3, thousands(m.constraints));
+      const input = (await sampleInputs("test"))[0].input;
+      await measure("test", "groth16", a.wasm, { zkey: a.zkey, vkey: a.vkey }, input, 3, thousands(m.constraints));
       const gates = await plonkGates(a.r1cs, ptau);
       for (const [protocol, power] of [["plonk", plonkPower(gates)], ["fflonk", fflonkPower(gates)]] as const) {
-        rows.push({
-          circuit: name,
-          protocol,
-          constraints: `${thousands(gates)} gates`,
-          note: power > ptauPower ? `not run: needs a 2^${power} ptau (cached dev ptau is 2^${ptauPower})` : "not run",
-        });
+        const pt = ptauFor(power);
+        if (!pt) rows.push({ circuit: "test", protocol, constraints: `${thousands(gates)} gates`, note: notRun(power) });
+        else await measure("test", protocol, a.wasm, await benchKey(protocol, a.r1cs, pt.path, path.join(OUT, `test_${protocol}.zkey`)), input, 2, `${thousands(gates)} gates`);
+      }
+    }
+
+    // 1b. prod, only with --prod: its own key when built (npm run build:prod), else a bench-only key when a cached
+    //     dev ptau of the power its constraint count needs exists
+    if (ctx.prod) {
+      const inst = getInstance("prod");
+      const a = artifactPaths("prod");
+      const input = (await sampleInputs("prod"))[0].input;
+      if (existsSync(a.zkey) && existsSync(a.manifest)) {
+        const m = JSON.parse(readFileSync(a.manifest, "utf8")) as { constraints: number };
+        await measure("prod", "groth16", a.wasm, { zkey: a.zkey, vkey: a.vkey }, input, 2, thousands(m.constraints));
+      } else {
+        ctx.log("prove: compiling prod (--O2, wasm) for a bench-only key");
+        const dir = path.join(OUT, "prod");
+        const c = compileInstanceForAudit(inst, "O2", { wasm: true, outDir: dir });
+        const m = /non-linear constraints:\s*(\d+)[\s\S]*?linear constraints:\s*(\d+)/.exec(c.log);
+        const n = Number(m?.[1] ?? 0) + Number(m?.[2] ?? 0);
+        const power = log2ceil(n + 5 + 3 * inst.params.V + 1); // constraints + public signals + 1 (snarkjs's input constraints)
+        const pt = ptauFor(power);
+        if (!pt) rows.push({ circuit: "prod", protocol: "groth16", constraints: thousands(n), note: `not built (npm run build:prod) and ${notRun(power)}` });
+        else {
+          const key = await benchKey("groth16", c.r1cs, pt.path, path.join(dir, "prod_groth16.zkey"));
+          await measure("prod (bench-only key)", "groth16", path.join(dir, "prod_js", "prod.wasm"), key, input, 2, thousands(n));
+        }
       }
     }
 
@@ -186,8 +210,9 @@ export const proveSection: Section = {
       await measure("leaf", "groth16", a.wasm, { zkey: a.zkey, vkey: a.vkey }, input, 3, thousands(m.constraints));
       const gates = await plonkGates(a.r1cs, ptau);
       for (const [protocol, power] of [["plonk", plonkPower(gates)], ["fflonk", fflonkPower(gates)]] as const) {
-        if (power > ptauPower) rows.push({ circuit: "leaf", protocol, constraints: `${thousands(gates)} gates`, note: `not run: needs a 2^${power} ptau (cached dev ptau is 2^${ptauPower})` });
-        else await measure("leaf", protocol, a.wasm, await benchKey(protocol, a.r1cs, ptau, path.join(OUT, `leaf_${protocol}.zkey`)), input, 2, `${thousands(gates)} gates`);
+        const pt = ptauFor(power);
+        if (!pt) rows.push({ circuit: "leaf", protocol, constraints: `${thousands(gates)} gates`, note: notRun(power) });
+        else await measure("leaf", protocol, a.wasm, await benchKey(protocol, a.r1cs, pt.path, path.join(OUT, `leaf_${protocol}.zkey`)), input, 2, `${thousands(gates)} gates`);
       }
     }
 
@@ -227,9 +252,9 @@ export const proveSection: Section = {
     return [
       table,
       "",
-      `Median of the runs (3; 2 for leaf PLONK), each protocol in a fresh process (peak RSS = that process's maximum resident set, snarkjs's worker threads included). Witness = \`snarkjs wtns calculate\` (circom WASM); prove = \`${"<protocol>"}.prove\` from the witness; verify = snarkjs off-chain verify. Verifier gas = \`eth_estimateGas\` of \`verifyProof\` on the snarkjs-exported Solidity verifier (solc 0.8.28, optimizer 200 runs) on Hardhat's in-process EVM, including the 21,000 base and calldata. "size" is r1cs constraints for Groth16 and snarkjs's PLONK gate count for PLONK/FFLONK (\`plonk setup\` reports it).`,
+      `Median of the runs (3 for Groth16 of leaf and test and for the micro circuit, 2 otherwise), each protocol in a fresh process (peak RSS = that process's maximum resident set, snarkjs's worker threads included). Witness = \`snarkjs wtns calculate\` (circom WASM); prove = \`${"<protocol>"}.prove\` from the witness; verify = snarkjs off-chain verify. Verifier gas = \`eth_estimateGas\` of \`verifyProof\` on the snarkjs-exported Solidity verifier (solc 0.8.28, optimizer 200 runs) on Hardhat's in-process EVM, including the 21,000 base and calldata. "size" is r1cs constraints for Groth16 and snarkjs's PLONK gate count for PLONK/FFLONK (\`plonk setup\` reports it).`,
       "",
-      `PLONK needs a ptau of power ⌈log2(gates)⌉, FFLONK one with 9 × its domain + 18 points; the cached INSECURE development ptau here is 2^${ptauPower} (its generation took 4 min 58 s on this machine, /tmp/genptau.log; each further power at least doubles that, an estimate, so the 2^17–2^21 files were not generated for this run). The micro circuit has the test instance's public-input count, so its verifier gas row shows what PLONK and FFLONK verifiers would cost for the test instance (verifier cost depends on the public inputs, not on the circuit's size).`,
+      `PLONK needs a ptau of power ⌈log2(gates)⌉, FFLONK one with 9 × its domain + 18 points. Cached INSECURE development ptau files used here (scripts/lib/ptau.ts devPtau; \`nice -n 19 npx tsx scripts/bench/ptau.ts P\` makes more): ${cachedDevPtaus().map((p) => `2^${p.power}`).join(", ")}. Rows marked "not run" need a larger one, not generated for this run: the 2^14 file took 4 min 58 s to generate on this machine and the cost at least doubles per power (estimate). The micro circuit has the test instance's public-input count, so its verifier-gas rows show what PLONK and FFLONK verifiers cost at that count (verifier cost depends on the public inputs, not on the circuit's size).`,
     ].join("\n");
   },
 };
