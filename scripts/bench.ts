@@ -27,8 +27,9 @@ const HEADER = `# Benchmarks
 
 Every figure below comes from a run of \`npm run bench\` (scripts/bench.ts) on the machine named in its section;
 each section says the command that produced it and can be rerun alone (\`npm run bench -- --only tree\`).
-The production instance's proving figures need \`--prod\` (its key needs a 2^18 ptau). Nothing here is estimated
-unless it says so.
+The production instance's proving figures need \`--prod\` (its own key comes only from \`npm run build:prod\`; without it
+the bench makes a bench-only key when a cached development ptau is large enough). Nothing here is estimated unless it
+says so.
 `;
 
 /** Replace (or append) one section's block in the markdown file. */
@@ -54,7 +55,7 @@ async function main(): Promise<void> {
   const program = new Command("bench")
     .description("zkmargin benchmarks → docs/BENCHMARKS.md")
     .option("--only <sections>", `comma-separated subset of: ${ORDER.join(", ")}`)
-    .option("--prod", "also prove with the production instance (needs its key: npm run build:prod)", false)
+    .option("--prod", "also the production instance: its per-template split, and its proving (its key from npm run build:prod, else a bench-only key from a cached dev ptau)", false)
     .option("--out <file>", "markdown file to update", OUT)
     .option("--no-write", "print only, do not update the markdown file");
   program.parse(process.argv);

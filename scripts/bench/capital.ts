@@ -109,7 +109,7 @@ const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-const pctOf = (x: bigint, base: bigint): string => (base === 0n ? "—" : `${(Number((x * 1000n) / base) / 10).toFixed(1)}%`);
+const pctOf = (x: bigint, base: bigint): string => (base === 0n ? "—" : `${(Number((x * 2000n) / base + 1n) / 20).toFixed(1)}%`); // nearest 0.1%
 
 export const capitalSection: Section = {
   id: "capital",
