@@ -1,5 +1,6 @@
 /** OracleHub: median of fresh, agreeing feeds; EWMA volatility → scan range; snapshot hash = prover marketHash. */
 import { expect } from "chai";
+import fc from "fast-check";
 import { network } from "hardhat";
 import type { Signer } from "ethers";
 import { deployCore, DEFAULT_ORACLE_CONFIG, type MockAggregatorV3, type OracleHub, type ZkMarginCore } from "../../client/deploy.ts";
@@ -18,6 +19,21 @@ function isqrt(n: bigint): bigint {
     y = (x + n / x) / 2n;
   }
   return x;
+}
+
+/** The snapshot price rule in plain TypeScript: fresh positive feeds, median, deviation filter, median of the rest. */
+function referencePrice(answers: bigint[], maxDeviationPpm: bigint, minGood: number): { price: bigint } | { good: number } {
+  const median = (xs: bigint[]) => {
+    const s = [...xs].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const n = s.length;
+    return n % 2 === 1 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2n;
+  };
+  const fresh = answers.filter((a) => a > 0n);
+  if (fresh.length < minGood) return { good: fresh.length };
+  const med = median(fresh);
+  const good = fresh.filter((p) => (p > med ? p - med : med - p) * 1_000_000n <= maxDeviationPpm * med);
+  if (good.length < minGood) return { good: good.length };
+  return { price: median(good) };
 }
 
 describe("OracleHub", function () {
@@ -158,6 +174,35 @@ describe("OracleHub", function () {
     it("should report no snapshot for an epoch never taken", async function () {
       expect(await oracle.marketHashAt(9n)).to.equal(0n);
       await expect(oracle.snapshotAt(9n)).to.be.revertedWithCustomError(oracle, "OracleHub__NoSnapshot").withArgs(9n);
+    });
+  });
+
+  describe("# price rule vs a TypeScript reference @props", function () {
+    it("should agree with the reference on random feed answers (3 or 4 feeds, some off or dead)", async function () {
+      await configure(flat(100_000_000n));
+      let epoch = 0n;
+      const answer = fc.oneof(
+        { weight: 6, arbitrary: fc.bigInt({ min: 97_000_000n, max: 103_000_000n }) },
+        { weight: 1, arbitrary: fc.bigInt({ min: 1n, max: 400_000_000n }) },
+        { weight: 1, arbitrary: fc.constant(0n) },
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.array(answer, { minLength: 3, maxLength: 4 }), async (answers) => {
+          const feeds = core.feeds[0].slice(0, answers.length);
+          for (const [i, f] of feeds.entries()) await f.setAnswer(answers[i]);
+          await oracle.setAsset(0n, await Promise.all(feeds.map((f) => f.getAddress())), 10_000n, 0n, 0n);
+          epoch += 1n;
+          const ref = referencePrice(answers, DEFAULT_ORACLE_CONFIG.maxDeviationPpm, 3);
+          if ("price" in ref) {
+            await oracle.snapshot(epoch);
+            const [price] = await oracle.snapshotAt(epoch);
+            expect(price[0]).to.equal(ref.price);
+          } else {
+            await expect(oracle.snapshot(epoch)).to.be.revertedWithCustomError(oracle, "OracleHub__TooFewGoodFeeds").withArgs(0n, BigInt(ref.good), 3n);
+          }
+        }),
+        { numRuns: Number(process.env.PROP_RUNS ?? 25) },
+      );
     });
   });
 
