@@ -15,15 +15,6 @@ export function artifactUrls(instance: string, base: string = globalThis.locatio
   return { wasm: `${dir}/circuit.wasm`, zkey: `${dir}/circuit.zkey`, vkey: `${dir}/verification_key.json` };
 }
 
-/** A snarkjs Groth16 proof as JSON. */
-export interface SnarkProof {
-  pi_a: string[];
-  pi_b: string[][];
-  pi_c: string[];
-  protocol: "groth16";
-  curve: "bn128";
-}
-
 export type ToWorker =
   /** prove a raw circuit input with snarkjs (pipeline smoke test: the "leaf" instance) */
   | { type: "prove-raw"; id: number; instance: string; input: Record<string, unknown> }

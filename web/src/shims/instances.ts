@@ -5,6 +5,7 @@
  * embedded at build time, and an instance's artifacts are the URLs web/server.ts serves them at.
  */
 import circuits from "../../../circuits/circuits.json" with { type: "json" };
+import { artifactUrls } from "../protocol.ts";
 
 export const ROOT = "/";
 
@@ -39,18 +40,8 @@ export function cacheDir(): string {
 
 /** The URLs of an instance's artifacts on the page's own server (the names mirror the Node layout's keys). */
 export function artifactPaths(name: string) {
+  const urls = artifactUrls(name, "");
   const dir = `/artifacts/${encodeURIComponent(name)}`;
   const none = `${dir}/not-served`;
-  return {
-    dir,
-    main: none,
-    r1cs: none,
-    sym: none,
-    wasm: `${dir}/circuit.wasm`,
-    zkey: `${dir}/circuit.zkey`,
-    vkey: `${dir}/verification_key.json`,
-    verifierDir: none,
-    verifier: none,
-    manifest: `${dir}/manifest.json`,
-  };
+  return { dir, main: none, r1cs: none, sym: none, ...urls, verifierDir: none, verifier: none, manifest: `${dir}/manifest.json` };
 }
