@@ -99,7 +99,8 @@ describe("trader page in Chromium (web/, playwright-core)", function () {
       index: String(index),
       siblings: p.siblings.map(String),
     };
-    const out = (await browser.page.evaluate((inp) => window.zkmargin.proveRaw("leaf", inp), input)) as {
+    type Hooks = { zkmargin: { proveRaw(instance: string, input: Record<string, unknown>): Promise<unknown> } };
+    const out = (await browser.page.evaluate((inp) => (window as unknown as Hooks).zkmargin.proveRaw("leaf", inp), input)) as {
       result: { proof: Groth16Proof; publicSignals: string[] };
       verified: boolean;
     };
