@@ -17,6 +17,7 @@ import { registerAudit } from "./audit.ts";
 import { progressReporter } from "./progress.ts";
 import { ExitCode, formatUsd, ZkMarginArtifactError, ZkMarginChainError, ZkMarginInputError } from "../prover/errors.ts";
 import { marginReport, renderReport } from "../prover/report.ts";
+import { checkStatementIntegrity } from "../prover/validate.ts";
 import { parseMarket, parseRisk, parseStatement, stringifyJson, toJsonValue, type Statement } from "../prover/statement.ts";
 
 /** snarkjs and the prover load only for the commands that need them (help and report start fast). */
@@ -154,6 +155,7 @@ function reportCommand(o: { statements: string[]; market: string; risk: string; 
   const statements = readStatements(o.statements);
   const market = parseMarket(readText(o.market, "market"), "market");
   const risk = parseRisk(readText(o.risk, "risk"), "risk");
+  statements.forEach((s, i) => checkStatementIntegrity(s, `statements[${i}]`));
   statements.forEach((s, i) =>
     s.holdings.forEach((h, j) => {
       if (h.asset >= market.price.length) {

@@ -53,6 +53,23 @@ function fail(field: string, problem: string): never {
   throw new ZkMarginInputError(field, problem);
 }
 
+/**
+ * A statement is internally consistent: its holdings, owner and venue id hash to its leaf (with the holdings padded
+ * to the statement's N), and its Merkle path takes the leaf to its root. Throws naming `${at}.holdings` (tampered)
+ * or `${at}.siblings` (broken path).
+ */
+export function checkStatementIntegrity(s: Statement, at: string): void {
+  const leaf = accountLeaf(s.owner, holdingsCommitment(s.holdings, s.dims.N), s.venueId);
+  if (leaf !== s.leaf) {
+    fail(`${at}.holdings`, `tampered statement: the holdings, owner and venue id of venue ${s.venueId} do not hash to the statement's leaf`);
+  }
+  if (s.siblings.length !== s.dims.D) fail(`${at}.siblings`, `${s.siblings.length} siblings, the venue's tree has depth ${s.dims.D}`);
+  const root = rootFromPath(s.leaf, s.leafIndex, s.siblings);
+  if (root !== s.root) {
+    fail(`${at}.siblings`, `the Merkle path of leaf ${s.leafIndex} reaches ${hex(root)}, not the statement's root ${hex(s.root)}`);
+  }
+}
+
 /** Validate a proof request against an instance; returns the circuit request and the model's margin result. */
 export function validateProveInput(input: ProveInput, params: InstanceParams): ValidatedRequest {
   const { V, N, A, K, D } = params;
@@ -113,14 +130,7 @@ export function validateProveInput(input: ProveInput, params: InstanceParams): V
   // Integrity: the leaf is what the holdings commit to, the path reaches the root, the root is the posted one.
   statements.forEach((s, i) => {
     const at = `statements[${i}]`;
-    const leaf = accountLeaf(s.owner, holdingsCommitment(s.holdings, N), s.venueId);
-    if (leaf !== s.leaf) {
-      fail(`${at}.holdings`, `tampered statement: the holdings, owner and venue id of venue ${s.venueId} do not hash to the statement's leaf`);
-    }
-    const root = rootFromPath(s.leaf, s.leafIndex, s.siblings);
-    if (root !== s.root) {
-      fail(`${at}.siblings`, `the Merkle path of leaf ${s.leafIndex} reaches ${hex(root)}, not the statement's root ${hex(s.root)}`);
-    }
+    checkStatementIntegrity(s, at);
     if (input.postedRoots) {
       const posted = input.postedRoots.get(s.venueId);
       if (posted === undefined) fail(`${at}.venueId`, `venue ${s.venueId} has no root posted for epoch ${input.epoch}`);

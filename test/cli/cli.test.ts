@@ -120,6 +120,9 @@ describe("# zkmargin CLI (subprocess)", function () {
     const r = zkmargin("prove", "-s", "venue-11.json", tampered, "-m", "market.json", "-r", "risk.json", "--secret", "secret.txt", "-e", "7", "--subject", SUBJECT, "--min-excess", "1");
     expect(r.code).to.equal(ExitCode.BadInput);
     expect(r.stderr).to.match(/^error: statements\[1\]\.holdings: tampered statement/m);
+    const report = zkmargin("report", "-s", "venue-11.json", tampered, "-m", "market.json", "-r", "risk.json");
+    expect(report.code).to.equal(ExitCode.BadInput);
+    expect(report.stderr).to.match(/^error: statements\[1\]\.holdings: tampered statement/m);
   });
 
   it("should exit 1 on a posted root that the path does not reach", () => {
