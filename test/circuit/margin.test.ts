@@ -2,7 +2,10 @@
  * MarginProof on the test instance (V=2, N=3, A=3, K=4, D=4) with real witnesses from the compiled WASM, checked
  * against the compiled R1CS. Every case builds a fresh input.
  */
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { expect } from "chai";
+import { artifactPaths } from "../../scripts/lib/instances.ts";
+import { snark, terminateCurve, type CircuitInput as SnarkInput, type VerificationKey } from "../../scripts/lib/snark.ts";
 import { buildCircuitInput, type CircuitInput } from "../../prover/circuitInput.ts";
 import { marketHash, riskParamsHash } from "../../prover/commitments.ts";
 import { COMPARE_SCALE, EQUITY_TO_COMPARE, evaluateMargin, evaluateMarginExact } from "../../prover/model.ts";
@@ -413,6 +416,29 @@ describe("MarginProof circuit (test instance)", function () {
       expect((input.holdings as string[][][])[1].flat().every((x) => x === "0")).to.equal(true);
       expect((input.holdings as string[][][])[0][1][1]).to.equal(String(Kind.Option));
     });
+  });
+});
+
+// A real Groth16 proof with the key the pipeline built (npm test builds it first; skipped when it is missing or older
+// than the r1cs): the statement binds the subject, the threshold and the nullifiers at the proof level.
+describe("MarginProof Groth16 proof with the pipeline's test key", function () {
+  const paths = artifactPaths("test");
+  after(terminateCurve);
+
+  it("should verify for its own public inputs only (subject, minExcess, nullifier)", async function () {
+    if (!existsSync(paths.zkey) || !existsSync(paths.vkey) || statSync(paths.zkey).mtimeMs < statSync(paths.r1cs).mtimeMs) this.skip();
+    const { input, publicInputs } = buildCircuitInput(requestFor(hedgedEthBook()));
+    const { proof, publicSignals } = await snark.groth16.fullProve(input as unknown as SnarkInput, paths.wasm, paths.zkey);
+    expect(publicSignals.map(BigInt)).to.deep.equal(flattenPublicInputs(publicInputs));
+    const vkey = JSON.parse(readFileSync(paths.vkey, "utf8")) as VerificationKey;
+    expect(await snark.groth16.verify(vkey, publicSignals, proof)).to.equal(true);
+    const names = publicSignalNames(TEST_PARAMS.V);
+    for (const name of ["subject", "minExcess", "nullifiers[0]", "venueRoots[1]", "epoch"]) {
+      const altered = [...publicSignals];
+      const i = names.indexOf(name);
+      altered[i] = (BigInt(altered[i]) + 1n).toString();
+      expect(await snark.groth16.verify(vkey, altered, proof), name).to.equal(false);
+    }
   });
 });
 
