@@ -296,7 +296,10 @@ async function prove(): Promise<void> {
   const t0 = performance.now();
   const timer = setInterval(() => (ui.elapsed.textContent = `${((performance.now() - t0) / 1000).toFixed(1)} s`), 100);
   try {
+    progressLog.length = 0;
+    progressLog.push({ stage: "start", fraction: 0, beat: beats, ms: 0 });
     const { result, proveMs, verified } = await worker.run({ type: "prove", instance: checked.instance, input: checked.input }, (stage, fraction) => {
+      progressLog.push({ stage, fraction, beat: beats, ms: performance.now() - t0 });
       ui.stage.textContent = stage;
       ui.progress.value = fraction;
     });
@@ -417,6 +420,15 @@ ui.demoBtn.addEventListener("click", () => void loadDemo().catch(showError));
 let beats = 0;
 setInterval(() => (ui.heartbeat.textContent = String(++beats)), 100);
 
+/** Every progress report of the last proof, with the heartbeat count and the time when it arrived. */
+interface ProgressEntry {
+  stage: string;
+  fraction: number;
+  beat: number;
+  ms: number;
+}
+const progressLog: ProgressEntry[] = [];
+
 async function init(): Promise<void> {
   const res = await fetch("/artifacts/instances.json");
   state.instances = (await res.json()) as Record<string, InstanceInfo>;
@@ -454,12 +466,14 @@ declare global {
     zkmargin: {
       proveRaw(instance: string, input: Record<string, unknown>): Promise<unknown>;
       lastProof(): ZkMarginProof | undefined;
+      progressLog(): ProgressEntry[];
     };
   }
 }
 window.zkmargin = {
   proveRaw: (instance, input) => worker.run({ type: "prove-raw", instance, input }),
   lastProof: () => state.proof,
+  progressLog: () => progressLog.map((e) => ({ ...e })),
 };
 
 void init().catch(showError);
