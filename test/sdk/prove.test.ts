@@ -49,6 +49,7 @@ describe("# generateProof / verifyProof (real keys)", function () {
     expect(await verifyProof(proof)).to.equal(true);
     expect(await verifyProof(proof, { instance: "test" })).to.equal(true);
     expect(seconds).to.be.below(120);
+    console.log(`      (proof: ${seconds.toFixed(1)} s)`);
   });
 
   it("should name every public input as the contracts will rebuild them", () => {
@@ -101,6 +102,16 @@ describe("# generateProof / verifyProof (real keys)", function () {
     [points[2], points[3]] = [points[3], points[2]]; // the pi_b swap undone
     expect(await verifyProof({ ...proof, points })).to.equal(false);
     expect(await verifyProof({ ...proof, proof: unpackProof(points), points })).to.equal(false);
+  });
+
+  it("should not verify against another instance than the proof's", async () => {
+    try {
+      await verifyProof(proof, { instance: "prod" });
+      expect.fail("accepted");
+    } catch (e) {
+      expect(e).to.be.instanceOf(ZkMarginInputError);
+      expect((e as Error).message).to.equal('proof.instance: the proof was made with instance "test", not "prod"');
+    }
   });
 
   it("should not accept a malformed proof, naming the field", async () => {
