@@ -450,7 +450,7 @@ async function init(): Promise<void> {
     state.chain = await connectChain();
   } catch (e) {
     state.chain = undefined;
-    ui.chainInfo.textContent = `No chain: ${(e as Error).message}`;
+    ui.chainInfo.textContent = `On-chain submission unavailable: ${(e as Error).message}`;
   }
   ui.chain.hidden = false;
   if (state.chain) {
