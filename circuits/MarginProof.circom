@@ -17,8 +17,10 @@ include "PortfolioMargin.circom";
  * @param V venue slots, N holding slots per venue, A assets, K stress scenarios, D venue tree depth
  * @input subject       public: the address the attestation is for (bound by a square, as Semaphore binds its message)
  * @input epoch         public: < 2^64
- * @input marketHash    public: Poseidon(8)-sponge of price, scanRange, volShock (prover/commitments.ts)
- * @input riskParamsHash public: Poseidon(8)-sponge of haircut, debtAddOn, moves, volDirs, weights, grossCharge
+ * @input marketHash    public: Poseidon(8)-sponge of price, scanRange, volShock packed into 248-bit words
+ *                      (prover/commitments.ts marketWords)
+ * @input riskParamsHash public: Poseidon(8)-sponge of haircut, debtAddOn, moves, volDirs, weights, grossCharge packed
+ *                      into 248-bit words (prover/commitments.ts riskWords)
  * @input venueRoots[V] public: root of each slot's venue for the epoch; 0 marks an inactive slot; active slots first
  * @input venueIds[V]   public: strictly increasing, in [1, 2^32) for active slots; 0 for inactive slots
  * @input nullifiers[V] public: Poseidon(traderSecret, salt, epoch) for active slots, 0 for inactive ones
@@ -28,16 +30,18 @@ include "PortfolioMargin.circom";
  *        grossCharge — the input names prover/circuitInput.ts emits.
  * No outputs: every public value is an input (order fixed in prover/publicSignals.ts and circuits/circuits.json).
  *
- * Constraints (circom --O2, measured per template by compiling it alone; test V=2,N=3,A=3,K=4,D=4 / prod V=4,N=8,
- * A=8,K=16,D=20):
- *   VenueSlot            V × 2,956 = 5,912        V × 8,680 = 34,720
- *   HoldingExposure    V·N × 323   = 1,938      V·N × 358   = 11,456
- *   RiskParamsHash                 3,023                    24,330
- *   MarketSnapshotHash             1,218                     2,745
+ * Constraints (circom --O2, measured per template by compiling it alone; test V=3,N=3,A=3,K=4,D=4 / prod V=4,N=8,
+ * A=8,K=16,D=20). The market and risk values are packed into 248-bit words before hashing (lib/Pack.circom), so
+ * their sponges take 1 + 1 Poseidon(8) calls (test) and 1 + 3 (prod) instead of 2 + 5 and 4 + 42:
+ *   VenueSlot            V × 2,956 = 8,868        V × 8,680 = 34,720
+ *   HoldingExposure    V·N × 323   = 2,907      V·N × 358   = 11,456
+ *   RiskParamsHash                 1,403                     8,655
+ *   MarketSnapshotHash               816                     1,542
  *   PortfolioMargin                1,274                     4,578
- *   this template (ids, epoch,       278                       370
+ *   this template (ids, epoch,       344                       370
  *     minExcess, subject)
- *   total                         13,643                    78,199
+ *   total                         15,612                    61,321
+ * The test total plus its 14 public inputs + 1 stays under 2^14 (the test instance's ptau).
  */
 template MarginProof(V, N, A, K, D) {
     assert(V >= 1 && N >= 1 && A >= 1 && K >= 1 && D >= 1 && D <= 32);

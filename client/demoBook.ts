@@ -86,8 +86,8 @@ export interface DemoVenue {
 }
 
 /**
- * The trader's book over min(V, 3) venues. With three venue slots: ETH perp long at venue 1, ETH perp short at
- * venue 2, spot ETH, BTC and BTC puts at venue 3. With two (the test instance, V = 2), venue 3's spot and options
+ * The trader's book over min(V, 3) venues. With three venue slots (the test instance): ETH perp long at venue 1,
+ * ETH perp short at venue 2, spot ETH, BTC and BTC puts at venue 3. With two (V = 2), venue 3's spot and options
  * sit at the two perp venues instead. At most 3 holdings per venue (the test instance's N).
  */
 export function demoBook(V: number): DemoVenue[] {

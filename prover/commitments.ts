@@ -2,7 +2,7 @@
  * The commitments and hashes of SPEC.md §4, defined once. The circuit (circuits/lib/*.circom), the venue SDK and
  * the contracts (marketHash, riskParamsHash) must agree with these; tests check each pairing.
  */
-import { HOLDINGS_SPONGE_WIDTH, PARAMS_SPONGE_WIDTH, poseidon, sponge } from "./hash.ts";
+import { HOLDINGS_SPONGE_WIDTH, PARAMS_SPONGE_WIDTH, type PackValue, packWords, poseidon, sponge } from "./hash.ts";
 import { EMPTY_HOLDING, HOLDING_FIELDS, type Holding, type MarketSnapshot, type RiskParams } from "./types.ts";
 
 /** owner = Poseidon(traderSecret, accountSalt) */
@@ -36,22 +36,65 @@ export function nullifierHash(traderSecret: bigint, salt: bigint, epoch: bigint)
   return poseidon([traderSecret, salt, epoch]);
 }
 
-/** Market fields in hash order: P[0..A), S[0..A), Σ[0..A). */
+/** Market fields in hash (packing) order: P[0..A), S[0..A), Σ[0..A). */
 export function marketFields(m: MarketSnapshot): bigint[] {
   return [...m.price, ...m.scanRange, ...m.volShock];
 }
 
-/** marketHash = Poseidon(8)-sponge over marketFields. */
-export function marketHash(m: MarketSnapshot): bigint {
-  return sponge(marketFields(m), PARAMS_SPONGE_WIDTH);
+/** Bit widths and ranges of the packed values (SPEC.md §3); the circuits and contracts range-check the same. */
+const PRICE_MAX = (1n << 64n) - 1n;
+const PPM_ONE = 1_000_000n;
+const MAX_MOVE = 3_000_000n;
+const price = (field: string, value: bigint): PackValue => ({ field, value, min: 0n, max: PRICE_MAX, width: 64 });
+const ppm = (field: string, value: bigint): PackValue => ({ field, value, min: 0n, max: PPM_ONE, width: 20 });
+const move = (field: string, value: bigint): PackValue => ({ field, value, min: -MAX_MOVE, max: MAX_MOVE, width: 23 });
+const volDir = (field: string, value: bigint): PackValue => ({ field, value, min: -1n, max: 1n, width: 2 });
+
+/** The market values in marketFields order with their ranges: P < 2^64 (64 bits), S and Σ ∈ [0, 1e6] (20 bits). */
+export function marketPackValues(m: MarketSnapshot): PackValue[] {
+  return [
+    ...m.price.map((v, a) => price(`price[${a}]`, v)),
+    ...m.scanRange.map((v, a) => ppm(`scanRange[${a}]`, v)),
+    ...m.volShock.map((v, a) => ppm(`volShock[${a}]`, v)),
+  ];
 }
 
-/** Risk fields in hash order: H[0..A), B[0..A), M row-major (k then a), U row-major, W[0..K), G. */
+/** The packed market words (prover/hash.ts packWords over marketPackValues); RangeError naming a field out of range. */
+export function marketWords(m: MarketSnapshot): bigint[] {
+  return packWords(marketPackValues(m));
+}
+
+/** marketHash = Poseidon(8)-sponge over the packed market words (2 words for A = 3, 4 for A = 8). */
+export function marketHash(m: MarketSnapshot): bigint {
+  return sponge(marketWords(m), PARAMS_SPONGE_WIDTH);
+}
+
+/** Risk fields in hash (packing) order: H[0..A), B[0..A), M row-major (k then a), U row-major, W[0..K), G. */
 export function riskFields(r: RiskParams): bigint[] {
   return [...r.haircut, ...r.debtAddOn, ...r.moves.flat(), ...r.volDirs.flat(), ...r.weights, r.grossCharge];
 }
 
-/** riskParamsHash = Poseidon(8)-sponge over riskFields (signed moves and directions as field elements). */
+/**
+ * The risk values in riskFields order with their ranges: H, B, W, G ∈ [0, 1e6] (20 bits); M ∈ [−3e6, 3e6] stored as
+ * M + 3e6 (23 bits); U ∈ {−1, 0, 1} stored as U + 1 (2 bits).
+ */
+export function riskPackValues(r: RiskParams): PackValue[] {
+  return [
+    ...r.haircut.map((v, a) => ppm(`haircut[${a}]`, v)),
+    ...r.debtAddOn.map((v, a) => ppm(`debtAddOn[${a}]`, v)),
+    ...r.moves.flatMap((row, k) => row.map((v, a) => move(`moves[${k}][${a}]`, v))),
+    ...r.volDirs.flatMap((row, k) => row.map((v, a) => volDir(`volDirs[${k}][${a}]`, v))),
+    ...r.weights.map((v, k) => ppm(`weights[${k}]`, v)),
+    ppm("grossCharge", r.grossCharge),
+  ];
+}
+
+/** The packed risk words (packWords over riskPackValues); RangeError naming a field out of range. */
+export function riskWords(r: RiskParams): bigint[] {
+  return packWords(riskPackValues(r));
+}
+
+/** riskParamsHash = Poseidon(8)-sponge over the packed risk words (3 words for A = 3, K = 4; 17 for A = 8, K = 16). */
 export function riskParamsHash(r: RiskParams): bigint {
-  return sponge(riskFields(r), PARAMS_SPONGE_WIDTH);
+  return sponge(riskWords(r), PARAMS_SPONGE_WIDTH);
 }

@@ -60,3 +60,63 @@ export function sponge(fields: readonly bigint[], width: number): bigint {
 export function spongeCalls(len: number, width: number): number {
   return Math.ceil(len / (width - 1));
 }
+
+/**
+ * Bits per packed word. A word is a sum of non-overlapping bit fields below 2^248 < FIELD, so distinct value lists
+ * give distinct words (packing is injective); circuits/lib/Pack.circom and verifier-contracts/lib/WordPacker.sol
+ * use the same width.
+ */
+export const PACK_WORD_BITS = 248;
+
+/** One value to pack: it must lie in [min, max]; it is stored as the offset value (value − min) in `width` bits. */
+export interface PackValue {
+  /** the field's name, for errors (e.g. "moves[2][1]") */
+  field: string;
+  value: bigint;
+  min: bigint;
+  max: bigint;
+  /** bits of the offset value: max − min < 2^width ≤ 2^PACK_WORD_BITS */
+  width: number;
+}
+
+/** Where each value of a greedy packing lands: word index and bit position (shift) inside that word. */
+export interface PackSlot {
+  word: number;
+  shift: number;
+}
+
+/**
+ * The greedy little-endian layout of values of the given bit widths into words of at most PACK_WORD_BITS bits:
+ * values in order fill the current word from bit 0 upwards; a value that does not fit starts a new word (no value
+ * straddles two words). circuits/lib/Pack.circom (packWord, packShift, packWordCount) computes the same layout.
+ */
+export function packLayout(widths: readonly number[]): PackSlot[] {
+  const slots: PackSlot[] = [];
+  let word = 0;
+  let used = 0;
+  for (const [i, w] of widths.entries()) {
+    if (!Number.isInteger(w) || w < 1 || w > PACK_WORD_BITS) throw new RangeError(`packLayout: width ${w} of value ${i}, expected 1..${PACK_WORD_BITS}`);
+    if (used + w > PACK_WORD_BITS) {
+      word += 1;
+      used = 0;
+    }
+    slots.push({ word, shift: used });
+    used += w;
+  }
+  return slots;
+}
+
+/**
+ * Packs the values (in order) into words: word = Σ (value_i − min_i) · 2^shift_i over the values of that word
+ * (packLayout). Throws a RangeError naming the field when a value is outside [min, max].
+ */
+export function packWords(values: readonly PackValue[]): bigint[] {
+  const slots = packLayout(values.map((v) => v.width));
+  const words: bigint[] = Array.from({ length: slots.length === 0 ? 0 : slots[slots.length - 1].word + 1 }, () => 0n);
+  for (const [i, v] of values.entries()) {
+    if (v.max - v.min >= 1n << BigInt(v.width)) throw new RangeError(`${v.field}: range [${v.min}, ${v.max}] does not fit ${v.width} bits`);
+    if (v.value < v.min || v.value > v.max) throw new RangeError(`${v.field}: ${v.value} is outside [${v.min}, ${v.max}]`);
+    words[slots[i].word] += (v.value - v.min) << BigInt(slots[i].shift);
+  }
+  return words;
+}

@@ -7,6 +7,7 @@ import {IAggregatorV3} from "./interfaces/IAggregatorV3.sol";
 import {IOracleHub} from "./interfaces/IOracleHub.sol";
 import {IPoseidonT9} from "./interfaces/IPoseidonT9.sol";
 import {PoseidonSponge} from "./lib/PoseidonSponge.sol";
+import {WordPacker} from "./lib/WordPacker.sol";
 
 /// @title OracleHub
 /// @notice Per-epoch market snapshots for A assets (SPEC.md §3, §5). For each asset the owner configures ≥ 3
@@ -20,8 +21,9 @@ import {PoseidonSponge} from "./lib/PoseidonSponge.sol";
 ///              var ← (λ·var + (1e6 − λ)·r²) / 1e6 (no update at the first snapshot: var keeps its seed);
 ///           4. sets the scan range S = max(floor, κ·σ·√h) in ppm of price, σ = ⌊√var⌋, capped at 1e6 (100 %);
 ///           5. copies the governance vol shock Σ.
-///         The snapshot (P, S, Σ) and its Poseidon(8)-sponge hash over [P..., S..., Σ...] (marketHash() in
-///         prover/commitments.ts) are stored per epoch; epochs only move forward.
+///         The snapshot (P, S, Σ) and its hash are stored per epoch; epochs only move forward. The hash packs
+///         [P... (64 bits), S..., Σ... (20 bits)] into 248-bit words (lib/WordPacker.sol) and takes the Poseidon(8)
+///         sponge over the words (marketWords() and marketHash() in prover/commitments.ts).
 contract OracleHub is IOracleHub, Ownable {
     /// @notice Prices are USD × 1e8.
     uint8 public constant PRICE_DECIMALS = 8;
@@ -31,6 +33,9 @@ contract OracleHub is IOracleHub, Ownable {
     uint256 public constant MAX_SCAN_RANGE_PPM = 1e6;
     /// @notice At most this many feeds per asset (bounds the snapshot's gas).
     uint256 public constant MAX_FEEDS = 16;
+    /// @dev Packed widths: a price < 2^64; scan range and vol shock ≤ 1e6 < 2^20.
+    uint256 private constant PRICE_BITS = 64;
+    uint256 private constant PPM_BITS = 20;
 
     /// @notice The Poseidon(8) contract.
     IPoseidonT9 public immutable poseidon;
@@ -103,7 +108,6 @@ contract OracleHub is IOracleHub, Ownable {
         uint256[] memory price = new uint256[](n);
         uint256[] memory scanRange = new uint256[](n);
         uint256[] memory volShock = new uint256[](n);
-        uint256[] memory fields = new uint256[](3 * n);
         Config memory cfg = _config;
         uint256 sqrtHorizonPpm = Math.sqrt(uint256(cfg.horizonEpochs) * PPM * PPM);
         for (uint256 a = 0; a < n; ++a) {
@@ -124,11 +128,13 @@ contract OracleHub is IOracleHub, Ownable {
             price[a] = p;
             scanRange[a] = sr;
             volShock[a] = s.volShockPpm;
-            fields[a] = p;
-            fields[n + a] = sr;
-            fields[2 * n + a] = s.volShockPpm;
         }
-        marketHash = PoseidonSponge.hash(poseidon, fields);
+        // Pack in marketFields order (every value was range-checked above or at setAsset) and hash.
+        WordPacker.Packer memory w = WordPacker.create(3 * n);
+        for (uint256 a = 0; a < n; ++a) WordPacker.push(w, price[a], PRICE_BITS);
+        for (uint256 a = 0; a < n; ++a) WordPacker.push(w, scanRange[a], PPM_BITS);
+        for (uint256 a = 0; a < n; ++a) WordPacker.push(w, volShock[a], PPM_BITS);
+        marketHash = PoseidonSponge.hash(poseidon, WordPacker.words(w));
         _snapshots[epoch] = Snapshot(price, scanRange, volShock, marketHash);
         _latestEpoch = epoch;
         _hasSnapshot = true;

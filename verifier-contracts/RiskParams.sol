@@ -5,18 +5,24 @@ import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {IPoseidonT9} from "./interfaces/IPoseidonT9.sol";
 import {IRiskParams} from "./interfaces/IRiskParams.sol";
 import {PoseidonSponge} from "./lib/PoseidonSponge.sol";
+import {WordPacker} from "./lib/WordPacker.sol";
 
 /// @title RiskParams
 /// @notice Governance risk parameters for an instance with A assets and K scenarios (SPEC.md §3). setParams checks:
 ///         (1) every array has its instance length; (2) haircuts, debt add-ons, weights and the gross charge are
-///         ppm ≤ 1e6; (3) moves are in [-3e6, 3e6]; (4) vol directions are in {-1, 0, 1}. It then stores the
-///         Poseidon(8)-sponge hash over [H..., B..., M (k-major)..., U (k-major)..., W..., G] with negatives as
-///         field elements: riskParamsHash() in prover/commitments.ts.
+///         ppm ≤ 1e6; (3) moves are in [-3e6, 3e6]; (4) vol directions are in {-1, 0, 1}. It then packs the offset
+///         values [H..., B... (20 bits), M + 3e6 (k-major, 23 bits)..., U + 1 (k-major, 2 bits)..., W..., G (20 bits)]
+///         into 248-bit words (lib/WordPacker.sol) and stores the Poseidon(8)-sponge hash over the words:
+///         riskWords() and riskParamsHash() in prover/commitments.ts.
 contract RiskParams is IRiskParams, Ownable {
     /// @notice Parts per million.
     int256 public constant PPM = 1e6;
     /// @notice |M[k][a]| ≤ 3e6 ppm of the scan range.
     int256 public constant MAX_MOVE = 3e6;
+    /// @notice Packed widths: ppm values (≤ 1e6 < 2^20), M + 3e6 (≤ 6e6 < 2^23), U + 1 (≤ 2 < 2^2).
+    uint256 private constant PPM_BITS = 20;
+    uint256 private constant MOVE_BITS = 23;
+    uint256 private constant DIR_BITS = 2;
 
     /// @notice The Poseidon(8) contract.
     IPoseidonT9 public immutable poseidon;
@@ -58,41 +64,32 @@ contract RiskParams is IRiskParams, Ownable {
             _len("moves[k]", p.moves[k].length, nA);
             _len("volDirs[k]", p.volDirs[k].length, nA);
         }
-        uint256[] memory f = new uint256[](2 * nA + 2 * nK * nA + nK + 1);
-        uint256 o = 0;
-        // Check (2): ppm ranges.
+        // Checks (2)-(4): every value in range (ppm ≤ 1e6, moves, vol directions), so each offset value fits its
+        // packed width; the error names the offending value.
         for (uint256 a = 0; a < nA; ++a) {
             if (p.haircut[a] > uint256(PPM)) revert RiskParams__HaircutOutOfRange(a, p.haircut[a]);
-            f[o++] = p.haircut[a];
         }
         for (uint256 a = 0; a < nA; ++a) {
             if (p.debtAddOn[a] > uint256(PPM)) revert RiskParams__DebtAddOnOutOfRange(a, p.debtAddOn[a]);
-            f[o++] = p.debtAddOn[a];
         }
-        // Check (3): moves.
         for (uint256 k = 0; k < nK; ++k) {
             for (uint256 a = 0; a < nA; ++a) {
                 int256 m = p.moves[k][a];
                 if (m > MAX_MOVE || m < -MAX_MOVE) revert RiskParams__MoveOutOfRange(k, a, m);
-                f[o++] = PoseidonSponge.toField(m);
             }
         }
-        // Check (4): vol directions.
         for (uint256 k = 0; k < nK; ++k) {
             for (uint256 a = 0; a < nA; ++a) {
                 int256 u = p.volDirs[k][a];
                 if (u > 1 || u < -1) revert RiskParams__VolDirOutOfRange(k, a, u);
-                f[o++] = PoseidonSponge.toField(u);
             }
         }
         for (uint256 k = 0; k < nK; ++k) {
             if (p.weights[k] > uint256(PPM)) revert RiskParams__WeightOutOfRange(k, p.weights[k]);
-            f[o++] = p.weights[k];
         }
         if (p.grossCharge > uint256(PPM)) revert RiskParams__GrossChargeOutOfRange(p.grossCharge);
-        f[o++] = p.grossCharge;
 
-        h = PoseidonSponge.hash(poseidon, f);
+        h = PoseidonSponge.hash(poseidon, _pack(p.haircut, p.debtAddOn, p.moves, p.volDirs, p.weights, p.grossCharge));
         _params = p;
         paramsHash = h;
         uint256 v = ++version;
@@ -106,19 +103,35 @@ contract RiskParams is IRiskParams, Ownable {
     }
 
     /// @inheritdoc IRiskParams
-    function fields() external view returns (uint256[] memory f) {
+    function words() external view returns (uint256[] memory) {
         if (version == 0) revert RiskParams__NotSet();
         Params storage p = _params;
-        uint256 nA = assetCount;
-        uint256 nK = scenarioCount;
-        f = new uint256[](2 * nA + 2 * nK * nA + nK + 1);
-        uint256 o = 0;
-        for (uint256 a = 0; a < nA; ++a) f[o++] = p.haircut[a];
-        for (uint256 a = 0; a < nA; ++a) f[o++] = p.debtAddOn[a];
-        for (uint256 k = 0; k < nK; ++k) for (uint256 a = 0; a < nA; ++a) f[o++] = PoseidonSponge.toField(p.moves[k][a]);
-        for (uint256 k = 0; k < nK; ++k) for (uint256 a = 0; a < nA; ++a) f[o++] = PoseidonSponge.toField(p.volDirs[k][a]);
-        for (uint256 k = 0; k < nK; ++k) f[o++] = p.weights[k];
-        f[o] = p.grossCharge;
+        return _pack(p.haircut, p.debtAddOn, p.moves, p.volDirs, p.weights, p.grossCharge);
+    }
+
+    /// @dev The packed words of range-checked parameters (riskWords() in prover/commitments.ts).
+    function _pack(
+        uint256[] memory haircut,
+        uint256[] memory debtAddOn,
+        int256[][] memory moves,
+        int256[][] memory volDirs,
+        uint256[] memory weights,
+        uint256 grossCharge
+    ) private pure returns (uint256[] memory) {
+        uint256 nA = haircut.length;
+        uint256 nK = weights.length;
+        WordPacker.Packer memory w = WordPacker.create(2 * nA + 2 * nK * nA + nK + 1);
+        for (uint256 a = 0; a < nA; ++a) WordPacker.push(w, haircut[a], PPM_BITS);
+        for (uint256 a = 0; a < nA; ++a) WordPacker.push(w, debtAddOn[a], PPM_BITS);
+        for (uint256 k = 0; k < nK; ++k) {
+            for (uint256 a = 0; a < nA; ++a) WordPacker.push(w, uint256(moves[k][a] + MAX_MOVE), MOVE_BITS);
+        }
+        for (uint256 k = 0; k < nK; ++k) {
+            for (uint256 a = 0; a < nA; ++a) WordPacker.push(w, uint256(volDirs[k][a] + 1), DIR_BITS);
+        }
+        for (uint256 k = 0; k < nK; ++k) WordPacker.push(w, weights[k], PPM_BITS);
+        WordPacker.push(w, grossCharge, PPM_BITS);
+        return WordPacker.words(w);
     }
 
     function _len(string memory field, uint256 length, uint256 expected) private pure {

@@ -4,8 +4,9 @@
  */
 import { expect } from "chai";
 import fc from "fast-check";
-import { HOLDINGS_SPONGE_WIDTH, PARAMS_SPONGE_WIDTH, sponge, toField } from "../../prover/hash.ts";
-import { marketHash, riskParamsHash } from "../../prover/commitments.ts";
+import { HOLDINGS_SPONGE_WIDTH, PACK_WORD_BITS, PARAMS_SPONGE_WIDTH, packLayout, packWords, sponge, toField, type PackValue } from "../../prover/hash.ts";
+import { marketHash, marketWords, riskParamsHash, riskWords } from "../../prover/commitments.ts";
+import type { MarketSnapshot, RiskParams } from "../../prover/types.ts";
 import { VenueTree, rootFromPath } from "../../prover/tree.ts";
 import { loadCircuit, unitInstance, type CompiledCircuit } from "../helpers/witness.ts";
 import { prodMarket, prodRisk, testMarket, testRisk } from "../fixtures/market.ts";
@@ -111,6 +112,65 @@ describe("circuit library templates", function () {
     });
   });
 
+  describe("# word packing (prover/hash.ts packWords, mirrored by lib/Pack.circom and lib/WordPacker.sol)", () => {
+    it("should lay values out greedily, little-endian, never straddling a word", () => {
+      expect(packLayout([200, 48, 1, 247, 248, 1])).to.deep.equal([
+        { word: 0, shift: 0 },
+        { word: 0, shift: 200 },
+        { word: 1, shift: 0 },
+        { word: 1, shift: 1 },
+        { word: 2, shift: 0 },
+        { word: 3, shift: 0 },
+      ]);
+      expect(() => packLayout([249])).to.throw(RangeError, /width 249/);
+    });
+    it("should pack the test market into 2 words and the test risk params into 3, with the documented offsets", () => {
+      const m = testMarket();
+      const w = marketWords(m);
+      expect(w).to.have.length(2);
+      // word 0: P0, P1, P2 (64 bits each) then S0, S1 (20 bits each) = 232 bits; word 1: S2, Σ0, Σ1, Σ2.
+      expect(w[0]).to.equal(m.price[0] + (m.price[1] << 64n) + (m.price[2] << 128n) + (m.scanRange[0] << 192n) + (m.scanRange[1] << 212n));
+      expect(w[1]).to.equal(m.scanRange[2] + (m.volShock[0] << 20n) + (m.volShock[1] << 40n) + (m.volShock[2] << 60n));
+      const r = testRisk();
+      const rw = riskWords(r);
+      expect(rw).to.have.length(3);
+      // word 0 ends with moves[1][1] (6 × 20 + 5 × 23 = 235 bits): its offset value sits at bit 212
+      expect((rw[0] >> 212n) & ((1n << 23n) - 1n)).to.equal(r.moves[1][1] + 3_000_000n);
+      // word 2: weights[3] then grossCharge
+      expect(rw[2]).to.equal(r.weights[3] + (r.grossCharge << 20n));
+    });
+    it("should name the field of a value out of its range", () => {
+      const m = testMarket();
+      expect(() => marketWords({ ...m, price: [m.price[0], 1n << 64n, m.price[2]] })).to.throw(RangeError, /^price\[1\]: /);
+      expect(() => marketWords({ ...m, volShock: [0n, 0n, -1n] })).to.throw(RangeError, /^volShock\[2\]: /);
+      const r = testRisk();
+      const moves = r.moves.map((row) => [...row]);
+      moves[3][2] = -3_000_001n;
+      expect(() => riskWords({ ...r, moves })).to.throw(RangeError, /^moves\[3\]\[2\]: -3000001 is outside/);
+      const volDirs = r.volDirs.map((row) => [...row]);
+      volDirs[0][1] = 2n;
+      expect(() => riskWords({ ...r, volDirs })).to.throw(RangeError, /^volDirs\[0\]\[1\]: /);
+      expect(() => riskWords({ ...r, grossCharge: 1_000_001n })).to.throw(RangeError, /^grossCharge: /);
+    });
+    it("should be injective: every value reads back from its bit field (property)", () => {
+      const value = fc.record({ width: fc.integer({ min: 1, max: PACK_WORD_BITS }), min: fc.bigInt({ min: -(1n << 30n), max: 1n << 30n }) }).chain(({ width, min }) =>
+        fc.bigInt({ min, max: min + (1n << BigInt(width)) - 1n }).map((v): PackValue => ({ field: "x", value: v, min, max: min + (1n << BigInt(width)) - 1n, width })),
+      );
+      fc.assert(
+        fc.property(fc.array(value, { minLength: 1, maxLength: 40 }), (values) => {
+          const words = packWords(values);
+          const layout = packLayout(values.map((v) => v.width));
+          for (const w of words) expect(w < 1n << BigInt(PACK_WORD_BITS)).to.equal(true);
+          values.forEach((v, i) => {
+            const { word, shift } = layout[i];
+            expect(((words[word] >> BigInt(shift)) & ((1n << BigInt(v.width)) - 1n)) + v.min).to.equal(v.value);
+          });
+        }),
+        { numRuns: Number(process.env.PROP_RUNS ?? 100) },
+      );
+    });
+  });
+
   describe("# market and risk hashes agree with prover/commitments.ts (the contracts' definitions)", () => {
     // The production-sized templates take ~30 s to compile: they run in the larger run (PROP_RUNS set, test:props).
     const large = process.env.PROP_RUNS !== undefined;
@@ -138,5 +198,34 @@ describe("circuit library templates", function () {
         expect(PARAMS_SPONGE_WIDTH).to.equal(8);
       });
     }
+
+    it("should agree at the extremes of every packed range (top bits of every field set)", async () => {
+      const mh = await loadCircuit(unitInstance("MarketSnapshotHash", "MarketSnapshotHash", { A: 3 }));
+      const rh = await loadCircuit(unitInstance("RiskParamsHash", "RiskParamsHash", { A: 3, K: 4 }));
+      const top = (1n << 64n) - 1n;
+      for (const m of [
+        { price: [top, top, top], scanRange: [1_000_000n, 1_000_000n, 1_000_000n], volShock: [1_000_000n, 1_000_000n, 1_000_000n] },
+        { price: [0n, top, 1n], scanRange: [0n, 1_000_000n, 0n], volShock: [1_000_000n, 0n, 1n] },
+      ] satisfies MarketSnapshot[]) {
+        const wm = await mh.accept({ price: m.price.map(s), scanRange: m.scanRange.map(s), volShock: m.volShock.map(s) });
+        expect(wm[mh.index("main.hash")]).to.equal(marketHash(m));
+      }
+      const grid = (f: (k: number, a: number) => bigint) => Array.from({ length: 4 }, (_, k) => Array.from({ length: 3 }, (_, a) => f(k, a)));
+      for (const r of [
+        { haircut: [1_000_000n, 1_000_000n, 1_000_000n], debtAddOn: [1_000_000n, 1_000_000n, 1_000_000n], moves: grid(() => 3_000_000n), volDirs: grid(() => 1n), weights: [1_000_000n, 1_000_000n, 1_000_000n, 1_000_000n], grossCharge: 1_000_000n },
+        { haircut: [0n, 0n, 0n], debtAddOn: [0n, 0n, 0n], moves: grid(() => -3_000_000n), volDirs: grid(() => -1n), weights: [0n, 0n, 0n, 0n], grossCharge: 0n },
+        { haircut: [1n, 0n, 1_000_000n], debtAddOn: [0n, 1_000_000n, 7n], moves: grid((k, a) => ((k + a) % 2 === 0 ? -3_000_000n : 3_000_000n)), volDirs: grid((k, a) => BigInt(((k + a) % 3) - 1)), weights: [1_000_000n, 0n, 1n, 999_999n], grossCharge: 1_000_000n },
+      ] satisfies RiskParams[]) {
+        const wr = await rh.accept({
+          haircut: r.haircut.map(s),
+          debtAddOn: r.debtAddOn.map(s),
+          moves: r.moves.map((row) => row.map(s)),
+          volDirs: r.volDirs.map((row) => row.map(s)),
+          weights: r.weights.map(s),
+          grossCharge: s(r.grossCharge),
+        });
+        expect(wr[rh.index("main.hash")]).to.equal(riskParamsHash(r));
+      }
+    });
   });
 });

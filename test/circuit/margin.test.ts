@@ -1,5 +1,5 @@
 /**
- * MarginProof on the test instance (V=2, N=3, A=3, K=4, D=4) with real witnesses from the compiled WASM, checked
+ * MarginProof on the test instance (V=3, N=3, A=3, K=4, D=4) with real witnesses from the compiled WASM, checked
  * against the compiled R1CS. Every case builds a fresh input.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
@@ -7,7 +7,8 @@ import { expect } from "chai";
 import { artifactPaths } from "../../scripts/lib/instances.ts";
 import { snark, terminateCurve, type CircuitInput as SnarkInput, type VerificationKey } from "../../scripts/lib/snark.ts";
 import { buildCircuitInput, type CircuitInput } from "../../prover/circuitInput.ts";
-import { marketHash, riskParamsHash } from "../../prover/commitments.ts";
+import { marketHash, marketPackValues, riskPackValues, riskParamsHash } from "../../prover/commitments.ts";
+import { PARAMS_SPONGE_WIDTH, packLayout, poseidon, sponge, toField, type PackValue } from "../../prover/hash.ts";
 import { COMPARE_SCALE, EQUITY_TO_COMPARE, evaluateMargin, evaluateMarginExact } from "../../prover/model.ts";
 import { flattenPublicInputs, publicSignalNames } from "../../prover/publicSignals.ts";
 import { Kind } from "../../prover/types.ts";
@@ -31,7 +32,6 @@ import {
   type Book,
 } from "../fixtures/market.ts";
 import { FIELD, SECRET, clone, fe, inputFor, recommitSlot, requestFor } from "./helpers.ts";
-import { poseidon } from "../../prover/hash.ts";
 
 const { USDC, ETH } = TEST_ASSETS;
 const BOOKS: [string, () => Book][] = [
@@ -296,12 +296,20 @@ describe("MarginProof circuit (test instance)", function () {
     });
 
     it("should reject out-of-range market and risk values even when they match the public hashes", async () => {
+      // The hash the circuit's linear packing yields for ANY field values (no RangeError, offsets wrap mod p), so
+      // only the range checks can reject: Σ (value − min) · 2^shift per word, then the sponge.
+      const uncheckedHash = (values: PackValue[]) => {
+        const layout = packLayout(values.map((v) => v.width));
+        const words = Array.from({ length: layout[layout.length - 1].word + 1 }, () => 0n);
+        values.forEach((v, i) => (words[layout[i].word] = toField(words[layout[i].word] + (toField(v.value - v.min) << BigInt(layout[i].shift)))));
+        return sponge(words, PARAMS_SPONGE_WIDTH);
+      };
       const base = requestFor(btcShortCallBook(), { minExcess: 0n });
       const withMarket = (m: ReturnType<typeof testMarket>) => {
         const input = buildCircuitInput(base).input;
         const mf = [m.price, m.scanRange, m.volShock];
         ["price", "scanRange", "volShock"].forEach((k, i) => (input[k] = mf[i].map(fe)));
-        input.marketHash = marketHash(m).toString();
+        input.marketHash = uncheckedHash(marketPackValues(m)).toString();
         return input;
       };
       const withRisk = (r: ReturnType<typeof testRisk>) => {
@@ -312,10 +320,12 @@ describe("MarginProof circuit (test instance)", function () {
         input.volDirs = r.volDirs.map((row) => row.map(fe));
         input.weights = r.weights.map(fe);
         input.grossCharge = fe(r.grossCharge);
-        input.riskParamsHash = riskParamsHash(r).toString();
+        input.riskParamsHash = uncheckedHash(riskPackValues(r)).toString();
         return input;
       };
-      // sanity: re-hashing in-range values is accepted
+      // sanity: re-hashing in-range values is accepted, and the unchecked packing agrees with the real one there
+      expect(uncheckedHash(marketPackValues(testMarket()))).to.equal(marketHash(testMarket()));
+      expect(uncheckedHash(riskPackValues(testRisk()))).to.equal(riskParamsHash(testRisk()));
       await circuit.accept(withMarket(testMarket()));
       await circuit.accept(withRisk(testRisk()));
       const m = testMarket();
@@ -346,9 +356,10 @@ describe("MarginProof circuit (test instance)", function () {
       ["epoch range bits", /^main\.epochBits\[5\]$/],
       ["minExcess range bits", /^main\.minExcessBits\[3\]$/],
       ["market price range bits", /^main\.MarketSnapshotHash_.*Num2Bits_.*\.out\[7\]$/],
-      ["market sponge", /^main\.MarketSnapshotHash_.*Sponge_.*\.h\[1\]\.pEx\.ark\[2\]\.out\[0\]$/],
+      ["market sponge", /^main\.MarketSnapshotHash_.*Sponge_.*\.h\[0\]\.pEx\.ark\[2\]\.out\[0\]$/],
       ["risk move range bits", /^main\.RiskParamsHash_.*BoundedRange_.*\.out\[4\]$/],
       ["risk vol direction square", /^main\.RiskParamsHash_.*dirSquare\[1\]\[1\]$/],
+      ["risk sponge", /^main\.RiskParamsHash_.*Sponge_.*\.h\[0\]\.pEx\.ark\[2\]\.out\[0\]$/],
       ["owner hash", /^main\.VenueSlot_.*\[0\]\.Poseidon_.*\.pEx\.mixS\[0\]\.out\[0\]$/],
       ["holdings sponge", /^main\.VenueSlot_.*\[0\]\.Sponge_.*\.h\[0\]\.pEx\.ark\[1\]\.out\[3\]$/],
       ["Merkle path", /^main\.VenueSlot_.*\[1\]\.MerkleRoot_.*\.Poseidon_.*\[2\]\.pEx\.mixS\[0\]\.out\[0\]$/],
@@ -385,8 +396,8 @@ describe("MarginProof circuit (test instance)", function () {
 
   describe("# the circuit input builder", () => {
     it("should refuse a request beyond the instance limits, naming the limit", () => {
-      const three: Book = [1n, 2n, 3n].map((venueId) => ({ venueId, holdings: [spot(USDC, "1")] }));
-      expect(() => buildCircuitInput(requestFor(three))).to.throw(RangeError, /^accounts: 3 accounts, the instance has V=2/);
+      const tooMany: Book = Array.from({ length: TEST_PARAMS.V + 1 }, (_, i) => ({ venueId: BigInt(i + 1), holdings: [spot(USDC, "1")] }));
+      expect(() => buildCircuitInput(requestFor(tooMany))).to.throw(RangeError, new RegExp(`^accounts: ${TEST_PARAMS.V + 1} accounts, the instance has V=${TEST_PARAMS.V}`));
       const four: Book = [{ venueId: 1n, holdings: [spot(USDC, "1"), spot(USDC, "1"), spot(ETH, "1"), spot(ETH, "1")] }];
       const req = { ...requestFor([]), accounts: accountsFor(four, SECRET, { ...TEST_PARAMS, N: 4 }), minExcess: 0n };
       expect(() => buildCircuitInput(req)).to.throw(RangeError, /^accounts\[0\]\.holdings: 4 holdings, the instance has N=3/);
@@ -410,10 +421,10 @@ describe("MarginProof circuit (test instance)", function () {
 
     it("should pad inactive slots with zeros and emit the public inputs in order", () => {
       const { input, publicInputs } = buildCircuitInput(requestFor(btcShortCallBook()));
-      expect(publicInputs.venueIds).to.deep.equal([2n, 0n]);
-      expect(publicInputs.nullifiers[1]).to.equal(0n);
+      expect(publicInputs.venueIds).to.deep.equal([2n, ...Array<bigint>(TEST_PARAMS.V - 1).fill(0n)]);
+      expect(publicInputs.nullifiers.slice(1).every((x) => x === 0n)).to.equal(true);
       expect(publicInputs.nullifiers[0]).to.equal(poseidon([SECRET, BigInt((input.salts as string[])[0]), 42n]));
-      expect((input.holdings as string[][][])[1].flat().every((x) => x === "0")).to.equal(true);
+      expect((input.holdings as string[][][]).slice(1).flat(2).every((x) => x === "0")).to.equal(true);
       expect((input.holdings as string[][][])[0][1][1]).to.equal(String(Kind.Option));
     });
   });

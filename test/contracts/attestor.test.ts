@@ -1,5 +1,5 @@
 /**
- * MarginAttestor with REAL proofs of the "test" instance (V=2, N=3, A=3, K=4, D=4) from the project's own keys:
+ * MarginAttestor with REAL proofs of the "test" instance (V=3, N=3, A=3, K=4, D=4) from the project's own keys:
  * every acceptance and rejection of issues 4 and 8 (public inputs rebuilt from chain state, stale epochs, venues,
  * proofs bound to their subject, nullifiers, EIP-712 relaying, all-or-nothing batches, the allocation ledger), and
  * the gas table. Proofs are generated once in before() (about 1-2 s each) and reused by every test; each test starts
@@ -23,6 +23,9 @@ const { ethers, networkHelpers } = await network.create();
 const { USDC, ETH } = TEST_ASSETS;
 
 const VENUES = [1n, 2n, 3n] as const;
+/** The instance's venue slots; `slots` pads venue ids or nullifiers with zeros to V entries (inactive slots). */
+const V = TEST_PARAMS.V;
+const slots = (xs: readonly bigint[]): bigint[] => [...xs, ...Array<bigint>(V - xs.length).fill(0n)];
 const PAIRS: [bigint, bigint][] = [
   [1n, 2n],
   [1n, 3n],
@@ -127,7 +130,7 @@ describe("MarginAttestor (real proofs, instance test)", function () {
   after(async function () {
     await releaseProofs();
     if (gas.length > 0) {
-      console.log("\n      gas (instance test, V=2; measured on Hardhat's in-process EVM):");
+      console.log(`\n      gas (instance test, V=${TEST_PARAMS.V}; measured on Hardhat's in-process EVM):`);
       for (const [k, v] of gas) console.log(`        ${k.padEnd(64)} ${String(v).padStart(10)}`);
     }
   });
@@ -171,12 +174,12 @@ describe("MarginAttestor (real proofs, instance test)", function () {
   const gasOf = async (tx: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>) => (await (await tx).wait())!.gasUsed;
 
   describe("# deployment", function () {
-    it("should call the snarkjs verifier with the selector of its 11-signal verifyProof", async function () {
+    it("should call the snarkjs verifier with the selector of its (5 + 3V)-signal verifyProof", async function () {
       const zk = await fixture();
       const a = zk.attestor as unknown as { verifierSelector(): Promise<string>; publicSignalCount(): Promise<bigint> };
       expect(await a.verifierSelector()).to.equal(zk.verifier.interface.getFunction("verifyProof")!.selector);
-      expect(await a.publicSignalCount()).to.equal(11n);
-      expect(await zk.attestor.venueSlots()).to.equal(2n);
+      expect(await a.publicSignalCount()).to.equal(BigInt(5 + 3 * V));
+      expect(await zk.attestor.venueSlots()).to.equal(BigInt(V));
     });
 
     it("should refuse a batch verifier built for another public-signal count", async function () {
@@ -280,16 +283,16 @@ describe("MarginAttestor (real proofs, instance test)", function () {
     it("should reject an unknown venue", async function () {
       const zk = await fixture();
       const [proof, , nfs, epoch, min] = args(P.alice1);
-      await expect(as(zk, alice).attest(proof, [1n, 9n], nfs, epoch, min)).to.be.revertedWithCustomError(zk.attestor, "MarginAttestor__UnknownVenue").withArgs(9n);
+      await expect(as(zk, alice).attest(proof, slots([1n, 9n]), nfs, epoch, min)).to.be.revertedWithCustomError(zk.attestor, "MarginAttestor__UnknownVenue").withArgs(9n);
     });
 
     it("should reject unordered and repeated venues", async function () {
       const zk = await fixture();
       const [proof, , nfs, epoch, min] = args(P.alice1);
-      await expect(as(zk, alice).attest(proof, [2n, 1n], nfs, epoch, min))
+      await expect(as(zk, alice).attest(proof, slots([2n, 1n]), nfs, epoch, min))
         .to.be.revertedWithCustomError(zk.attestor, "MarginAttestor__VenuesNotIncreasing")
         .withArgs(2n, 1n);
-      await expect(as(zk, alice).attest(proof, [1n, 1n], nfs, epoch, min))
+      await expect(as(zk, alice).attest(proof, slots([1n, 1n]), nfs, epoch, min))
         .to.be.revertedWithCustomError(zk.attestor, "MarginAttestor__VenuesNotIncreasing")
         .withArgs(1n, 1n);
     });
@@ -298,25 +301,25 @@ describe("MarginAttestor (real proofs, instance test)", function () {
       const zk = await fixture();
       await zk.registerVenue(4n, operators[0]);
       const [proof, , nfs, epoch, min] = args(P.alice1);
-      await expect(as(zk, alice).attest(proof, [1n, 4n], nfs, epoch, min)).to.be.revertedWithCustomError(zk.attestor, "MarginAttestor__NoRoot").withArgs(4n, 1n);
+      await expect(as(zk, alice).attest(proof, slots([1n, 4n]), nfs, epoch, min)).to.be.revertedWithCustomError(zk.attestor, "MarginAttestor__NoRoot").withArgs(4n, 1n);
     });
 
     it("should reject a nullifier in an unused slot, an aliased (≥ p) or zero nullifier, and a wrong slot count", async function () {
       const zk = await fixture();
       const [proof, ids, nfs, epoch, min] = args(P.alice1);
-      await expect(as(zk, alice).attest(proof, [ids[0], 0n], [nfs[0], 5n], epoch, min))
+      await expect(as(zk, alice).attest(proof, slots([ids[0]]), slots([nfs[0], 5n]), epoch, min))
         .to.be.revertedWithCustomError(zk.attestor, "MarginAttestor__UnusedSlotNotEmpty")
         .withArgs(1n);
-      await expect(as(zk, alice).attest(proof, ids, [nfs[0] + FIELD, nfs[1]], epoch, min))
+      await expect(as(zk, alice).attest(proof, ids, [nfs[0] + FIELD, ...nfs.slice(1)], epoch, min))
         .to.be.revertedWithCustomError(zk.attestor, "MarginAttestor__InvalidNullifier")
         .withArgs(0n, nfs[0] + FIELD);
-      await expect(as(zk, alice).attest(proof, ids, [nfs[0], 0n], epoch, min))
+      await expect(as(zk, alice).attest(proof, ids, [nfs[0], 0n, ...nfs.slice(2)], epoch, min))
         .to.be.revertedWithCustomError(zk.attestor, "MarginAttestor__InvalidNullifier")
         .withArgs(1n, 0n);
       await expect(as(zk, alice).attest(proof, [...ids, 0n], [...nfs, 0n], epoch, min))
         .to.be.revertedWithCustomError(zk.attestor, "MarginAttestor__WrongSlotCount")
-        .withArgs(3n, 3n, 2n);
-      await expect(as(zk, alice).attest(proof, [0n, 0n], [0n, 0n], epoch, min)).to.be.revertedWithCustomError(zk.attestor, "MarginAttestor__NoVenues");
+        .withArgs(BigInt(V + 1), BigInt(V + 1), BigInt(V));
+      await expect(as(zk, alice).attest(proof, slots([]), slots([]), epoch, min)).to.be.revertedWithCustomError(zk.attestor, "MarginAttestor__NoVenues");
       await expect(as(zk, alice).attest(proof, ids, nfs, epoch, FIELD))
         .to.be.revertedWithCustomError(zk.attestor, "MarginAttestor__InvalidMinExcess")
         .withArgs(FIELD);

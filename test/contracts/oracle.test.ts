@@ -71,6 +71,13 @@ describe("OracleHub", function () {
       expect(await oracle.latestEpoch()).to.equal(1n);
     });
 
+    it("should pack and hash a snapshot at the top of every range as prover/commitments.ts does", async function () {
+      const m = { price: [(1n << 64n) - 1n, 1n, 1n << 63n], scanRange: [1_000_000n, 0n, 1_000_000n], volShock: [1_000_000n, 1_000_000n, 0n] };
+      expect(await core.setMarket(m, 1n)).to.equal(marketHash(m));
+      const [, , , h] = await oracle.snapshotAt(1n);
+      expect(h).to.equal(marketHash(m));
+    });
+
     it("should emit SnapshotTaken with the hash", async function () {
       await configure(flat(100_000_000n));
       await expect(oracle.snapshot(4n)).to.emit(oracle, "SnapshotTaken");

@@ -44,7 +44,7 @@ export function venuesFor(book: Book, params: InstanceParams, opts: { traderSecr
 
 const { USDC, ETH, BTC } = TEST_ASSETS;
 
-/** A cross-venue hedged book for the test instance (V=2, N=3): long ETH perp vs short ETH perp, BTC and USDC collateral. */
+/** A cross-venue hedged book for the test instance (two of its V=3 venue slots, N=3): long ETH perp vs short ETH perp, BTC and USDC collateral. */
 export function hedgedBook(): Book {
   return [
     { venueId: 11n, holdings: [spot(USDC, "20000"), perp(ETH, "10", "2950"), spot(BTC, "0.5")] },

@@ -124,10 +124,15 @@ describe("# validate (bad inputs stop before proving)", () => {
 
   it("should name V when the book has more venues than the instance", async () => {
     const input = base();
-    const third = venuesFor([{ venueId: 33n, holdings: [spot(TEST_ASSETS.USDC, "1")] }], TEST_PARAMS, { traderSecret: input.traderSecret });
-    const e = await rejects({ ...input, statements: [...input.statements, third.statements[0]] });
+    const extraIds = Array.from({ length: TEST_PARAMS.V + 1 - input.statements.length }, (_, i) => BigInt(33 + 11 * i));
+    const extra = venuesFor(
+      extraIds.map((venueId) => ({ venueId, holdings: [spot(TEST_ASSETS.USDC, "1")] })),
+      TEST_PARAMS,
+      { traderSecret: input.traderSecret },
+    );
+    const e = await rejects({ ...input, statements: [...input.statements, ...extra.statements] });
     expect(e.field).to.equal("statements");
-    expect(e.message).to.match(/3 venues, but the instance has V=2.*instance too small: V/);
+    expect(e.message).to.match(new RegExp(`${TEST_PARAMS.V + 1} venues, but the instance has V=${TEST_PARAMS.V}.*instance too small: V`));
   });
 
   it("should name N when a venue holds more holdings than the instance's slots", async () => {

@@ -3,7 +3,7 @@ pragma solidity 0.8.28;
 
 /// @title IRiskParams
 /// @notice Governance risk parameters (SPEC.md §3) and their Poseidon hash, which equals riskParamsHash() in
-///         prover/commitments.ts (fields in riskFields() order, negatives as field elements).
+///         prover/commitments.ts (the Poseidon(8)-sponge over the packed words of riskWords()).
 interface IRiskParams {
     /// @notice The parameters for an instance with A assets and K scenarios.
     /// @param haircut H[a], ppm ≤ 1e6, haircut on positive spot
@@ -55,8 +55,8 @@ interface IRiskParams {
     /// @notice The current parameters; reverts with RiskParams__NotSet before the first setParams.
     function params() external view returns (Params memory);
 
-    /// @notice The current parameters as field elements in hash order (riskFields() in prover/commitments.ts).
-    function fields() external view returns (uint256[] memory);
+    /// @notice The current parameters as the packed words the hash absorbs (riskWords() in prover/commitments.ts).
+    function words() external view returns (uint256[] memory);
 
     /// @notice Number of assets A.
     function assetCount() external view returns (uint256);
