@@ -41,8 +41,11 @@ describe("# demo (subprocess, end to end)", function () {
   it("should prove, attest on-chain and allocate, printing proof time and gas", () => {
     expect(stdout).to.match(/proof generated in \d+\.\d s, verified off-chain/);
     expect(stdout).to.match(/attest: tx 0x[0-9a-f]+…, gas [\d,]+/);
-    expect(stdout).to.match(/isSolvent\(trader, \$450,000\.00\) = true; isSolvent\(trader, \$450,000\.01\) = false/);
-    expect(stdout).to.match(/allocate\(\$180,000\.00\): gas [\d,]+; the lender reads allocatedTo = \$180,000\.00/);
+    // the test instance has V = 3 venue slots: the demo proves its three-venue hedged book
+    expect(stdout).to.match(/\[4\/8\] 3 venues post their account roots/);
+    expect(stdout).to.contain("3 venue roots");
+    expect(stdout).to.match(/isSolvent\(trader, \$590,000\.00\) = true; isSolvent\(trader, \$590,000\.01\) = false/);
+    expect(stdout).to.match(/allocate\(\$236,000\.00\): gas [\d,]+; the lender reads allocatedTo = \$236,000\.00/);
     expect(stdout).to.match(/gas: postRoot \/ attest \/ allocate +[\d,]+ \/ [\d,]+ \/ [\d,]+/);
   });
 });

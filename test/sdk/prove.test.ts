@@ -58,9 +58,11 @@ describe("# generateProof / verifyProof (real keys)", function () {
     expect(p.epoch).to.equal(7n);
     expect(p.marketHash).to.equal(marketHash(testMarket()));
     expect(p.riskParamsHash).to.equal(riskParamsHash(testRisk()));
-    expect(p.venueIds).to.deep.equal([11n, 22n]);
-    expect(p.venueRoots).to.deep.equal(setup.venues.map((v) => v.root));
-    expect(p.nullifiers).to.deep.equal(setup.statements.map((s) => nullifierHash(setup.traderSecret, s.salt, 7n)));
+    // the two venues of the book, then zeros for the instance's unused venue slots
+    const pad = Array<bigint>(TEST_PARAMS.V - setup.venues.length).fill(0n);
+    expect(p.venueIds).to.deep.equal([11n, 22n, ...pad]);
+    expect(p.venueRoots).to.deep.equal([...setup.venues.map((v) => v.root), ...pad]);
+    expect(p.nullifiers).to.deep.equal([...setup.statements.map((s) => nullifierHash(setup.traderSecret, s.salt, 7n)), ...pad]);
     expect(p.minExcess).to.equal(usd("50000"));
     expect(proof.publicSignals).to.deep.equal(flattenPublicInputs(p).map(String));
     expect(proof.points).to.deep.equal(packProof(proof.proof));
