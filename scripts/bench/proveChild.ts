@@ -1,11 +1,12 @@
 /**
  * One proving benchmark in its own process (so that its peak memory is its own): witness, prove and verify `runs`
  * times with snarkjs, then print one JSON line. Used by scripts/bench/prove.ts:
- *   npx tsx scripts/bench/proveChild.ts <groth16|plonk|fflonk> <wasm> <zkey> <vkey.json> <input.json> <runs>
+ *   npx tsx scripts/bench/proveChild.ts <groth16|plonk|fflonk|witness> <wasm> <zkey> <vkey.json> <input.json> <runs>
+ * ("witness" computes the witness only: zkey and vkey are ignored.)
  */
 import { readFileSync } from "node:fs";
 
-type Protocol = "groth16" | "plonk" | "fflonk";
+type Protocol = "groth16" | "plonk" | "fflonk" | "witness";
 interface ProtocolApi {
   prove(zkey: string, wtns: { type: "mem"; data?: Uint8Array }): Promise<{ proof: unknown; publicSignals: string[] }>;
   verify(vkey: unknown, publicSignals: string[], proof: unknown): Promise<boolean>;
@@ -22,7 +23,7 @@ const s = (await import("snarkjs" as string)) as Api;
 const [protocol, wasm, zkey, vkeyFile, inputFile, runsArg] = process.argv.slice(2) as [Protocol, string, string, string, string, string];
 const runs = Number(runsArg ?? "3");
 const input: unknown = JSON.parse(readFileSync(inputFile, "utf8"));
-const vkey: unknown = JSON.parse(readFileSync(vkeyFile, "utf8"));
+const vkey: unknown = protocol === "witness" ? undefined : JSON.parse(readFileSync(vkeyFile, "utf8"));
 const witnessMs: number[] = [];
 const proveMs: number[] = [];
 const verifyMs: number[] = [];
@@ -33,6 +34,7 @@ for (let r = 0; r < runs; r++) {
   let t = performance.now();
   await s.wtns.calculate(input, wasm, wtns);
   witnessMs.push(performance.now() - t);
+  if (protocol === "witness") continue;
   t = performance.now();
   const { proof, publicSignals } = await s[protocol].prove(zkey, wtns);
   proveMs.push(performance.now() - t);
