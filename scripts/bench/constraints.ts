@@ -66,7 +66,7 @@ export const constraintsSection: Section = {
     }
     out.push(
       "",
-      "Marginal cost, from compiling the test instance (V=2, N=3, A=3, K=4, D=4) with one parameter + 1:",
+      `Marginal cost, from compiling the test instance (${Object.entries(base.params).map(([k, v]) => `${k}=${v}`).join(", ")}) with one parameter + 1:`,
       "",
       mdTable(["variant", "constraints", "Δ", "cost"], marg),
     );

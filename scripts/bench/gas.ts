@@ -183,7 +183,7 @@ export const gasSection: Section = {
       ctx.log(`gas: batch ${n}: ${per} per proof`);
     }
     return [
-      mdTable(["operation (instance test, V = 2, 11 public signals)", "gas"], rows),
+      mdTable([`operation (instance test, V = ${TEST_PARAMS.V}, ${5 + 3 * TEST_PARAMS.V} public signals)`, "gas"], rows),
       "",
       "Transactions: `gasUsed` of the receipt (includes the 21,000 base and calldata). Views: `eth_estimateGas` (also includes the base).",
       "",
