@@ -80,7 +80,7 @@ export type RiskParamsContract = Handle<{
   setParams: Tx<[RiskParamsValues]>;
   paramsHash: View<[], bigint>;
   version: View<[], bigint>;
-  fields: View<[], bigint[]>;
+  words: View<[], bigint[]>;
 }>;
 
 export type MockAggregatorV3 = Handle<{
