@@ -167,7 +167,9 @@ describe("trader page in Chromium (web/, playwright-core)", function () {
     expect(await verifyProof(proof)).to.equal(true);
     expect(BigInt(proof.publicInputs.subject)).to.equal(BigInt(chain.trader));
     expect(BigInt(proof.publicInputs.minExcess)).to.equal(10_000n * 100_000_000n);
-    expect(proof.publicInputs.venueRoots.map(String)).to.deep.equal(book.venues.map((v) => v.root.toString()));
+    // the book's venues, then "0" for each unused venue slot of the instance
+    const unused = Array<string>(instanceParams(INSTANCE).V - book.venues.length).fill("0");
+    expect(proof.publicInputs.venueRoots.map(String)).to.deep.equal([...book.venues.map((v) => v.root.toString()), ...unused]);
     const tampered = { ...proof, publicInputs: { ...proof.publicInputs, minExcess: String(BigInt(proof.publicInputs.minExcess) + 1n) } };
     expect(await verifyProof(tampered)).to.equal(false);
 
