@@ -128,9 +128,13 @@ export interface DeployOptions {
   oracleConfig?: Partial<OracleConfig>;
   /** mock feeds per asset (default 3); 0 deploys none (configure real feeds with oracle.setAsset) */
   feedsPerAsset?: number;
-  /** a proof's epoch may be this many epochs behind the oracle's latest (default 1) */
+  /** a proof's epoch may be this many epochs behind the oracle's latest (default 0: proofs are for the latest epoch) */
   maxEpochLag?: bigint;
-  /** an attestation lives this many epochs (default 2) */
+  /**
+   * an attestation lives this many epochs (default 1). Nullifiers are per epoch, so with more than 1 an account that
+   * backed subject X at epoch e could back subject Y at epoch e + 1 while X's attestation is still live: the
+   * one-book-one-credit-line property holds only with 1 (verifier-contracts/README.md, "Known limits").
+   */
   expiryEpochs?: bigint;
 }
 
@@ -338,8 +342,8 @@ export async function deployZkMargin(ethers: HardhatEthers, opts: DeployOptions 
       batchVerifier: await batchVerifier.getAddress(),
     },
     BigInt(params.V),
-    opts.maxEpochLag ?? 1n,
-    opts.expiryEpochs ?? 2n,
+    opts.maxEpochLag ?? 0n,
+    opts.expiryEpochs ?? 1n,
   ]);
   return { ...core, verifier, batchVerifier, attestor };
 }

@@ -97,7 +97,7 @@ describe("# AttestorClient (real contracts, real proofs)", function () {
       const tx = await client.attest(proofA);
       expect(tx.gasUsed > 100_000n).to.equal(true);
       expect(tx.receipt.status).to.equal(1);
-      expect(await client.attestation(traderAddr)).to.deep.equal({ epoch: EPOCH, validUntilEpoch: EPOCH + 2n, minExcess: usd("50000") });
+      expect(await client.attestation(traderAddr)).to.deep.equal({ epoch: EPOCH, validUntilEpoch: EPOCH + (await zk.attestor.expiryEpochs()), minExcess: usd("50000") });
       expect(await client.isSolvent(traderAddr, usd("50000"))).to.equal(true);
       expect(await client.isSolvent(traderAddr, usd("50000") + 1n)).to.equal(false);
       expect(await client.nullifierSpentBy(EPOCH, proofA.publicInputs.nullifiers[0])).to.equal(traderAddr);
