@@ -198,7 +198,7 @@ export const proveSection: Section = {
         if (!pt) {
           ctx.log("prove: prod witness only (no key)");
           const w = runChild("witness", path.join(dir, "prod_js", "prod.wasm"), "", "", input, 2);
-          rows.push({ circuit: "prod", protocol: "groth16", constraints: thousands(n), result: { ...w, proveMs: [], verifyMs: [], proofBytes: 0 }, note: `proving not run: not built (npm run build:prod) and ${notRun(power)}` });
+          rows.push({ circuit: "prod", protocol: "groth16", constraints: thousands(n), result: { ...w, proveMs: [], verifyMs: [], proofBytes: 0 }, note: `proving not run: no prod key (npm run build:prod), and a bench-only key ${notRun(power).replace("not run: ", "")}` });
         }
         else {
           const key = await benchKey("groth16", c.r1cs, pt.path, path.join(dir, "prod_groth16.zkey"));
