@@ -45,14 +45,14 @@ export const treeSection: Section = {
         ms(upd.ms / UPDATES),
         ms(raw.ms / UPDATES),
         ms(paths.ms / UPDATES),
-        (heap / 1024 / 1024).toFixed(0),
+        Math.max(0, heap / 1024 / 1024).toFixed(0),
         loadavg()[0].toFixed(1),
       ]);
       ctx.log(`tree: ${thousands(n)} built in ${sec(built.ms)} s, update ${ms(upd.ms / UPDATES)} ms`);
     }
     return [
       mdTable(
-        ["accounts", "depth", "build (s)", "build per account (µs)", `VenueTree.update (ms, mean of ${UPDATES})`, "IMT.update alone (ms)", "VenueTree.path (ms)", "heap growth (MiB)", "load avg (1 min)"],
+        ["accounts", "depth", "build (s)", "build per account (µs)", `VenueTree.update (ms, mean of ${UPDATES})`, "IMT.update alone (ms)", "VenueTree.path (ms)", "heap growth (MiB, approx.)", "load avg (1 min)"],
         rows,
       ),
       "",
