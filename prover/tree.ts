@@ -17,12 +17,15 @@ const hash2 = (nodes: unknown[]): bigint => poseidon2(nodes as bigint[]);
 
 export class VenueTree {
   private readonly imt: IMT;
+  /** leaf count kept here: @zk-kit/imt's `leaves` getter copies the whole leaf array (O(n) per call) */
+  private count: number;
 
   /** @param depth tree depth D (capacity 2^D accounts) @param leaves initial leaves, built in one pass */
   constructor(readonly depth: number, leaves: readonly bigint[] = []) {
     if (!Number.isInteger(depth) || depth < 1 || depth > 32) throw new RangeError(`tree depth ${depth}: expected 1..32`);
     if (leaves.length > 2 ** depth) throw new RangeError(`${leaves.length} leaves do not fit a tree of depth ${depth}`);
     this.imt = new IMT(hash2, depth, 0n, 2, [...leaves]);
+    this.count = leaves.length;
   }
 
   get root(): bigint {
@@ -30,14 +33,14 @@ export class VenueTree {
   }
 
   get size(): number {
-    return this.imt.leaves.length;
+    return this.count;
   }
 
   /** Append a leaf; returns its index. */
   insert(leaf: bigint): number {
     if (this.size >= 2 ** this.depth) throw new RangeError(`tree of depth ${this.depth} is full`);
     this.imt.insert(leaf);
-    return this.size - 1;
+    return this.count++;
   }
 
   /** Replace the leaf at index (one path rehashed). */
@@ -48,7 +51,7 @@ export class VenueTree {
 
   leaf(index: number): bigint {
     this.checkIndex(index);
-    return BigInt(this.imt.leaves[index] as bigint);
+    return BigInt(this.imt.createProof(index).leaf as bigint);
   }
 
   /** Inclusion path of the leaf at index. */
