@@ -226,12 +226,12 @@ export const proveSection: Section = {
       const dir = path.join(OUT, "micro");
       const c = compileCircom(path.join(ROOT, "scripts", "bench", "circuits", "PublicBinder.circom"), dir, { optimization: "O2", wasm: true });
       const wasm = path.join(dir, "PublicBinder_js", "PublicBinder.wasm");
-      const input = { pub: Array.from({ length: 11 }, (_, i) => String(1000 + i)), x: "123456789" };
+      const input = { pub: Array.from({ length: 14 }, (_, i) => String(1000 + i)), x: "123456789" };
       const gates = await plonkGates(c.r1cs, ptau);
       const m = /non-linear constraints:\s*(\d+)/.exec(c.log);
       for (const protocol of ["groth16", "plonk", "fflonk"] as const) {
         const k = await benchKey(protocol, c.r1cs, ptau, path.join(dir, `micro_${protocol}.zkey`));
-        await measure("micro (11 public inputs)", protocol, wasm, k, input, 3, protocol === "groth16" ? (m?.[1] ?? "?") : `${thousands(gates)} gates`);
+        await measure("micro (14 public inputs)", protocol, wasm, k, input, 3, protocol === "groth16" ? (m?.[1] ?? "?") : `${thousands(gates)} gates`);
       }
     }
 

@@ -5,7 +5,7 @@ include "circomlib/circuits/bitify.circom";
 /**
  * @title PublicBinder
  * @notice A tiny circuit for the proof-system comparison of scripts/bench/prove.ts: as many public inputs as the
- *         test instance (NPUB = 11) and no outputs, each public input bound by a square, and one 64-bit range check. Small enough that Groth16,
+ *         test instance (NPUB = 14 for V = 3) and no outputs, each public input bound by a square, and one 64-bit range check. Small enough that Groth16,
  *         PLONK and FFLONK keys all fit the 2^14 development ptau, so the three verifiers' gas can be compared at
  *         the test instance's public-input count (verifier gas depends on the public inputs, not on the circuit size).
  * @param NPUB number of public inputs
@@ -22,4 +22,4 @@ template PublicBinder(NPUB) {
     signal bits[64] <== Num2Bits(64)(x);
 }
 
-component main {public [pub]} = PublicBinder(11);
+component main {public [pub]} = PublicBinder(14);
