@@ -167,6 +167,11 @@ export function attestRequest(proof: ZkMarginProof, deadline = 0n): AttestReques
   };
 }
 
+/** EIP-712 domain of a MarginAttestor deployment. */
+export function attestorDomain(chainId: bigint, verifyingContract: string) {
+  return { name: "zkmargin MarginAttestor", version: "1", chainId, verifyingContract };
+}
+
 /** EIP-712 types of MarginAttestor's AttestRequest (ATTEST_REQUEST_TYPEHASH). */
 export const ATTEST_REQUEST_TYPES = {
   AttestRequest: [
@@ -230,8 +235,7 @@ export class AttestorClient {
     if (!provider) throw new ZkMarginChainError("signRequest: the signer has no provider");
     const { chainId } = await provider.getNetwork();
     const nonce = await this.read<bigint>("nonces", [request.subject]);
-    const domain = { name: "zkmargin MarginAttestor", version: "1", chainId, verifyingContract: this.address };
-    return subject.signTypedData(domain, ATTEST_REQUEST_TYPES, { ...request, nonce });
+    return subject.signTypedData(attestorDomain(chainId, this.address), ATTEST_REQUEST_TYPES, { ...request, nonce });
   }
 
   /** Verify on-chain without recording (a view call against the chain's roots, market and risk params). */

@@ -7,6 +7,7 @@
 import { spawnSync } from "node:child_process";
 import { Wallet, keccak256, toUtf8Bytes, type Signer } from "ethers";
 import { network } from "hardhat";
+import { ATTEST_REQUEST_TYPES, attestorDomain } from "../../client/attestor.ts";
 import { deployZkMargin, type AttestRequest, type MarginAttestor, type ZkMarginDeployment } from "../../client/deploy.ts";
 import { buildCircuitInput, type AccountWitness, type ProofRequest } from "../../prover/circuitInput.ts";
 import { accountLeaf, holdingsCommitment, ownerHash } from "../../prover/commitments.ts";
@@ -126,18 +127,8 @@ export const gasSection: Section = {
     const { chainId } = await ethers.provider.getNetwork();
     const sign = async (zk: ZkMarginDeployment, w: Wallet, r: AttestRequest): Promise<string> =>
       w.signTypedData(
-        { name: "zkmargin MarginAttestor", version: "1", chainId, verifyingContract: await zk.attestor.getAddress() },
-        {
-          AttestRequest: [
-            { name: "subject", type: "address" },
-            { name: "venueIds", type: "uint256[]" },
-            { name: "nullifiers", type: "uint256[]" },
-            { name: "epoch", type: "uint64" },
-            { name: "minExcess", type: "uint256" },
-            { name: "nonce", type: "uint256" },
-            { name: "deadline", type: "uint256" },
-          ],
-        },
+        attestorDomain(chainId, await zk.attestor.getAddress()),
+        ATTEST_REQUEST_TYPES,
         { ...r, nonce: await zk.attestor.nonces(r.subject) },
       );
 
