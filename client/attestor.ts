@@ -91,6 +91,7 @@ export interface Attestation {
   minExcess: bigint;
 }
 
+/** MarginAttestor's request struct for attestFor / attestBatch. */
 export interface AttestRequest {
   subject: string;
   venueIds: bigint[];

@@ -17,6 +17,7 @@ import path from "node:path";
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import type { BaseContract, ContractMethod, ContractTransactionResponse, Signer } from "ethers";
 import type { MarketSnapshot, RiskParams as RiskParamsValues, InstanceParams } from "../prover/types.ts";
+import type { AttestRequest } from "./attestor.ts";
 import { getInstance, type Instance } from "../scripts/lib/instances.ts";
 
 const require = createRequire(import.meta.url);
@@ -38,15 +39,8 @@ export interface OracleConfig {
   horizonEpochs: bigint;
 }
 
-/** MarginAttestor's request struct for attestFor / attestBatch. */
-export interface AttestRequest {
-  subject: string;
-  venueIds: bigint[];
-  nullifiers: bigint[];
-  epoch: bigint;
-  minExcess: bigint;
-  deadline: bigint;
-}
+/** MarginAttestor's request struct for attestFor / attestBatch (defined with the bindings in client/attestor.ts). */
+export type { AttestRequest };
 
 export interface Attestation {
   epoch: bigint;
