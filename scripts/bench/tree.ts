@@ -58,7 +58,7 @@ export const treeSection: Section = {
       "",
       "Build = `new VenueTree(20, leaves)` (one pass over the leaves, then each level hashed once); update = `tree.update(i, leaf)` at random indices (20 Poseidon(2) hashes); path = `tree.path(i)`. Poseidon from poseidon-lite (pure JS, one core). The load average shows how busy the 2-core machine was during the run.",
       "",
-      "Finding: `VenueTree.update` and `VenueTree.path` cost far more than the 20 hashes of `IMT.update` because their bounds check reads `imt.leaves.length`, and @zk-kit/imt's `leaves` getter copies the whole leaf array (O(n) per call). Keeping the leaf count in VenueTree removes that cost.",
+      "`VenueTree` keeps its own leaf count: @zk-kit/imt's `leaves` getter copies the whole leaf array (O(n) per call), which made update and path cost 36 ms and 31 ms at 10^6 accounts before the fix (4c679f1).",
     ].join("\n");
   },
 };
