@@ -13,6 +13,16 @@ import { prodMarket, prodRisk, testMarket, testRisk } from "../fixtures/market.t
 import { FIELD } from "./helpers.ts";
 
 const s = (x: bigint) => toField(x).toString();
+/** Circuit inputs of MarketSnapshotHash / RiskParamsHash from the TypeScript values. */
+const marketInput = (m: MarketSnapshot) => ({ price: m.price.map(s), scanRange: m.scanRange.map(s), volShock: m.volShock.map(s) });
+const riskInput = (r: RiskParams) => ({
+  haircut: r.haircut.map(s),
+  debtAddOn: r.debtAddOn.map(s),
+  moves: r.moves.map((row) => row.map(s)),
+  volDirs: r.volDirs.map((row) => row.map(s)),
+  weights: r.weights.map(s),
+  grossCharge: s(r.grossCharge),
+});
 
 describe("circuit library templates", function () {
   describe("# SignedRange(64)", () => {
@@ -184,16 +194,9 @@ describe("circuit library templates", function () {
         const rh = await loadCircuit(unitInstance("RiskParamsHash", "RiskParamsHash", { A, K }));
         const m = market();
         const r = risk();
-        const wm = await mh.accept({ price: m.price.map(s), scanRange: m.scanRange.map(s), volShock: m.volShock.map(s) });
+        const wm = await mh.accept(marketInput(m));
         expect(wm[mh.index("main.hash")]).to.equal(marketHash(m));
-        const wr = await rh.accept({
-          haircut: r.haircut.map(s),
-          debtAddOn: r.debtAddOn.map(s),
-          moves: r.moves.map((row) => row.map(s)),
-          volDirs: r.volDirs.map((row) => row.map(s)),
-          weights: r.weights.map(s),
-          grossCharge: s(r.grossCharge),
-        });
+        const wr = await rh.accept(riskInput(r));
         expect(wr[rh.index("main.hash")]).to.equal(riskParamsHash(r));
         expect(PARAMS_SPONGE_WIDTH).to.equal(8);
       });
@@ -207,7 +210,7 @@ describe("circuit library templates", function () {
         { price: [top, top, top], scanRange: [1_000_000n, 1_000_000n, 1_000_000n], volShock: [1_000_000n, 1_000_000n, 1_000_000n] },
         { price: [0n, top, 1n], scanRange: [0n, 1_000_000n, 0n], volShock: [1_000_000n, 0n, 1n] },
       ] satisfies MarketSnapshot[]) {
-        const wm = await mh.accept({ price: m.price.map(s), scanRange: m.scanRange.map(s), volShock: m.volShock.map(s) });
+        const wm = await mh.accept(marketInput(m));
         expect(wm[mh.index("main.hash")]).to.equal(marketHash(m));
       }
       const grid = (f: (k: number, a: number) => bigint) => Array.from({ length: 4 }, (_, k) => Array.from({ length: 3 }, (_, a) => f(k, a)));
@@ -216,14 +219,7 @@ describe("circuit library templates", function () {
         { haircut: [0n, 0n, 0n], debtAddOn: [0n, 0n, 0n], moves: grid(() => -3_000_000n), volDirs: grid(() => -1n), weights: [0n, 0n, 0n, 0n], grossCharge: 0n },
         { haircut: [1n, 0n, 1_000_000n], debtAddOn: [0n, 1_000_000n, 7n], moves: grid((k, a) => ((k + a) % 2 === 0 ? -3_000_000n : 3_000_000n)), volDirs: grid((k, a) => BigInt(((k + a) % 3) - 1)), weights: [1_000_000n, 0n, 1n, 999_999n], grossCharge: 1_000_000n },
       ] satisfies RiskParams[]) {
-        const wr = await rh.accept({
-          haircut: r.haircut.map(s),
-          debtAddOn: r.debtAddOn.map(s),
-          moves: r.moves.map((row) => row.map(s)),
-          volDirs: r.volDirs.map((row) => row.map(s)),
-          weights: r.weights.map(s),
-          grossCharge: s(r.grossCharge),
-        });
+        const wr = await rh.accept(riskInput(r));
         expect(wr[rh.index("main.hash")]).to.equal(riskParamsHash(r));
       }
     });
