@@ -274,9 +274,44 @@ const abs = (x: bigint): bigint => (x < 0n ? -x : x);
  * holdings list (one venue) or one list per venue; only v2's default charge depends on the split.
  */
 export function evaluateMarginExact(book: BookHoldings, market: MarketSnapshot, risk: RiskParams): ExactMargin {
+  return marginEvaluator(market, risk).exact(book);
+}
+
+/** A market snapshot and risk params validated once, for margining many books (the backtest). */
+export interface MarginEvaluator {
+  exact(book: BookHoldings): ExactMargin;
+  evaluate(book: BookHoldings): MarginResult;
+}
+
+const copyRisk = (r: RiskParams): RiskParams => structuredClone(r);
+
+/**
+ * Validate `market` and `risk` once and return an evaluator over private copies of them (later changes to the
+ * arguments do not reach it). Each book is still validated holding by holding.
+ */
+export function marginEvaluator(market: MarketSnapshot, risk: RiskParams): MarginEvaluator {
   const A = market.price.length;
   validateMarket(market, A);
   validateRisk(risk, A);
+  const m: MarketSnapshot = { price: [...market.price], scanRange: [...market.scanRange], volShock: [...market.volShock] };
+  const r = copyRisk(risk);
+  // per scenario and asset: x = M·S (relative move at 1e12), the delta coefficient DELTA_TO_PNL·P·x, x², the vega one
+  const co = r.moves.map((row, k) =>
+    row.map((mv, a) => {
+      const x = mv * m.scanRange[a];
+      return { delta: DELTA_TO_PNL * m.price[a] * x, gamma: x * x, vega: VEGA_TO_PNL * r.volDirs[k][a] * m.volShock[a] };
+    }),
+  );
+  return {
+    exact: (book) => exactUnchecked(book, m, r, co),
+    evaluate: (book) => rounded(exactUnchecked(book, m, r, co)),
+  };
+}
+
+type Coefficients = { delta: bigint; gamma: bigint; vega: bigint }[][];
+
+function exactUnchecked(book: BookHoldings, market: MarketSnapshot, risk: RiskParams, co: Coefficients): ExactMargin {
+  const A = market.price.length;
   const venues = venuesOf(book);
   const nested = venues.length > 0 && venues[0] !== book;
   venues.forEach((hs, v) => hs.forEach((h, i) => validateHolding(h, A, nested ? `holdings[${v}][${i}]` : `holdings[${i}]`)));
@@ -297,7 +332,11 @@ export function evaluateMarginExact(book: BookHoldings, market: MarketSnapshot, 
   const shortOptionUnits = Array.from({ length: A }, () => 0n); // Σ |size| of short options
   const grossVega = Array.from({ length: A }, () => 0n); // Σ |size·vega|
   const venueEquity: bigint[] = [];
-  const pnl = Array.from({ length: K }, () => 0n); // × PNL_SCALE
+  // per-asset aggregates, as in the circuit: Σ size·delta, Σ size·gamma (after the v2 gamma rule), Σ size·vega
+  const deltaUnits = Array.from({ length: A }, () => 0n);
+  const gammaUnits = Array.from({ length: A }, () => 0n);
+  const vegaUnits = Array.from({ length: A }, () => 0n);
+  const used = new Set<number>();
   for (const holdings of venues) {
     let markEquity = 0n; // × EQUITY_SCALE
     for (const h of holdings) {
@@ -321,15 +360,22 @@ export function evaluateMarginExact(book: BookHoldings, market: MarketSnapshot, 
       }
       const g = effectiveGreeks(h);
       const gamma = dropGammaGain && h.size * g.gamma > 0n ? 0n : g.gamma;
-      for (let k = 0; k < K; k++) {
-        const x = risk.moves[k][a] * market.scanRange[a]; // relative move at 1e12
-        pnl[k] +=
-          DELTA_TO_PNL * h.size * g.delta * P * x +
-          h.size * gamma * x * x +
-          VEGA_TO_PNL * h.size * g.vega * risk.volDirs[k][a] * market.volShock[a];
-      }
+      deltaUnits[a] += h.size * g.delta;
+      gammaUnits[a] += h.size * gamma;
+      vegaUnits[a] += h.size * g.vega;
+      used.add(a);
     }
     venueEquity.push(markEquity);
+  }
+  // PnL_k = Σ_a DELTA_TO_PNL·Σsize·delta·P·x + Σsize·gamma·x² + VEGA_TO_PNL·Σsize·vega·U·Σ (x = M·S at 1e12), × PNL_SCALE
+  const pnl = Array.from({ length: K }, () => 0n);
+  for (let k = 0; k < K; k++) {
+    let sum = 0n;
+    for (const a of used) {
+      const c = co[k][a];
+      sum += deltaUnits[a] * c.delta + gammaUnits[a] * c.gamma + vegaUnits[a] * c.vega;
+    }
+    pnl[k] = sum;
   }
   const grossCharge = risk.grossCharge * grossNotional; // × SIZE_ONE × PPM_ONE = EQUITY_SCALE
   let worstLoss = 0n; // × COMPARE_SCALE
@@ -344,7 +390,8 @@ export function evaluateMarginExact(book: BookHoldings, market: MarketSnapshot, 
   let defaultCharge = 0n;
   if (v2) {
     check(grossNotional < pow2(GROSS_BITS), "holdings", `the book's gross notional Σ|size|·P = ${grossNotional} is not below 2^${GROSS_BITS} (≈ $7.9e12), the bound of model v2`);
-    for (let a = 0; a < A; a++) {
+    for (const a of used) {
+      // assets no holding uses have g = u = v = 0 and add nothing
       basisCharge += risk.basisCharge[a] * grossByAsset[a]; // × EQUITY_SCALE
       concentrationCharge += CONC_TO_COMPARE * risk.concentration[a] * grossByAsset[a] * grossByAsset[a];
       shortOptionCharge += V2_TO_COMPARE * risk.shortOptionMin[a] * market.scanRange[a] * shortOptionUnits[a] * market.price[a];
@@ -380,7 +427,10 @@ export function evaluateMarginExact(book: BookHoldings, market: MarketSnapshot, 
  * input outside the circuit's ranges.
  */
 export function evaluateMargin(holdings: BookHoldings, market: MarketSnapshot, risk: RiskParams): MarginResult {
-  const x = evaluateMarginExact(holdings, market, risk);
+  return rounded(evaluateMarginExact(holdings, market, risk));
+}
+
+function rounded(x: ExactMargin): MarginResult {
   return {
     equity: floorDiv(x.equity, EQUITY_SCALE),
     scenarioPnl: x.scenarioPnl.map((p) => floorDiv(p, PNL_SCALE)),
