@@ -7,12 +7,12 @@ import fc from "fast-check";
 import { evaluateMargin, evaluateMarginExact, withV2TermsOff } from "../../prover/model.ts";
 import { riskParamsHash, riskWords } from "../../prover/commitments.ts";
 import { parseRisk, toJsonValue } from "../../prover/statement.ts";
-import type { RiskParamsV2 } from "../../prover/types.ts";
+import type { RiskParams, RiskParamsV2 } from "../../prover/types.ts";
 import { BTC_ATM_CALL, TEST_ASSETS, bookHoldings, btcShortCallBook, hedgedEthBook, option, perp, prodDeskBook, prodMarket, prodRisk, spot, testMarket, testRisk, usd } from "../fixtures/market.ts";
 
 const { USDC, ETH, BTC } = TEST_ASSETS;
 const off = (): RiskParamsV2 => withV2TermsOff(testRisk());
-const req = (book: Parameters<typeof evaluateMargin>[0], r: RiskParamsV2) => evaluateMargin(book, testMarket(), r).requirement;
+const req = (book: Parameters<typeof evaluateMargin>[0], r: RiskParams) => evaluateMargin(book, testMarket(), r).requirement;
 
 describe("model v2 (prover/model.ts)", () => {
   describe("# every v2 term off", () => {
