@@ -17,7 +17,7 @@ import { Kind, type Holding } from "../prover/types.ts";
 import { warningBlocks } from "../scripts/lib/compile.ts";
 import { ROOT, artifactPaths } from "../scripts/lib/instances.ts";
 import { buildInstance, verifierHeader, type Manifest } from "../scripts/lib/pipeline.ts";
-import { DEV_PTAU_BLAKE2B, HERMEZ_PTAU_BLAKE2B, devPtau, devPtauName, hermezPtauName, readPtauHeader } from "../scripts/lib/ptau.ts";
+import { DEV_BEACON, DEV_PTAU_BLAKE2B, HERMEZ_PTAU_BLAKE2B, devPtau, devPtauName, generateDevPtau, hermezPtauName, readPtauHeader } from "../scripts/lib/ptau.ts";
 import { snark, terminateCurve, type CircuitInput, type Groth16Proof, type Logger, type VerificationKey } from "../scripts/lib/snark.ts";
 
 const D = 4;
@@ -246,13 +246,41 @@ describe("pipeline: instance leaf", function () {
       expect(readPtauHeader(first?.path ?? "")).to.deep.equal({ power: 8, prepared: true });
       // deterministic: the same bytes as `snarkjs powersoftau new/beacon/prepare phase2` give on any machine
       expect(first?.blake2b).to.equal(DEV_PTAU_BLAKE2B[8]);
-      expect(lines.some((l) => /INSECURE dev ceremony, power 8\): step 3\/3 prepare phase2/.test(l))).to.equal(true);
+      expect(lines.some((l) => /INSECURE dev ceremony, power 8, direct\): done/.test(l))).to.equal(true);
       const mtime = statSync(first?.path ?? "").mtimeMs;
       lines.length = 0;
       const again = await devPtau(8, log);
       expect(again?.blake2b).to.equal(first?.blake2b);
       expect(statSync(again?.path ?? "").mtimeMs).to.equal(mtime);
       expect(lines.join("\n")).to.match(/using cached INSECURE development ptau/);
+    });
+
+    it("should write, computed directly, the very bytes of snarkjs's new + beacon + prepare phase2 (power 9, unpinned)", async function () {
+      // power 9 has no pinned hash: this is a comparison with a real snarkjs ceremony run here, not with a constant
+      expect(DEV_PTAU_BLAKE2B[9]).to.equal(undefined);
+      const direct = path.join(cache, "direct9.ptau");
+      const reference = path.join(cache, "snarkjs9.ptau");
+      await generateDevPtau(9, direct, log, "direct");
+      await generateDevPtau(9, reference, log, "snarkjs");
+      const a = readFileSync(direct);
+      const b = readFileSync(reference);
+      expect(a.length).to.equal(b.length);
+      expect(a.equals(b), "direct and snarkjs ptau files differ").to.equal(true);
+    });
+
+    it("should not match the snarkjs file when the beacon differs by one bit (the comparison sees the key)", async function () {
+      const { snark } = await import("../scripts/lib/snark.ts");
+      const { writeDevPtau } = await import("../scripts/lib/devPtau.ts");
+      const curve = await snark.curves.getCurveFromName("bn128");
+      const file = path.join(cache, "otherbeacon9.ptau");
+      const beaconHash = `${DEV_BEACON.beaconHash.slice(0, -1)}e`; // ...1f -> ...1e
+      await writeDevPtau(file, curve as never, { ...DEV_BEACON, power: 9, beaconHash });
+      const other = readFileSync(file);
+      const reference = readFileSync(path.join(cache, "snarkjs9.ptau"));
+      expect(other.length).to.equal(reference.length);
+      expect(other.equals(reference)).to.equal(false);
+      // the header (section 1) is the same; the points differ from section 2 on
+      expect(other.subarray(0, 64).equals(reference.subarray(0, 64))).to.equal(true);
     });
 
     it("should serve a smaller power from a larger cached ptau, and not generate when told not to", async function () {
