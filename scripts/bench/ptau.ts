@@ -5,9 +5,13 @@
  *   npx tsx scripts/bench/ptau.ts 16 --out f.ptau          # write it to f.ptau, print time and blake2b
  *   nice -n 19 npx tsx scripts/bench/ptau.ts 15 --snarkjs --out ref.ptau   # snarkjs's own ceremony (slow reference)
  *
- * With --out the file is written afresh and its blake2b-512 compared with the pinned DEV_PTAU_BLAKE2B of the power.
+ * With --out the file is written afresh, its blake2b-512 compared with the pinned DEV_PTAU_BLAKE2B of the power, and
+ * the time recorded in build/bench/ptau-times.json (the bench's "prod" section prints it).
  */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { Command } from "commander";
+import { ROOT } from "../lib/instances.ts";
 import { DEV_PTAU_BLAKE2B, blake2bFile, devPtau, generateDevPtau, type DevPtauMethod } from "../lib/ptau.ts";
 import { terminateCurve, type Logger } from "../lib/snark.ts";
 
@@ -36,6 +40,14 @@ try {
     say(`power ${power} ${method}: ${secs.toFixed(1)} s, blake2b ${hash}`);
     say(pinned === undefined ? "no pinned hash for this power" : pinned === hash ? "matches the pinned DEV_PTAU_BLAKE2B" : "DIFFERS from the pinned DEV_PTAU_BLAKE2B");
     if (pinned !== undefined && pinned !== hash) process.exitCode = 1;
+    // the bench's "prod" section reads these timings
+    const timesFile = path.join(ROOT, "build", "bench", "ptau-times.json");
+    mkdirSync(path.dirname(timesFile), { recursive: true });
+    const times = (existsSync(timesFile) ? JSON.parse(readFileSync(timesFile, "utf8")) : []) as { power: number; method: string; seconds: number; blake2b: string }[];
+    const kept = times.filter((t) => !(t.power === power && t.method === method));
+    kept.push({ power, method, seconds: Math.round(secs * 10) / 10, blake2b: hash });
+    kept.sort((a, b) => a.power - b.power || a.method.localeCompare(b.method));
+    writeFileSync(timesFile, `${JSON.stringify(kept, null, 2)}\n`);
   } else {
     if (opts.snarkjs) process.env.ZKMARGIN_DEV_PTAU = "snarkjs";
     const info = await devPtau(power, log, true);
