@@ -245,7 +245,7 @@ export function makeSandbox(dir = path.join(ROOT, "build", "mutate", "sandbox"))
 function runTests(dir: string, tests: string[], mochaArgs: string[], timeoutSeconds: number): Promise<{ failed?: string; error?: string }> {
   return new Promise((resolve) => {
     const mocha = path.join(dir, "node_modules", ".bin", "mocha");
-    const child = spawn(mocha, ["--no-config", "--node-option", "import=tsx", "--timeout", "600000", "--exit", "--bail", "--reporter", "dot", ...mochaArgs, ...tests], { cwd: dir, env: { ...process.env, PROP_RUNS: process.env.PROP_RUNS ?? "30" } });
+    const child = spawn(mocha, ["--no-config", "--node-option", "import=tsx", "--timeout", "600000", "--exit", "--bail", "--reporter", "dot", ...mochaArgs, ...tests], { cwd: dir, env: process.env });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));

@@ -12,11 +12,12 @@ import path from "node:path";
 import { ROOT, artifactPaths, type Instance } from "./instances.ts";
 
 /**
- * Compiler flags of the generated code. The Makefile's -O3 costs 3 min of CPU for the test instance's 33 MB source
- * and would cost several times that for prod; -O1 builds in a fraction of it and witnesses about as fast (measured
- * in docs/BENCHMARKS.md, "Witness").
+ * Compiler flags of the generated code. circom's Makefile says -O3: 180 s of CPU for the test instance's 33 MB source
+ * (measured here), several times that for prod, and -O1 is no cheaper; -O0 takes 61 s and its witness costs 0.03 s of
+ * CPU instead of 0.01 s for the test instance (the WASM witness: about 0.12 s), so -O0 keeps nearly all the gain at
+ * a third of the build time.
  */
-export const CPP_CFLAGS = "-std=c++11 -O1 -I.";
+export const CPP_CFLAGS = "-std=c++11 -O0 -I.";
 
 /** The C++ generator's paths: the generated sources' folder and the binary the Makefile builds there. */
 export function cppPaths(name: string): { dir: string; source: string; binary: string; stamp: string } {
