@@ -15,6 +15,8 @@ import { FIELD } from "../prover/hash.ts";
 import { VenueTree } from "../prover/tree.ts";
 import { Kind, type Holding } from "../prover/types.ts";
 import { warningBlocks } from "../scripts/lib/compile.ts";
+import { cppToolchainMissing } from "../scripts/lib/witnessCpp.ts";
+import { snarkjsWitness, witnessGenerator } from "../prover/witness.ts";
 import { ROOT, artifactPaths } from "../scripts/lib/instances.ts";
 import { buildInstance, verifierHeader, type Manifest } from "../scripts/lib/pipeline.ts";
 import { DEV_BEACON, DEV_PTAU_BLAKE2B, HERMEZ_PTAU_BLAKE2B, devPtau, devPtauName, generateDevPtau, hermezPtauName, readPtauHeader } from "../scripts/lib/ptau.ts";
@@ -49,6 +51,19 @@ function fixture() {
     siblings: p.siblings,
   };
   return { input, root: p.root, venueId };
+}
+
+/** Another trader's account, in a tree of another shape (index 6 of 7 leaves, salt and holdings of its own). */
+function otherAccountInput(): CircuitInput {
+  const traderSecret = 0xb0bn;
+  const salt = 0x5a17n;
+  const venueId = 9n;
+  const holdings: Holding[] = [{ asset: 2, kind: Kind.Spot, size: 7n, entryPrice: 0n, mark: 0n, delta: 1n, gamma: 0n, vega: 0n }];
+  const hc = holdingsCommitment(holdings, 3);
+  const leaf = accountLeaf(ownerHash(traderSecret, salt), hc, venueId);
+  const tree = new VenueTree(D, [1n, 2n, 3n, 4n, 5n, 6n, leaf]);
+  const p = tree.path(6);
+  return { root: p.root, venueId, traderSecret, salt, holdingsCommitment: hc, index: p.leafIndex, siblings: p.siblings };
 }
 
 async function witness(input: CircuitInput): Promise<void> {
@@ -219,6 +234,54 @@ describe("pipeline: instance leaf", function () {
     it("should not verify a public input aliased by the field order (root + r)", async function () {
       const { a, b, c } = await calldata(proof, publicSignals);
       expect(await verifier.verifyProof(a, b, c, [(fx.root + FIELD).toString(), publicSignals[1]])).to.equal(false);
+    });
+  });
+
+  describe("# C++ witness generator", function () {
+    it("should be recorded in the manifest with its hash, or with the reason it was not built", function () {
+      const rec = manifest.witnessCpp;
+      expect(rec, "manifest.witnessCpp").to.not.equal(undefined);
+      if (rec?.built) {
+        expect(manifest.files.witnessCpp?.sha256).to.equal(sha256(path.join(ROOT, rec.path)));
+        expect(rec.samples).to.be.at.least(1);
+      } else {
+        expect(rec?.reason).to.match(/missing|platform|ZKMARGIN_WITNESS_CPP|WARNING/);
+        expect(cppToolchainMissing() !== undefined || process.env.ZKMARGIN_WITNESS_CPP === "0").to.equal(true);
+      }
+    });
+
+    it("should give the very bytes of snarkjs's WASM witness, for valid accounts of other trees too", async function () {
+      const gen = await witnessGenerator("leaf");
+      if (cppToolchainMissing() === undefined) expect(gen.engine).to.equal("cpp");
+      const base = fixture().input;
+      // the build compared the sample input; this compares another account and another tree
+      for (const input of [base, otherAccountInput()]) {
+        const ours = await gen.calculate(input as CircuitInput);
+        const reference = await snarkjsWitness(input as CircuitInput, paths.wasm);
+        expect(Buffer.from(ours).equals(Buffer.from(reference))).to.equal(true);
+      }
+    });
+
+    it("should refuse an input that violates the circuit with the generator's message (no witness)", async function () {
+      const gen = await witnessGenerator("leaf");
+      const bad = { ...fixture().input, venueId: "0" }; // Check (1): venueId != 0
+      let err: unknown;
+      try {
+        await gen.calculate(bad as CircuitInput);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, "a witness for venueId 0").to.be.instanceOf(Error);
+    });
+
+    it("should report the missing toolchain by name (the pipeline then falls back to WASM)", function () {
+      const saved = process.env.PATH;
+      process.env.PATH = mkdtempSync(path.join(tmpdir(), "zkmargin-nopath-"));
+      try {
+        expect(cppToolchainMissing()).to.match(/^missing g\+\+, make, nasm/);
+      } finally {
+        process.env.PATH = saved;
+      }
     });
   });
 

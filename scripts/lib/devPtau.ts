@@ -120,7 +120,8 @@ export async function writeDevPtau(file: string, curve: PtauCurve, params: DevPt
   const S = await snarkjsInternals();
   const { Fr } = curve;
   const ownPool = pool === undefined;
-  const fb = pool ?? (await FixedBasePool.start());
+  // wider windows pay off from about 2^13 points a section: 12 bits measured 20 % faster than 8 or 10 at power 16
+  const fb = pool ?? (await FixedBasePool.start(undefined, power >= 13 ? 12 : 8));
   const t0 = performance.now();
   const say = (m: string) => log?.info(`${m} (${((performance.now() - t0) / 1000).toFixed(1)}s)`);
   try {
