@@ -59,11 +59,11 @@ function otherAccountInput(): CircuitInput {
   const salt = 0x5a17n;
   const venueId = 9n;
   const holdings: Holding[] = [{ asset: 2, kind: Kind.Spot, size: 7n, entryPrice: 0n, mark: 0n, delta: 1n, gamma: 0n, vega: 0n }];
-  const hc = holdingsCommitment(holdings, 3);
-  const leaf = accountLeaf(ownerHash(traderSecret, salt), hc, venueId);
+  const words = holdingWords(holdings, { N: 3, A: 3 }); // the leaf instance's W = 4
+  const leaf = accountLeaf(ownerHash(traderSecret, salt), venueId, words);
   const tree = new VenueTree(D, [1n, 2n, 3n, 4n, 5n, 6n, leaf]);
   const p = tree.path(6);
-  return { root: p.root, venueId, traderSecret, salt, holdingsCommitment: hc, index: p.leafIndex, siblings: p.siblings };
+  return { root: p.root, venueId, traderSecret, salt, words, index: p.leafIndex, siblings: p.siblings };
 }
 
 async function witness(input: CircuitInput): Promise<void> {

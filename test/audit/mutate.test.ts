@@ -15,7 +15,7 @@ describe("audit: mutation run", function () {
   it("should find every numbered check of every template, each with its own block", function () {
     const checks = findChecks();
     const ids = checks.map(checkId);
-    for (const id of ["MarginProof#1", "MarginProof#5", "MarginProof#7", "VenueSlot#4", "HoldingExposure#5", "BoundedRange#2", "OneHot#3", "SignedRange#1"]) {
+    for (const id of ["MarginProof#1", "MarginProof#5", "MarginProof#7", "VenueSlot#3", "HoldingExposure#6", "BoundedRange#2", "OneHot#3", "SignedRange#1"]) {
       expect(ids, id).to.include(id);
     }
     expect(new Set(ids).size).to.equal(ids.length);

@@ -49,6 +49,33 @@ describe("circuit library templates", function () {
     });
   });
 
+  describe("# BoundedRange(23, −3e6, 3e6) (scenario moves)", () => {
+    let c: CompiledCircuit;
+    before(async () => {
+      c = await loadCircuit(unitInstance("lib/BoundedRange", "BoundedRange", { BITS: 23, LO: -3_000_000, HI: 3_000_000 }));
+    });
+    it("should accept both ends and reject one past each", async () => {
+      expect(await c.accepts({ in: s(-3_000_000n) })).to.equal(true);
+      expect(await c.accepts({ in: s(3_000_000n) })).to.equal(true);
+      expect(await c.accepts({ in: s(-3_000_001n) })).to.equal(false);
+      expect(await c.accepts({ in: s(3_000_001n) })).to.equal(false);
+      expect(await c.accepts({ in: s(1n << 23n) })).to.equal(false);
+    });
+  });
+
+  describe("# BoundedRange(20, 0, 1e6) (ppm ratios)", () => {
+    let c: CompiledCircuit;
+    before(async () => {
+      c = await loadCircuit(unitInstance("lib/BoundedRange", "BoundedRange", { BITS: 20, LO: 0, HI: 1_000_000 }));
+    });
+    it("should accept 0 and 1e6 and reject −1 and 1e6 + 1", async () => {
+      expect(await c.accepts({ in: "0" })).to.equal(true);
+      expect(await c.accepts({ in: "1000000" })).to.equal(true);
+      expect(await c.accepts({ in: s(-1n) })).to.equal(false);
+      expect(await c.accepts({ in: "1000001" })).to.equal(false);
+    });
+  });
+
   describe("# OneHot(3)", () => {
     let c: CompiledCircuit;
     before(async () => {

@@ -23,6 +23,8 @@ import { PROD_PARAMS, prodDeskBook, prodMarket, prodRisk, usd } from "../fixture
 
 const EPOCH = 9n;
 const SECRET = 0x9e0d_5ec2e7n;
+/** a deployment domain (on-chain it is the attestor's domain(); this off-chain test fixes one) */
+const DOMAIN = 0xd0a1n;
 
 describe("@prod production instance end to end (key, warm prover, off-chain and on-chain verification)", function () {
   let zk: ZkMarginDeployment;
@@ -74,7 +76,7 @@ describe("@prod production instance end to end (key, warm prover, off-chain and 
 
   it("should prove a four-venue book with the warm session and verify it off-chain", async function () {
     proof = await generateProof(
-      { statements, traderSecret: SECRET, market: prodMarket(), risk: prodRisk(), epoch: EPOCH, subject: BigInt(traderAddr), minExcess: usd("100000") },
+      { statements, traderSecret: SECRET, market: prodMarket(), risk: prodRisk(), epoch: EPOCH, subject: BigInt(traderAddr), domain: DOMAIN, minExcess: usd("100000") },
       { session },
     );
     expect(proof.instance).to.equal("prod");
@@ -84,7 +86,7 @@ describe("@prod production instance end to end (key, warm prover, off-chain and 
 
   it("should prove again in the same session (the key and workers stay loaded) and get a different valid proof", async function () {
     const again = await generateProof(
-      { statements, traderSecret: SECRET, market: prodMarket(), risk: prodRisk(), epoch: EPOCH, subject: BigInt(traderAddr), minExcess: usd("100000") },
+      { statements, traderSecret: SECRET, market: prodMarket(), risk: prodRisk(), epoch: EPOCH, subject: BigInt(traderAddr), domain: DOMAIN, minExcess: usd("100000") },
       { session },
     );
     expect(again.publicSignals).to.deep.equal(proof.publicSignals);

@@ -26,6 +26,7 @@ describe("# ProverSession (warm prover, real keys)", function () {
     risk: testRisk(),
     epoch: setup.epoch,
     subject: SUBJECT,
+    domain: 0xd0a1n,
     minExcess,
   });
 
