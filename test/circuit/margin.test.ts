@@ -328,6 +328,17 @@ describe("MarginProof circuit (test instance)", function () {
       await circuit.accept(other);
     });
 
+    it("should not let a slot with a non-zero root count as inactive (root 0 ⇔ no account), tampered witness", async () => {
+      // slot 1 of the one-venue book is inactive; giving it a public root while keeping its witness "inactive" (no
+      // leaf, id 0, empty holdings) must break VenueSlot Check (1): the IsZero gadget ties active to the root
+      const w = await circuit.accept(single());
+      const t = [...w];
+      t[circuit.index("main.venueRoots[1]")] = 5n;
+      expect(circuit.violated(t)).to.not.be.empty;
+      // and an input that does so has no witness (the slot is then active and its empty leaf is not in root 5)
+      await rejects(set(single(), "venueRoots", [1], "5"));
+    });
+
     it("should reject an inactive slot carrying a venue id", async () => {
       await rejects(retail(set(single(), "venueIds", [1], "7")));
     });
