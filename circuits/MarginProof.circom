@@ -43,10 +43,10 @@ function tailWordCount(V) {
  *   VenueSlot            V × 2,730 =  8,190 [8,868]   V × 3,838 = 15,352 [34,720]
  *   HoldingExposure    V·N × 357   =  3,213 [2,907]   V·N × 407 = 13,024 [11,456]
  *   ContextHash                     1,839 [2,219]              6,822 [10,197]  (market + risk hashes before)
- *   PortfolioMargin                 1,837 [1,274]              5,312 [4,578]
+ *   PortfolioMargin                 1,834 [1,274]              5,308 [4,578]
  *   this template (book nullifier,    541 [344]                  600 [370]
  *     ids, tail, subject)
- *   total                          15,620 [15,612]            41,110 [61,321]
+ *   total                          15,617 [15,612]            41,106 [61,321]
  * The test total plus its 8 public inputs + 1 stays under 2^14 (the test instance's ptau); prod needs 2^16.
  */
 template MarginProof(V, N, A, K, D) {

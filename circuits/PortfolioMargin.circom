@@ -1,6 +1,7 @@
 pragma circom 2.2.0;
 
 include "circomlib/circuits/bitify.circom";
+include "lib/SignedRange.circom";
 include "lib/Scales.circom";
 
 /**
@@ -32,8 +33,8 @@ include "lib/Scales.circom";
  *        m < 2^22; M ∈ [−3·10^6, 2^23 − 3·10^6); U ∈ [−1, 2]). The bounds below use these widths only, not
  *        governance's tighter ranges, so no value a hash can bind makes the arithmetic wrap.
  * @input minExcess USD × 1e8; caller must enforce 0 ≤ minExcess < 2^112
- * Cost (--O2, measured): 1,837 for A = 3, K = 4, V = 3, N = 3; 5,312 for A = 8, K = 16, V = 4, N = 8 (v1: 1,274, 4,578):
- *       234 + K·238 solvency bits, 96 gross bits, V·(venueEquityBits(N) + 3) default, (11 + V)·A + 2 products,
+ * Cost (--O2, measured): 1,834 for A = 3, K = 4, V = 3, N = 3; 5,308 for A = 8, K = 16, V = 4, N = 8 (v1: 1,274, 4,578):
+ *       234 + K·238 solvency bits, 96 gross bits, V·(venueEquityBits(N) + 2) default, (11 + V)·A + 2 products,
  *       3·K·A scenario products.
  */
 template PortfolioMargin(A, K, V, N) {
@@ -124,18 +125,15 @@ template PortfolioMargin(A, K, V, N) {
     }
     signal vegaCharge <== vegaGross * vegaTotal;
 
-    // Check (4): max(0, E_v) per venue: a sign bit s_v with (2·s_v − 1)·E_v ∈ [0, 2^venueEquityBits(N)), so s_v = 1
-    //            when E_v > 0 and s_v = 0 when E_v < 0 (either when 0); the positive part is s_v·E_v.
-    signal equitySign[V];
-    signal absEquity[V];
+    // Check (4): max(0, E_v) per venue: E_v is a signed (venueEquityBits(N) + 1)-bit value (SignedRange: the bits of
+    //            E_v + 2^venueEquityBits(N), a boolean top bit that is 1 iff E_v ≥ 0); the positive part is
+    //            equityNonNeg_v·E_v.
+    signal equityNonNeg[V];
     signal positiveEquity[V];
     var positiveTotal = 0;
     for (var v = 0; v < V; v++) {
-        equitySign[v] <-- venueEquity[v] > 0 ? 1 : 0; // circom compares the signed representative
-        equitySign[v] * (equitySign[v] - 1) === 0;
-        absEquity[v] <== (2 * equitySign[v] - 1) * venueEquity[v];
-        _ <== Num2Bits(venueEquityBits(N))(absEquity[v]);
-        positiveEquity[v] <== equitySign[v] * venueEquity[v];
+        equityNonNeg[v] <== SignedRange(venueEquityBits(N) + 1)(venueEquity[v]);
+        positiveEquity[v] <== equityNonNeg[v] * venueEquity[v];
         positiveTotal += positiveEquity[v];
     }
     signal defaultCharge <== venueDefault * positiveTotal;

@@ -95,6 +95,17 @@ describe("circuit library templates", function () {
       forged[c.index("main.out[0]")] = 1n;
       expect(c.violated(forged)).to.not.be.empty;
     });
+    it("should not accept a fractional selector that sums to 1 and points at the index (Check (1), the booleans)", async () => {
+      // out = (1 + t, −2t, t) has Σ out = 1 and Σ i·out = 0 = in for every t: only the booleanity of each out[i]
+      // stops a prover from spreading one holding's exposure over several assets with weights of its choice
+      const w = await c.accept({ in: "0" });
+      const t = 5n;
+      const forged = [...w];
+      forged[c.index("main.out[0]")] = 1n + t;
+      forged[c.index("main.out[1]")] = FIELD - 2n * t;
+      forged[c.index("main.out[2]")] = t;
+      expect(c.violated(forged)).to.not.be.empty;
+    });
   });
 
   describe("# Sponge and MerkleRoot agree with prover/hash.ts and prover/tree.ts", () => {

@@ -339,6 +339,13 @@ describe("MarginProof circuit (test instance)", function () {
       await rejects(set(single(), "venueRoots", [1], "5"));
     });
 
+    it("should reject a leaf index of 4^D or more, which would alias a position of the path (MerkleRoot Check (1))", async () => {
+      const input = single();
+      const i = BigInt((input.leafIndices as string[])[0]);
+      await rejects(set(input, "leafIndices", [0], (i + (1n << BigInt(2 * TEST_PARAMS.D))).toString()));
+      await rejects(set(input, "leafIndices", [0], (i - FIELD).toString().replace("-", "")));
+    });
+
     it("should reject an inactive slot carrying a venue id", async () => {
       await rejects(retail(set(single(), "venueIds", [1], "7")));
     });
@@ -449,15 +456,12 @@ describe("MarginProof circuit (test instance)", function () {
 
     it("should reject an option |delta| above 1 (model v2) and accept exactly ±1; spot and linear deltas are free", async () => {
       // slot [0][1] is the short BTC call; the venue re-commits its delta
-      const withDelta = (d: bigint, kind = Kind.Option) => recommitSlot(set(set(single(), "holdings", [0, 1, 5], fe(d)), "holdings", [0, 1, 1], String(kind)), 0);
+      // minExcess 0, so that only the delta bound can reject (not the margin the changed delta moves)
+      const withDelta = (d: bigint) => recommitSlot(set(set(single(), "holdings", [0, 1, 5], fe(d)), "minExcess", [], "0"), 0);
       await rejects(withDelta(100_000_001n));
       await rejects(withDelta(-100_000_001n));
       await rejects(withDelta((1n << 31n) - 1n));
-      for (const d of [100_000_000n, -100_000_000n, 0n]) {
-        const input = withDelta(d);
-        input.minExcess = "0";
-        await circuit.accept(retail(input));
-      }
+      for (const d of [100_000_000n, -100_000_000n, 0n]) await circuit.accept(withDelta(d));
       // the same committed value on a spot holding (slot [0][0], 40,000 USDC) is ignored, so any 32-bit delta passes
       const spotDelta = recommitSlot(set(single(), "holdings", [0, 0, 5], fe((1n << 31n) - 1n)), 0);
       await circuit.accept(spotDelta);
@@ -481,16 +485,17 @@ describe("MarginProof circuit (test instance)", function () {
     });
 
     it("should not let a prover call a venue's positive mark equity non-positive (the default charge's sign bit)", async () => {
-      // Tampered witness: flip the sign bit of venue 0 (40,000 USDC, E_0 > 0) and recompute what depends on it. Its
-      // magnitude (2·0 − 1)·E_0 = p − E_0 needs 253 bits, so no assignment of the 149-bit decomposition fits.
+      // Tampered witness: venue 0 holds 40,000 USDC (E_0 > 0). Its sign is the top bit of E_0 + 2^149 (SignedRange);
+      // a 0 there with no charge (positive part 0) breaks the bits' recomposition: E_0 + 2^149 ≥ 2^149 has no
+      // 150-bit decomposition with a top bit of 0.
       const input = single();
       const w = await circuit.accept(input);
-      const E0 = (w[circuit.index("main.margin.absEquity[0]")] * 1n) % FIELD;
-      expect(w[circuit.index("main.margin.equitySign[0]")]).to.equal(1n);
-      expect(FIELD - E0 >= 1n << 149n).to.equal(true);
+      const E0 = w[circuit.index("main.margin.positiveEquity[0]")];
+      expect(E0 > 0n && E0 < 1n << 149n).to.equal(true);
+      const sign = "main.margin.equityNonNeg[0]"; // the top bit of the SignedRange decomposition (--O2 keeps this name)
+      expect(w[circuit.index(sign)]).to.equal(1n);
       const t = [...w];
-      t[circuit.index("main.margin.equitySign[0]")] = 0n;
-      t[circuit.index("main.margin.absEquity[0]")] = FIELD - E0;
+      t[circuit.index(sign)] = 0n;
       t[circuit.index("main.margin.positiveEquity[0]")] = 0n;
       expect(circuit.violated(t)).to.not.be.empty;
     });
@@ -555,8 +560,9 @@ describe("MarginProof circuit (test instance)", function () {
       ["concentration", /^main\.margin\.concCharge\[1\]$/],
       ["short-option minimum", /^main\.margin\.minCharge\[2\]$/],
       ["gross vega charge", /^main\.margin\.vegaCharge$/],
-      ["venue equity sign", /^main\.margin\.equitySign\[0\]$/],
-      ["venue equity magnitude", /^main\.margin\.absEquity\[0\]$/],
+      ["venue equity sign", /^main\.margin\.equityNonNeg\[0\]$/],
+      ["venue equity range bits", /^main\.margin\.SignedRange_.*\[0\]\.bits\[100\]$/],
+      ["venue equity positive part", /^main\.margin\.positiveEquity\[0\]$/],
       ["venue default charge", /^main\.margin\.defaultCharge$/],
       ["scenario delta/gamma", /^main\.margin\.deltaGamma\[3\]\[1\]$/],
       ["scenario vega", /^main\.margin\.vegaMove\[1\]\[1\]$/],

@@ -2,7 +2,7 @@
  * Hand-written mutation run over the MarginProof checks ("every check load-bearing"): each mutant removes ONE numbered
  * check (a constraint made an unconstrained assignment, a range check dropped, a booleanity kept without its
  * recomposition), recompiles the test instance in a scratch copy of the repository and runs the circuit tests with
- * --bail. A mutant the tests do not kill is a check no test depends on.
+ * --bail (margin.test.ts and props.test.ts; lib.test.ts first for the library templates). A mutant the tests do not kill is a check no test depends on.
  *
  *   npx tsx test/circuit/mutate.ts [label-regex]      (writes build/mutants.json; 1-3 min per mutant)
  *
@@ -91,8 +91,7 @@ export const MUTANTS: Mutant[] = [
   freeSign("HoldingExposure (5) vega range", HE, "vegaNonNeg", "SignedRange(GREEK_BITS())", "vega"),
   drop("HoldingExposure (6) option |delta| ≤ 1", HE, "_ <== Num2Bits(OPTION_DELTA_BITS())(deltaRoom);"),
   // PortfolioMargin
-  drop("PortfolioMargin (4) venue sign boolean", PM, "equitySign[v] * (equitySign[v] - 1) === 0;"),
-  drop("PortfolioMargin (4) venue equity sign range", PM, "_ <== Num2Bits(venueEquityBits(N))(absEquity[v]);"),
+  { label: "PortfolioMargin (4) venue equity sign range", file: PM, find: "equityNonNeg[v] <== SignedRange(venueEquityBits(N) + 1)(venueEquity[v]);", replace: "equityNonNeg[v] <-- venueEquity[v] >= 0 ? 1 : 0; equityNonNeg[v] * (equityNonNeg[v] - 1) === 0;" },
   drop("PortfolioMargin (7) gross notional < 2^96", PM, "_ <== Num2Bits(GROSS_BITS())(grossTotal);"),
   freeBits("PortfolioMargin (8) slack ≥ 0", PM, "signal slackBits[SLACK_BITS()] <== Num2Bits(SLACK_BITS())(slack);", "slackBits", "234", "slack"),
   { label: "PortfolioMargin (9) scenario slack ≥ 0", file: PM, find: "slackKBits[k] <== Num2Bits(SCENARIO_SLACK_BITS())(slackK[k]);", replace: "for (var mi = 0; mi < 238; mi++) { slackKBits[k][mi] <-- (slackK[k] >> mi) & 1; slackKBits[k][mi] * (slackKBits[k][mi] - 1) === 0; }" },
@@ -131,11 +130,14 @@ function run(dir: string, mutant: Mutant): { killed: boolean; by: string; second
     rmSync(path.join(dir, "build", "test"), { recursive: true, force: true });
     const res = spawnSync(
       path.join(ROOT, "node_modules", ".bin", "mocha"),
-      ["--no-config", "--node-option", "import=tsx", "--timeout", "600000", "--bail", "--exit", "test/circuit/margin.test.ts", "test/circuit/props.test.ts"],
+      ["--no-config", "--node-option", "import=tsx", "--timeout", "600000", "--bail", "--exit", ...(mutant.file.includes("/lib/") ? ["test/circuit/lib.test.ts"] : []), "test/circuit/margin.test.ts", "test/circuit/props.test.ts"],
       { cwd: dir, encoding: "utf8", env: { ...process.env, PROP_RUNS: process.env.PROP_RUNS ?? "100", PATH: `${path.join(ROOT, "node_modules", ".bin")}:${process.env.PATH ?? ""}` }, maxBuffer: 64 << 20 },
     );
     const out = `${res.stdout}${res.stderr}`;
-    const failed = /\n\s+1\) (.+)/.exec(out);
+    // the first failing test and the start of its error (to tell a soundness kill from a flake)
+    const report = out.slice(Math.max(0, out.lastIndexOf("passing")));
+    const at = report.indexOf("1) ");
+    const failed = at >= 0 ? [report, report.slice(at + 3, at + 420).replace(/\s+/g, " ")] : null;
     const compileError = /circom failed to compile[^\n]*\n([^\n]*\n){0,6}/.exec(out);
     // a mutant that does not compile is a broken mutant, not a killed one
     if (compileError) throw new Error(`mutant "${mutant.label}" does not compile: ${compileError[0]}`);
