@@ -79,7 +79,9 @@ describe("circuit library templates", function () {
   describe("# OneHot(3)", () => {
     let c: CompiledCircuit;
     before(async () => {
-      c = await loadCircuit(unitInstance("lib/OneHot", "OneHot", { N: 3 }));
+      // `in` public, as the asset index is bound in MarginProof (a private input of a lone template would be
+      // substituted away by --O2 and every forged selector would "satisfy" it)
+      c = await loadCircuit({ ...unitInstance("lib/OneHot", "OneHot", { N: 3 }, ["in"]), name: "unit_OneHot_3_public" });
     });
     it("should select each index and reject 3 and −1", async () => {
       for (let i = 0; i < 3; i++) {
@@ -94,6 +96,17 @@ describe("circuit library templates", function () {
       const forged = [...w];
       forged[c.index("main.out[0]")] = 1n;
       expect(c.violated(forged)).to.not.be.empty;
+    });
+    it("should not accept one bit at another position than the index (Check (3)), nor no bit at all (Check (2))", async () => {
+      const w = await c.accept({ in: "1" });
+      const moved = [...w];
+      moved[c.index("main.out[1]")] = 0n;
+      moved[c.index("main.out[0]")] = 1n; // Σ out = 1 still, but Σ i·out = 0 ≠ 1
+      expect(c.violated(moved)).to.not.be.empty;
+      const w0 = await c.accept({ in: "0" });
+      const none = [...w0];
+      none[c.index("main.out[0]")] = 0n; // Σ i·out = 0 = in still, but Σ out = 0: the holding would vanish
+      expect(c.violated(none)).to.not.be.empty;
     });
     it("should not accept a fractional selector that sums to 1 and points at the index (Check (1), the booleans)", async () => {
       // out = (1 + t, −2t, t) has Σ out = 1 and Σ i·out = 0 = in for every t: only the booleanity of each out[i]

@@ -91,7 +91,8 @@ export const MUTANTS: Mutant[] = [
   freeSign("HoldingExposure (5) vega range", HE, "vegaNonNeg", "SignedRange(GREEK_BITS())", "vega"),
   drop("HoldingExposure (6) option |delta| ≤ 1", HE, "_ <== Num2Bits(OPTION_DELTA_BITS())(deltaRoom);"),
   // PortfolioMargin
-  { label: "PortfolioMargin (4) venue equity sign range", file: PM, find: "equityNonNeg[v] <== SignedRange(venueEquityBits(N) + 1)(venueEquity[v]);", replace: "equityNonNeg[v] <-- venueEquity[v] >= 0 ? 1 : 0; equityNonNeg[v] * (equityNonNeg[v] - 1) === 0;" },
+  // PortfolioMargin (4) is one SignedRange per venue: its range is SignedRange (1)'s mutant (killed by the holding
+  // range tests); a prover-chosen sign there is the forged witness of margin.test's venue-equity sign test.
   drop("PortfolioMargin (7) gross notional < 2^96", PM, "_ <== Num2Bits(GROSS_BITS())(grossTotal);"),
   freeBits("PortfolioMargin (8) slack ≥ 0", PM, "signal slackBits[SLACK_BITS()] <== Num2Bits(SLACK_BITS())(slack);", "slackBits", "234", "slack"),
   { label: "PortfolioMargin (9) scenario slack ≥ 0", file: PM, find: "slackKBits[k] <== Num2Bits(SCENARIO_SLACK_BITS())(slackK[k]);", replace: "for (var mi = 0; mi < 238; mi++) { slackKBits[k][mi] <-- (slackK[k] >> mi) & 1; slackKBits[k][mi] * (slackKBits[k][mi] - 1) === 0; }" },

