@@ -4,12 +4,12 @@
  */
 import { expect } from "chai";
 import fc from "fast-check";
-import { HOLDINGS_SPONGE_WIDTH, PACK_WORD_BITS, PARAMS_SPONGE_WIDTH, packLayout, packWords, sponge, toField, type PackValue } from "../../prover/hash.ts";
-import { marketHash, marketWords, riskParamsHash, riskWords } from "../../prover/commitments.ts";
+import { LEAF_SPONGE_WIDTH, PACK_WORD_BITS, PARAMS_SPONGE_WIDTH, packLayout, packWords, sponge, toField, type PackValue } from "../../prover/hash.ts";
+import { contextHashOf, marketWords, riskParamsHash, riskWords } from "../../prover/commitments.ts";
 import type { MarketSnapshot, RiskParams } from "../../prover/types.ts";
 import { VenueTree, rootFromPath } from "../../prover/tree.ts";
 import { loadCircuit, unitInstance, type CompiledCircuit } from "../helpers/witness.ts";
-import { prodMarket, prodRisk, testMarket, testRisk } from "../fixtures/market.ts";
+import { prodMarket, prodRisk, testMarket, testRisk, testRiskV1 } from "../fixtures/market.ts";
 import { FIELD } from "./helpers.ts";
 
 const s = (x: bigint) => toField(x).toString();
@@ -22,6 +22,12 @@ const riskInput = (r: RiskParams) => ({
   volDirs: r.volDirs.map((row) => row.map(s)),
   weights: r.weights.map(s),
   grossCharge: s(r.grossCharge),
+  basisCharge: r.basisCharge!.map(s),
+  concentration: r.concentration!.map(s),
+  shortOptionMin: r.shortOptionMin!.map(s),
+  vegaGross: s(r.vegaGross!),
+  noGammaGain: s(r.noGammaGain!),
+  venueDefault: s(r.venueDefault!),
 });
 
 describe("circuit library templates", function () {
@@ -73,7 +79,9 @@ describe("circuit library templates", function () {
   describe("# OneHot(3)", () => {
     let c: CompiledCircuit;
     before(async () => {
-      c = await loadCircuit(unitInstance("lib/OneHot", "OneHot", { N: 3 }));
+      // `in` public, as the asset index is bound in MarginProof (a private input of a lone template would be
+      // substituted away by --O2 and every forged selector would "satisfy" it)
+      c = await loadCircuit({ ...unitInstance("lib/OneHot", "OneHot", { N: 3 }, ["in"]), name: "unit_OneHot_3_public" });
     });
     it("should select each index and reject 3 and −1", async () => {
       for (let i = 0; i < 3; i++) {
@@ -89,36 +97,80 @@ describe("circuit library templates", function () {
       forged[c.index("main.out[0]")] = 1n;
       expect(c.violated(forged)).to.not.be.empty;
     });
+    it("should not accept one bit at another position than the index (Check (3)), nor no bit at all (Check (2))", async () => {
+      const w = await c.accept({ in: "1" });
+      const moved = [...w];
+      moved[c.index("main.out[1]")] = 0n;
+      moved[c.index("main.out[0]")] = 1n; // Σ out = 1 still, but Σ i·out = 0 ≠ 1
+      expect(c.violated(moved)).to.not.be.empty;
+      const w0 = await c.accept({ in: "0" });
+      const none = [...w0];
+      none[c.index("main.out[0]")] = 0n; // Σ i·out = 0 = in still, but Σ out = 0: the holding would vanish
+      expect(c.violated(none)).to.not.be.empty;
+    });
+    it("should not accept a fractional selector that sums to 1 and points at the index (Check (1), the booleans)", async () => {
+      // out = (1 + t, −2t, t) has Σ out = 1 and Σ i·out = 0 = in for every t: only the booleanity of each out[i]
+      // stops a prover from spreading one holding's exposure over several assets with weights of its choice
+      const w = await c.accept({ in: "0" });
+      const t = 5n;
+      const forged = [...w];
+      forged[c.index("main.out[0]")] = 1n + t;
+      forged[c.index("main.out[1]")] = FIELD - 2n * t;
+      forged[c.index("main.out[2]")] = t;
+      expect(c.violated(forged)).to.not.be.empty;
+    });
   });
 
   describe("# Sponge and MerkleRoot agree with prover/hash.ts and prover/tree.ts", () => {
     let sp: CompiledCircuit;
     let mr: CompiledCircuit;
     before(async () => {
-      sp = await loadCircuit(unitInstance("lib/Sponge", "Sponge", { LEN: 24, WIDTH: HOLDINGS_SPONGE_WIDTH }));
-      mr = await loadCircuit(unitInstance("lib/MerkleRoot", "MerkleRoot", { D: 4 }));
+      sp = await loadCircuit(unitInstance("lib/Sponge", "Sponge", { LEN: 24, WIDTH: LEAF_SPONGE_WIDTH }));
+      mr = await loadCircuit(unitInstance("lib/MerkleRoot", "MerkleRoot", { D: 3 }));
     });
-    it("should hash 24 fields (one venue's holdings) like sponge()", async () => {
+    it("should hash 24 fields like sponge() (the leaf's fallback beyond 16 inputs)", async () => {
       await fc.assert(
         fc.asyncProperty(fc.array(fc.bigInt({ min: 0n, max: FIELD - 1n }), { minLength: 24, maxLength: 24 }), async (fields) => {
           const w = await sp.accept({ in: fields.map(String) });
-          expect(w[sp.index("main.out")]).to.equal(sponge(fields, HOLDINGS_SPONGE_WIDTH));
+          expect(w[sp.index("main.out")]).to.equal(sponge(fields, LEAF_SPONGE_WIDTH));
         }),
         { numRuns: 10 },
       );
     });
-    it("should compute the VenueTree root for every leaf position", async () => {
-      const leaves = Array.from({ length: 11 }, (_, i) => BigInt(i * 7919 + 1));
-      const tree = new VenueTree(4, leaves);
-      for (const i of [0, 1, 6, 10]) {
+    it("should compute the VenueTree root for every position digit at every level", async () => {
+      // 64 leaves fill a depth-3 tree: indices 0, 21, 42, 63 have digits (0,0,0), (1,1,1), (2,2,2), (3,3,3), and the
+      // others mix them, so every placement branch of every level is exercised
+      const leaves = Array.from({ length: 64 }, (_, i) => BigInt(i * 7919 + 1));
+      const tree = new VenueTree(3, leaves);
+      for (const i of [0, 21, 42, 63, 6, 57, 27, 36]) {
         const p = tree.path(i);
-        const w = await mr.accept({ leaf: String(p.leaf), index: String(i), siblings: p.siblings.map(String) });
-        expect(w[mr.index("main.root")]).to.equal(tree.root);
+        const w = await mr.accept({ leaf: String(p.leaf), index: String(i), siblings: p.siblings.map((l) => l.map(String)) });
+        expect(w[mr.index("main.root")], `leaf ${i}`).to.equal(tree.root);
         expect(rootFromPath(p.leaf, i, p.siblings)).to.equal(tree.root);
       }
-      // an index of 2^D would alias position 0: it has no witness
+      // a partly empty tree: zero subtrees as siblings
+      const sparse = new VenueTree(3, leaves.slice(0, 5));
+      const p4 = sparse.path(4);
+      const w = await mr.accept({ leaf: String(p4.leaf), index: "4", siblings: p4.siblings.map((l) => l.map(String)) });
+      expect(w[mr.index("main.root")]).to.equal(sparse.root);
+      // an index of 4^D would alias position 0: it has no witness
       const p0 = tree.path(0);
-      expect(await mr.accepts({ leaf: String(p0.leaf), index: "16", siblings: p0.siblings.map(String) })).to.equal(false);
+      expect(await mr.accepts({ leaf: String(p0.leaf), index: "64", siblings: p0.siblings.map((l) => l.map(String)) })).to.equal(false);
+    });
+
+    it("should not accept a leaf at another position than its index says, nor swapped siblings", async () => {
+      const leaves = Array.from({ length: 64 }, (_, i) => BigInt(i * 7919 + 1));
+      const tree = new VenueTree(3, leaves);
+      const p = tree.path(21);
+      const sib = p.siblings.map((l) => l.map(String));
+      for (const index of ["20", "22", "23", "17", "25", "5", "37"]) {
+        expect(await mr.accepts({ leaf: String(p.leaf), index, siblings: sib }), `index ${index}`).to.equal(true);
+        const w = await mr.accept({ leaf: String(p.leaf), index, siblings: sib });
+        expect(w[mr.index("main.root")], `index ${index}`).to.not.equal(tree.root);
+      }
+      const swapped = sib.map((l, k) => (k === 1 ? [l[1], l[0], l[2]] : l));
+      const w = await mr.accept({ leaf: String(p.leaf), index: "21", siblings: swapped });
+      expect(w[mr.index("main.root")]).to.not.equal(tree.root);
     });
   });
 
@@ -141,13 +193,22 @@ describe("circuit library templates", function () {
       // word 0: P0, P1, P2 (64 bits each) then S0, S1 (20 bits each) = 232 bits; word 1: S2, Σ0, Σ1, Σ2.
       expect(w[0]).to.equal(m.price[0] + (m.price[1] << 64n) + (m.price[2] << 128n) + (m.scanRange[0] << 192n) + (m.scanRange[1] << 212n));
       expect(w[1]).to.equal(m.scanRange[2] + (m.volShock[0] << 20n) + (m.volShock[1] << 40n) + (m.volShock[2] << 60n));
-      const r = testRisk();
+      const r = testRiskV1();
       const rw = riskWords(r);
       expect(rw).to.have.length(3);
       // word 0 ends with moves[1][1] (6 × 20 + 5 × 23 = 235 bits): its offset value sits at bit 212
       expect((rw[0] >> 212n) & ((1n << 23n) - 1n)).to.equal(r.moves[1][1] + 3_000_000n);
       // word 2: weights[3] then grossCharge
       expect(rw[2]).to.equal(r.weights[3] + (r.grossCharge << 20n));
+      // model v2 params continue word 2 with b (3 × 20), c (3 × 20), m (3 × 22) from bit 40, ω at 226, the flag at 246;
+      // δ does not fit (247 + 20 > 248) and starts word 3
+      const v2 = testRisk();
+      const w2 = riskWords(v2);
+      expect(w2).to.have.length(4);
+      expect((w2[2] >> 40n) & ((1n << 20n) - 1n)).to.equal(v2.basisCharge![0]);
+      expect((w2[2] >> 160n) & ((1n << 22n) - 1n)).to.equal(v2.shortOptionMin![0]);
+      expect(w2[2] >> 226n).to.equal(v2.vegaGross! + (v2.noGammaGain! << 20n));
+      expect(w2[3]).to.equal(v2.venueDefault!);
     });
     it("should name the field of a value out of its range", () => {
       const m = testMarket();
@@ -181,46 +242,54 @@ describe("circuit library templates", function () {
     });
   });
 
-  describe("# market and risk hashes agree with prover/commitments.ts (the contracts' definitions)", () => {
+  describe("# market words, risk and context hashes agree with prover/commitments.ts (the contracts' definitions)", () => {
     // The production-sized templates take ~30 s to compile: they run in the larger run (PROP_RUNS set, test:props).
     const large = process.env.PROP_RUNS !== undefined;
+    const contextInput = (epoch: bigint, m: MarketSnapshot, r: RiskParams) => ({ epoch: s(epoch), ...marketInput(m), ...riskInput(r) });
     for (const [label, A, K, market, risk] of [
       ["test instance", 3, 4, testMarket, testRisk],
       ["production instance", 8, 16, prodMarket, prodRisk],
     ] as const) {
-      const title = `should hash the ${label} snapshot and risk params identically`;
+      const title = `should compute the ${label} market words, risk params hash and context hash identically`;
       (A === 3 || large ? it : it.skip)(A === 3 ? title : `${title} @props`, async () => {
-        const mh = await loadCircuit(unitInstance("MarketSnapshotHash", "MarketSnapshotHash", { A }));
+        const mw = await loadCircuit(unitInstance("MarketWords", "MarketWords", { A }));
         const rh = await loadCircuit(unitInstance("RiskParamsHash", "RiskParamsHash", { A, K }));
+        const ch = await loadCircuit(unitInstance("ContextHash", "ContextHash", { A, K }));
         const m = market();
         const r = risk();
-        const wm = await mh.accept(marketInput(m));
-        expect(wm[mh.index("main.hash")]).to.equal(marketHash(m));
+        const wm = await mw.accept(marketInput(m));
+        expect(marketWords(m).map((_, i) => wm[mw.index(`main.words[${i}]`)])).to.deep.equal(marketWords(m));
         const wr = await rh.accept(riskInput(r));
         expect(wr[rh.index("main.hash")]).to.equal(riskParamsHash(r));
+        for (const epoch of [0n, 42n, (1n << 64n) - 1n]) {
+          const wc = await ch.accept(contextInput(epoch, m, r));
+          expect(wc[ch.index("main.hash")]).to.equal(contextHashOf(epoch, m, r));
+        }
         expect(PARAMS_SPONGE_WIDTH).to.equal(8);
       });
     }
 
     it("should agree at the extremes of every packed range (top bits of every field set)", async () => {
-      const mh = await loadCircuit(unitInstance("MarketSnapshotHash", "MarketSnapshotHash", { A: 3 }));
-      const rh = await loadCircuit(unitInstance("RiskParamsHash", "RiskParamsHash", { A: 3, K: 4 }));
+      const ch = await loadCircuit(unitInstance("ContextHash", "ContextHash", { A: 3, K: 4 }));
       const top = (1n << 64n) - 1n;
-      for (const m of [
+      const grid = (f: (k: number, a: number) => bigint) => Array.from({ length: 4 }, (_, k) => Array.from({ length: 3 }, (_, a) => f(k, a)));
+      const markets: MarketSnapshot[] = [
         { price: [top, top, top], scanRange: [1_000_000n, 1_000_000n, 1_000_000n], volShock: [1_000_000n, 1_000_000n, 1_000_000n] },
         { price: [0n, top, 1n], scanRange: [0n, 1_000_000n, 0n], volShock: [1_000_000n, 0n, 1n] },
-      ] satisfies MarketSnapshot[]) {
-        const wm = await mh.accept(marketInput(m));
-        expect(wm[mh.index("main.hash")]).to.equal(marketHash(m));
-      }
-      const grid = (f: (k: number, a: number) => bigint) => Array.from({ length: 4 }, (_, k) => Array.from({ length: 3 }, (_, a) => f(k, a)));
-      for (const r of [
-        { haircut: [1_000_000n, 1_000_000n, 1_000_000n], debtAddOn: [1_000_000n, 1_000_000n, 1_000_000n], moves: grid(() => 3_000_000n), volDirs: grid(() => 1n), weights: [1_000_000n, 1_000_000n, 1_000_000n, 1_000_000n], grossCharge: 1_000_000n },
-        { haircut: [0n, 0n, 0n], debtAddOn: [0n, 0n, 0n], moves: grid(() => -3_000_000n), volDirs: grid(() => -1n), weights: [0n, 0n, 0n, 0n], grossCharge: 0n },
-        { haircut: [1n, 0n, 1_000_000n], debtAddOn: [0n, 1_000_000n, 7n], moves: grid((k, a) => ((k + a) % 2 === 0 ? -3_000_000n : 3_000_000n)), volDirs: grid((k, a) => BigInt(((k + a) % 3) - 1)), weights: [1_000_000n, 0n, 1n, 999_999n], grossCharge: 1_000_000n },
-      ] satisfies RiskParams[]) {
-        const wr = await rh.accept(riskInput(r));
-        expect(wr[rh.index("main.hash")]).to.equal(riskParamsHash(r));
+      ];
+      const v2Top = { basisCharge: [1_000_000n, 1_000_000n, 1_000_000n], concentration: [(1n << 20n) - 1n, (1n << 20n) - 1n, (1n << 20n) - 1n], shortOptionMin: [3_000_000n, 3_000_000n, 3_000_000n], vegaGross: 1_000_000n, noGammaGain: 1n, venueDefault: 1_000_000n };
+      const zero = { basisCharge: [0n, 0n, 0n], concentration: [0n, 0n, 0n], shortOptionMin: [0n, 0n, 0n], vegaGross: 0n, noGammaGain: 0n, venueDefault: 0n };
+      const mixed = { basisCharge: [1n, 0n, 1_000_000n], concentration: [0n, (1n << 20n) - 1n, 5n], shortOptionMin: [3_000_000n, 0n, 1n], vegaGross: 999_999n, noGammaGain: 1n, venueDefault: 1n };
+      const risks: RiskParams[] = [
+        { haircut: [1_000_000n, 1_000_000n, 1_000_000n], debtAddOn: [1_000_000n, 1_000_000n, 1_000_000n], moves: grid(() => 3_000_000n), volDirs: grid(() => 1n), weights: [1_000_000n, 1_000_000n, 1_000_000n, 1_000_000n], grossCharge: 1_000_000n, ...v2Top },
+        { haircut: [0n, 0n, 0n], debtAddOn: [0n, 0n, 0n], moves: grid(() => -3_000_000n), volDirs: grid(() => -1n), weights: [0n, 0n, 0n, 0n], grossCharge: 0n, ...zero },
+        { haircut: [1n, 0n, 1_000_000n], debtAddOn: [0n, 1_000_000n, 7n], moves: grid((k, a) => ((k + a) % 2 === 0 ? -3_000_000n : 3_000_000n)), volDirs: grid((k, a) => BigInt(((k + a) % 3) - 1)), weights: [1_000_000n, 0n, 1n, 999_999n], grossCharge: 1_000_000n, ...mixed },
+      ];
+      for (const m of markets) {
+        for (const r of risks) {
+          const wc = await ch.accept(contextInput(7n, m, r));
+          expect(wc[ch.index("main.hash")]).to.equal(contextHashOf(7n, m, r));
+        }
       }
     });
   });
