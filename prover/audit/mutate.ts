@@ -15,7 +15,7 @@
  *   (its template's own checks are mutated separately) and reported as kept.
  */
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ROOT } from "../../scripts/lib/instances.ts";
 
@@ -273,6 +273,7 @@ export async function runMutants(opts: MutateOptions = {}): Promise<MutantResult
   const dir = makeSandbox();
   log(`mutation run: ${selected.length} check(s), tests ${tests.join(" ")}, sandbox ${path.relative(ROOT, dir)}`);
   const results: MutantResult[] = [];
+  let previous: string | undefined;
   try {
     for (const check of selected) {
       const t0 = Date.now();
@@ -280,16 +281,22 @@ export async function runMutants(opts: MutateOptions = {}): Promise<MutantResult
       const file = path.join(dir, check.file);
       const original = readFileSync(path.join(ROOT, check.file), "utf8");
       const m = mutate(original, check);
-      // every mutant starts from the pristine sources; the build/ of the previous mutant is dropped
-      cpSync(path.join(ROOT, "circuits"), path.join(dir, "circuits"), { recursive: true, filter: (f) => !f.includes(`${path.sep}main${path.sep}`) });
-      rmSync(path.join(dir, "build"), { recursive: true, force: true });
+      // every mutant starts from the pristine sources (their own mtimes, so the tests' compile cache keeps the
+      // instances that include neither this mutant's file nor the previous one's: those two are newer than any build)
+      cpSync(path.join(ROOT, "circuits"), path.join(dir, "circuits"), { recursive: true, preserveTimestamps: true, filter: (f) => !f.includes(`${path.sep}main${path.sep}`) });
+      const now = new Date();
+      if (previous !== undefined) utimesSync(path.join(dir, previous), now, now);
       writeFileSync(file, m.source);
+      previous = check.file;
       const removed = m.edits.filter((e) => e.action !== "kept").length;
       let res: MutantResult;
       if (removed === 0) {
         res = { check, id, status: "delegated", detail: `every statement binds a component read elsewhere: ${m.edits.map((e) => e.why).join("; ")}`, edits: m.edits, seconds: 0 };
       } else {
-        const r = await runTests(dir, tests, opts.mochaArgs ?? [], opts.timeoutSeconds ?? 1800);
+        // the test files that name the template first: with --bail a killed mutant stops early
+        const names = (t: string) => readFileSync(path.join(ROOT, t), "utf8").includes(check.template);
+        const ordered = [...tests.filter(names), ...tests.filter((t) => !names(t))];
+        const r = await runTests(dir, ordered, opts.mochaArgs ?? [], opts.timeoutSeconds ?? 1800);
         const seconds = Math.round((Date.now() - t0) / 100) / 10;
         res = r.failed !== undefined
           ? { check, id, status: "killed", detail: r.failed, edits: m.edits, seconds }
