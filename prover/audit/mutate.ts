@@ -146,13 +146,22 @@ function declaredSignal(code: string): { name: string; dims: string[] } | undefi
   return { name: m[1], dims: [...m[2].matchAll(/\[([^\]]+)\]/g)].map((d) => d[1].trim()) };
 }
 
-/** Remove a check's constraints from its template (see the module comment). */
-export function mutate(source: string, check: Check): Mutation {
+/** The constraint statements of a check's block, as [first line, last line] (0-based), for statement-level mutants. */
+export function checkStatements(source: string, check: Check): [number, number][] {
+  return statements(source.split("\n"), check.start + 1, check.end);
+}
+
+/**
+ * Remove a check's constraints from its template (see the module comment); with `statement`, only that statement's
+ * (index into checkStatements), for a finer mutant than the whole check.
+ */
+export function mutate(source: string, check: Check, statement?: number): Mutation {
   const lines = source.split("\n");
   const edits: Mutation["edits"] = [];
   const codeOf = (from: number, to: number) => lines.slice(from, to).map((l) => l.replace(/\/\/.*$/, "")).join("\n");
   let k = 0;
-  for (const [a, b] of statements(lines, check.start + 1, check.end)) {
+  const all = statements(lines, check.start + 1, check.end);
+  for (const [a, b] of statement === undefined ? all : all.slice(statement, statement + 1)) {
     const text = lines.slice(a, b + 1).join("\n");
     const code = text.replace(/\/\/.*$/gm, "");
     const comment = () => {
@@ -216,6 +225,8 @@ export interface MutateOptions {
   log?: (line: string) => void;
   /** per-mutant time limit in seconds (default 1800) */
   timeoutSeconds?: number;
+  /** one mutant per constraint statement of each selected check (ids "MarginProof#5.2") instead of one per check */
+  statements?: boolean;
 }
 
 const SANDBOX_PARTS = ["circuits", "prover", "scripts/lib", "test", "client", "package.json", "tsconfig.json", ".mocharc.json"];
@@ -271,16 +282,21 @@ export async function runMutants(opts: MutateOptions = {}): Promise<MutantResult
   const selected = opts.only && opts.only.length > 0 ? all.filter((c) => opts.only?.some((o) => o === checkId(c) || o === c.template)) : all;
   if (selected.length === 0) throw new Error(`no check matches ${opts.only?.join(", ")} (known: ${all.map(checkId).join(", ")})`);
   const dir = makeSandbox();
-  log(`mutation run: ${selected.length} check(s), tests ${tests.join(" ")}, sandbox ${path.relative(ROOT, dir)}`);
   const results: MutantResult[] = [];
   let previous: string | undefined;
+  const units = selected.flatMap((check) => {
+    if (!opts.statements) return [{ check, statement: undefined as number | undefined }];
+    const n = checkStatements(readFileSync(path.join(ROOT, check.file), "utf8"), check).length;
+    return Array.from({ length: n }, (_, i) => ({ check, statement: i as number | undefined }));
+  });
+  log(`mutation run: ${units.length} mutant(s) of ${selected.length} check(s), tests ${tests.join(" ")}, sandbox ${path.relative(ROOT, dir)}`);
   try {
-    for (const check of selected) {
+    for (const { check, statement } of units) {
       const t0 = Date.now();
-      const id = checkId(check);
+      const id = statement === undefined ? checkId(check) : `${checkId(check)}.${statement + 1}`;
       const file = path.join(dir, check.file);
       const original = readFileSync(path.join(ROOT, check.file), "utf8");
-      const m = mutate(original, check);
+      const m = mutate(original, check, statement);
       // every mutant starts from the pristine sources (their own mtimes, so the tests' compile cache keeps the
       // instances that include neither this mutant's file nor the previous one's: those two are newer than any build)
       cpSync(path.join(ROOT, "circuits"), path.join(dir, "circuits"), { recursive: true, preserveTimestamps: true, filter: (f) => !f.includes(`${path.sep}main${path.sep}`) });
