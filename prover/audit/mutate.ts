@@ -252,6 +252,19 @@ export function makeSandbox(dir = path.join(ROOT, "build", "mutate", "sandbox"))
   return dir;
 }
 
+/** Every test file of the project (test/**\/*.test.ts), repository-relative. */
+function projectTests(): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(path.join(ROOT, d), { withFileTypes: true })) {
+      if (e.isDirectory()) walk(`${d}/${e.name}`);
+      else if (e.name.endsWith(".test.ts")) out.push(`${d}/${e.name}`);
+    }
+  };
+  walk("test");
+  return out.sort();
+}
+
 /** Run the tests in the sandbox; resolves to the first failing test's title, or undefined when every test passed. */
 function runTests(dir: string, tests: string[], mochaArgs: string[], timeoutSeconds: number): Promise<{ failed?: string; error?: string }> {
   return new Promise((resolve) => {
@@ -309,9 +322,11 @@ export async function runMutants(opts: MutateOptions = {}): Promise<MutantResult
       if (removed === 0) {
         res = { check, id, status: "delegated", detail: `every statement binds a component read elsewhere: ${m.edits.map((e) => e.why).join("; ")}`, edits: m.edits, seconds: 0 };
       } else {
-        // the test files that name the template first: with --bail a killed mutant stops early
+        // the test files that name the template first: with --bail a killed mutant stops early; a template no
+        // circuit test names (AccountInclusion: the leaf instance) brings the project's tests that do
         const names = (t: string) => readFileSync(path.join(ROOT, t), "utf8").includes(check.template);
-        const ordered = [...tests.filter(names), ...tests.filter((t) => !names(t))];
+        const extra = opts.tests || tests.some(names) ? [] : projectTests().filter((t) => !tests.includes(t) && names(t));
+        const ordered = [...extra, ...tests.filter(names), ...tests.filter((t) => !names(t))];
         const r = await runTests(dir, ordered, opts.mochaArgs ?? [], opts.timeoutSeconds ?? 1800);
         const seconds = Math.round((Date.now() - t0) / 100) / 10;
         res = r.failed !== undefined
