@@ -235,7 +235,7 @@ const SANDBOX_PARTS = ["circuits", "prover", "scripts/lib", "test", "client", "p
  * A sandbox copy of the repository for mutants: the parts the circuit tests read, node_modules linked package by
  * package except circomlib, which is copied (circom2 runs under WASI and only sees files below its working directory).
  */
-export function makeSandbox(dir = path.join(ROOT, "build", "mutate", "sandbox")): string {
+export function makeSandbox(dir = path.join(ROOT, "build", "mutate", `sandbox-${process.pid}`)): string {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   for (const part of SANDBOX_PARTS) {
