@@ -292,7 +292,9 @@ export async function runMutants(opts: MutateOptions = {}): Promise<MutantResult
   const log = opts.log ?? (() => undefined);
   const tests = opts.tests ?? readdirSync(path.join(ROOT, "test", "circuit")).filter((f) => f.endsWith(".test.ts")).map((f) => `test/circuit/${f}`);
   const all = findChecks();
-  const selected = opts.only && opts.only.length > 0 ? all.filter((c) => opts.only?.some((o) => o === checkId(c) || o === c.template)) : all;
+  // in the order asked for (the most important first), file order within one entry
+  const rank = (c: Check) => opts.only?.findIndex((o) => o === checkId(c) || o === c.template) ?? -1;
+  const selected = opts.only && opts.only.length > 0 ? all.filter((c) => rank(c) >= 0).sort((a, b) => rank(a) - rank(b)) : all;
   if (selected.length === 0) throw new Error(`no check matches ${opts.only?.join(", ")} (known: ${all.map(checkId).join(", ")})`);
   const dir = makeSandbox();
   const results: MutantResult[] = [];
