@@ -6,6 +6,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import path from "node:path";
 import { sampleInputs } from "../../prover/audit/samples.ts";
 import { ROOT, artifactPaths } from "../lib/instances.ts";
@@ -52,6 +53,8 @@ export const prodSection: Section = {
   title: "Production path: development ptau, build stages, witness (WASM, C++), prove (cold, warm), verify",
   async run(ctx) {
     const out: string[] = [];
+    const load = () => loadavg().map((x) => x.toFixed(1)).join(" / ");
+    const loadAtStart = load();
 
     const times = ptauTimes();
     out.push("### Development ptau (INSECURE, byte-identical to snarkjs's new + beacon + prepare phase2)", "");
@@ -91,6 +94,7 @@ export const prodSection: Section = {
         prow.push([name, engine, ms(median(r.witnessMs)), sec(r.coldMs), sec(median(r.warmMs)), sec(median(r.warmProveMs)), ms(median(r.verifyMs)), mib(r.maxRssKiB * 1024)]);
       }
     }
+    out.push(`Load average (1 / 5 / 15 min) of the 2-core machine at the start of these runs: ${loadAtStart}; at the end: ${load()}. The machine is shared: a load above 2 slows every figure of this table.`, "");
     out.push(mdTable(["instance", "witness generator", "witness (ms)", "cold: first proof of a process (s)", "warm: witness + prove (s)", "warm: prove only (s)", "verify off-chain (ms)", "peak RSS (MiB)"], prow));
     out.push(
       "",
