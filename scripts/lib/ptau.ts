@@ -67,9 +67,8 @@ const DEV_PTAU_RE = /^pot(\d+)_insecure_dev\.ptau$/;
  * blake2b-512 of the development ptau each power yields: the ceremony is deterministic (fixed beacon, no random
  * contribution), so every machine produces these exact bytes, and a cached file that differs was altered.
  * 8 and 14 were pinned from snarkjs's own ceremony; 15, 16 and 17 from the direct computation (scripts/lib/devPtau.ts),
- * whose bytes equal snarkjs's at powers 8, 9 (test/pipeline.test.ts) and 14 (the pinned snarkjs hash), and at power 15
- * on the first 31.5 MB of 37.8 MB (sections 1–7, 12, 13 and the start of 14: what a snarkjs run had written when it
- * was compared; to compare a power: `scripts/bench/ptau.ts P --snarkjs --out`). Powers not listed are used unchecked.
+ * whose bytes equal snarkjs's at powers 8, 9 (test/pipeline.test.ts), 14 (the pinned snarkjs hash) and 15 (a full
+ * snarkjs run, `scripts/bench/ptau.ts 15 --snarkjs --out`, byte-identical). Powers not listed are used unchecked.
  */
 export const DEV_PTAU_BLAKE2B: Readonly<Record<number, string>> = Object.freeze({
   8: "13741436a8a161c299cd74df0eafcc3d44c90948d25a260c0730ea53734542c2ffdb3ecca54076b888cf9fb7a37492410fb864494e295ee00cae2e851d284500",
