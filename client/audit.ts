@@ -24,6 +24,8 @@ export interface AuditCliOptions {
   check?: string[];
   /** with --mutate: the test files to run (default test/circuit/*.test.ts) */
   tests?: string[];
+  /** with --mutate: one mutant per constraint statement of each check */
+  statements?: boolean;
 }
 
 function table(rows: (string | number)[][], head: string[]): string {
@@ -57,7 +59,7 @@ export function renderAudit(r: AuditReport): string {
  * survives (a check no test depends on) or cannot be built.
  */
 export async function mutateCommand(o: AuditCliOptions): Promise<number> {
-  const results = await runMutants({ only: o.check, tests: o.tests, log: (l) => process.stderr.write(`${l}\n`) });
+  const results = await runMutants({ only: o.check, tests: o.tests, statements: o.statements, log: (l) => process.stderr.write(`${l}\n`) });
   process.stdout.write(`${mutationReport(results)}\n`);
   if (o.json) writeFileSync(o.json, JSON.stringify(results, null, 2));
   return results.some((r) => r.status === "survived" || r.status === "error") ? 2 : 0;
@@ -86,7 +88,8 @@ function define(cmd: Command): Command {
     .option("--json <file>", "also write the full report as JSON")
     .option("--mutate", "mutation run: remove each numbered check (Check (n)) in turn and run the circuit tests; lists the survivors")
     .option("--check <ids...>", "with --mutate: only these checks (MarginProof#5, or a template name)")
-    .option("--tests <files...>", "with --mutate: test files to run on each mutant (default test/circuit/*.test.ts)");
+    .option("--tests <files...>", "with --mutate: test files to run on each mutant (default test/circuit/*.test.ts)")
+    .option("--statements", "with --mutate: one mutant per constraint statement of each check (finer than one per check)");
 }
 
 /** Register `audit` on the zkmargin program (client/cli.ts). `run` maps the returned exit code and errors. */

@@ -20,7 +20,12 @@ import type { InstanceParams } from "./types.ts";
 import { validateProveInput, type ProveInput } from "./validate.ts";
 import { asInputError } from "./venue.ts";
 import type { ProverSession } from "./proverSession.ts";
-import { witnessGenerator } from "./witness.ts";
+
+/** Node (not a browser page or worker): there the witness may come from circom's C++ generator (prover/witness.ts). */
+const IN_NODE = typeof window === "undefined" && typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === "string";
+/** prover/witness.ts, loaded only in Node (a variable specifier keeps it, and its child_process, out of the browser bundle). */
+const WITNESS_MODULE = "./witness.ts";
+const nodeWitness = async () => (await import(/* @vite-ignore */ WITNESS_MODULE)) as typeof import("./witness.ts");
 
 /** A margin proof: the public inputs by name, the snarkjs proof and the verifier's packed points. */
 export interface ZkMarginProof {
@@ -126,8 +131,15 @@ export async function generateProof(input: ProveInput, opts: GenerateProofOption
   report({ stage: "validate", fraction: 1, message: "input valid" });
 
   report({ stage: "witness", fraction: 0, message: "computing the witness" });
-  const gen = opts.session ? undefined : await witnessGenerator(instance, { wasm: paths.wasm });
-  const wtns: { type: "mem"; data?: Uint8Array } = { type: "mem", data: gen ? await gen.calculate(circuitInput as CircuitInput) : undefined };
+  const wtns: { type: "mem"; data?: Uint8Array } = { type: "mem" };
+  if (opts.session) {
+    // the session computes the witness itself
+  } else if (IN_NODE) {
+    const { calculateWitness } = await nodeWitness();
+    wtns.data = (await calculateWitness(instance, circuitInput as CircuitInput, { wasm: paths.wasm })).wtns;
+  } else {
+    await snark.wtns.calculate(circuitInput as CircuitInput, paths.wasm, wtns); // the browser: always the WASM
+  }
   report({ stage: "witness", fraction: 1, message: "witness computed" });
 
   report({ stage: "prove", fraction: 0, message: "proving (Groth16)" });

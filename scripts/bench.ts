@@ -3,7 +3,7 @@
  * docs/BENCHMARKS.md. Each section replaces only its own block of the file (between `<!-- bench:ID -->` markers), so
  * sections can be rerun separately; every block says the machine, the date and the command that produced it.
  *
- * Sections: constraints · prove · gas · tree · capital (scripts/bench/*.ts).
+ * Sections: constraints · prove · gas · tree · capital · prod (scripts/bench/*.ts).
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -19,6 +19,7 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
   tree: async () => (await import("./bench/tree.ts")).treeSection,
   capital: async () => (await import("./bench/capital.ts")).capitalSection,
   backtest: async () => (await import("./bench/backtest.ts")).backtestSection,
+  prod: async () => (await import("./bench/prod.ts")).prodSection,
 };
 const ORDER = Object.keys(SECTIONS);
 
@@ -77,7 +78,7 @@ async function main(): Promise<void> {
   for (const id of ORDER.filter((x) => ids.includes(x))) {
     const section = await SECTIONS[id]();
     log(`section ${id}: ${section.title}`);
-    const command = `npm run bench -- --only ${id}${o.prod && (id === "prove" || id === "constraints") ? " --prod" : ""}`;
+    const command = `npm run bench -- --only ${id}${o.prod && (id === "prove" || id === "constraints" || id === "prod") ? " --prod" : ""}`;
     let body: string;
     try {
       body = await section.run({ prod: o.prod, log });

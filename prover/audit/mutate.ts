@@ -15,7 +15,7 @@
  *   (its template's own checks are mutated separately) and reported as kept.
  */
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ROOT } from "../../scripts/lib/instances.ts";
 
@@ -146,13 +146,22 @@ function declaredSignal(code: string): { name: string; dims: string[] } | undefi
   return { name: m[1], dims: [...m[2].matchAll(/\[([^\]]+)\]/g)].map((d) => d[1].trim()) };
 }
 
-/** Remove a check's constraints from its template (see the module comment). */
-export function mutate(source: string, check: Check): Mutation {
+/** The constraint statements of a check's block, as [first line, last line] (0-based), for statement-level mutants. */
+export function checkStatements(source: string, check: Check): [number, number][] {
+  return statements(source.split("\n"), check.start + 1, check.end);
+}
+
+/**
+ * Remove a check's constraints from its template (see the module comment); with `statement`, only that statement's
+ * (index into checkStatements), for a finer mutant than the whole check.
+ */
+export function mutate(source: string, check: Check, statement?: number): Mutation {
   const lines = source.split("\n");
   const edits: Mutation["edits"] = [];
   const codeOf = (from: number, to: number) => lines.slice(from, to).map((l) => l.replace(/\/\/.*$/, "")).join("\n");
   let k = 0;
-  for (const [a, b] of statements(lines, check.start + 1, check.end)) {
+  const all = statements(lines, check.start + 1, check.end);
+  for (const [a, b] of statement === undefined ? all : all.slice(statement, statement + 1)) {
     const text = lines.slice(a, b + 1).join("\n");
     const code = text.replace(/\/\/.*$/gm, "");
     const comment = () => {
@@ -216,6 +225,8 @@ export interface MutateOptions {
   log?: (line: string) => void;
   /** per-mutant time limit in seconds (default 1800) */
   timeoutSeconds?: number;
+  /** one mutant per constraint statement of each selected check (ids "MarginProof#5.2") instead of one per check */
+  statements?: boolean;
 }
 
 const SANDBOX_PARTS = ["circuits", "prover", "scripts/lib", "test", "client", "package.json", "tsconfig.json", ".mocharc.json"];
@@ -224,7 +235,7 @@ const SANDBOX_PARTS = ["circuits", "prover", "scripts/lib", "test", "client", "p
  * A sandbox copy of the repository for mutants: the parts the circuit tests read, node_modules linked package by
  * package except circomlib, which is copied (circom2 runs under WASI and only sees files below its working directory).
  */
-export function makeSandbox(dir = path.join(ROOT, "build", "mutate", "sandbox")): string {
+export function makeSandbox(dir = path.join(ROOT, "build", "mutate", `sandbox-${process.pid}`)): string {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   for (const part of SANDBOX_PARTS) {
@@ -239,6 +250,19 @@ export function makeSandbox(dir = path.join(ROOT, "build", "mutate", "sandbox"))
     else symlinkSync(src, path.join(nm, entry));
   }
   return dir;
+}
+
+/** Every test file of the project (test/**\/*.test.ts), repository-relative. */
+function projectTests(): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(path.join(ROOT, d), { withFileTypes: true })) {
+      if (e.isDirectory()) walk(`${d}/${e.name}`);
+      else if (e.name.endsWith(".test.ts") && e.name !== "mutate.test.ts") out.push(`${d}/${e.name}`); // not the mutation run itself
+    }
+  };
+  walk("test");
+  return out.sort();
 }
 
 /** Run the tests in the sandbox; resolves to the first failing test's title, or undefined when every test passed. */
@@ -268,28 +292,44 @@ export async function runMutants(opts: MutateOptions = {}): Promise<MutantResult
   const log = opts.log ?? (() => undefined);
   const tests = opts.tests ?? readdirSync(path.join(ROOT, "test", "circuit")).filter((f) => f.endsWith(".test.ts")).map((f) => `test/circuit/${f}`);
   const all = findChecks();
-  const selected = opts.only && opts.only.length > 0 ? all.filter((c) => opts.only?.some((o) => o === checkId(c) || o === c.template)) : all;
+  // in the order asked for (the most important first), file order within one entry
+  const rank = (c: Check) => opts.only?.findIndex((o) => o === checkId(c) || o === c.template) ?? -1;
+  const selected = opts.only && opts.only.length > 0 ? all.filter((c) => rank(c) >= 0).sort((a, b) => rank(a) - rank(b)) : all;
   if (selected.length === 0) throw new Error(`no check matches ${opts.only?.join(", ")} (known: ${all.map(checkId).join(", ")})`);
   const dir = makeSandbox();
-  log(`mutation run: ${selected.length} check(s), tests ${tests.join(" ")}, sandbox ${path.relative(ROOT, dir)}`);
   const results: MutantResult[] = [];
+  let previous: string | undefined;
+  const units = selected.flatMap((check) => {
+    if (!opts.statements) return [{ check, statement: undefined as number | undefined }];
+    const n = checkStatements(readFileSync(path.join(ROOT, check.file), "utf8"), check).length;
+    return Array.from({ length: n }, (_, i) => ({ check, statement: i as number | undefined }));
+  });
+  log(`mutation run: ${units.length} mutant(s) of ${selected.length} check(s), tests ${tests.join(" ")}, sandbox ${path.relative(ROOT, dir)}`);
   try {
-    for (const check of selected) {
+    for (const { check, statement } of units) {
       const t0 = Date.now();
-      const id = checkId(check);
+      const id = statement === undefined ? checkId(check) : `${checkId(check)}.${statement + 1}`;
       const file = path.join(dir, check.file);
       const original = readFileSync(path.join(ROOT, check.file), "utf8");
-      const m = mutate(original, check);
-      // every mutant starts from the pristine sources; the build/ of the previous mutant is dropped
-      cpSync(path.join(ROOT, "circuits"), path.join(dir, "circuits"), { recursive: true, filter: (f) => !f.includes(`${path.sep}main${path.sep}`) });
-      rmSync(path.join(dir, "build"), { recursive: true, force: true });
+      const m = mutate(original, check, statement);
+      // every mutant starts from the pristine sources (their own mtimes, so the tests' compile cache keeps the
+      // instances that include neither this mutant's file nor the previous one's: those two are newer than any build)
+      cpSync(path.join(ROOT, "circuits"), path.join(dir, "circuits"), { recursive: true, preserveTimestamps: true, filter: (f) => !f.includes(`${path.sep}main${path.sep}`) });
+      const now = new Date();
+      if (previous !== undefined) utimesSync(path.join(dir, previous), now, now);
       writeFileSync(file, m.source);
+      previous = check.file;
       const removed = m.edits.filter((e) => e.action !== "kept").length;
       let res: MutantResult;
       if (removed === 0) {
         res = { check, id, status: "delegated", detail: `every statement binds a component read elsewhere: ${m.edits.map((e) => e.why).join("; ")}`, edits: m.edits, seconds: 0 };
       } else {
-        const r = await runTests(dir, tests, opts.mochaArgs ?? [], opts.timeoutSeconds ?? 1800);
+        // the test files that name the template first: with --bail a killed mutant stops early; a template no
+        // circuit test names (AccountInclusion: the leaf instance) brings the project's tests that do
+        const names = (t: string) => readFileSync(path.join(ROOT, t), "utf8").includes(check.template);
+        const extra = opts.tests || tests.some(names) ? [] : projectTests().filter((t) => !tests.includes(t) && names(t));
+        const ordered = [...extra, ...tests.filter(names), ...tests.filter((t) => !names(t))];
+        const r = await runTests(dir, ordered, opts.mochaArgs ?? [], opts.timeoutSeconds ?? 1800);
         const seconds = Math.round((Date.now() - t0) / 100) / 10;
         res = r.failed !== undefined
           ? { check, id, status: "killed", detail: r.failed, edits: m.edits, seconds }

@@ -363,7 +363,10 @@ async function fullBuild(inst: Instance, opts: BuildOptions, pr: Progress): Prom
     rmSync(cStampFile, { force: true });
     let result;
     try {
-      result = compileInstance(inst, { cpp: wantCpp() && cppToolchainMissing() === undefined });
+      const cpp = wantCpp() && cppToolchainMissing() === undefined;
+      result = compileInstance(inst, { cpp });
+      // the C++ sources came out of the same circom run: step 4b need not generate them again
+      if (cpp) writeFileSync(path.join(cppPaths(name).dir, "sources.stamp"), cStamp);
     } catch (e) {
       throw new BuildError((e as Error).message);
     }

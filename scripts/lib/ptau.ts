@@ -66,11 +66,16 @@ const DEV_PTAU_RE = /^pot(\d+)_insecure_dev\.ptau$/;
 /**
  * blake2b-512 of the development ptau each power yields: the ceremony is deterministic (fixed beacon, no random
  * contribution), so every machine produces these exact bytes, and a cached file that differs was altered.
- * Powers not listed are generated and used without this check.
+ * 8 and 14 were pinned from snarkjs's own ceremony; 15, 16 and 17 from the direct computation (scripts/lib/devPtau.ts),
+ * whose bytes equal snarkjs's at powers 8, 9 (test/pipeline.test.ts), 14 (the pinned snarkjs hash) and 15 (a full
+ * snarkjs run, `scripts/bench/ptau.ts 15 --snarkjs --out`, byte-identical). Powers not listed are used unchecked.
  */
 export const DEV_PTAU_BLAKE2B: Readonly<Record<number, string>> = Object.freeze({
   8: "13741436a8a161c299cd74df0eafcc3d44c90948d25a260c0730ea53734542c2ffdb3ecca54076b888cf9fb7a37492410fb864494e295ee00cae2e851d284500",
   14: "f08eb7e585f7faba4bd2947dac5448d16780f278f076b066841f0eb8f81ca775abddc4821a1077e7456d3a99fdeae5640e696e7474f42d6c040c5fc007da5637",
+  15: "2a9e144cc8acf2179c87117fee8d7ee6db170fab753cc1391278ca4238e5f91d3d030582d7c39abeb58d0f25dda30d3300f3171d860c631c7d9013771575a572",
+  16: "005f1d82726ac23b795110e8fe75e58569ef9982c998b63b92d339fafb8a6dd316e48ac077c16b538d2c517ab61f219c183bbc4d06518b0b4405f3f370dafdc3",
+  17: "8e890f2fa64f36d011d3568e91642a1cb04fa4afa7d4d5ed1f76d776bd51b4bc798453a75faccbed19146568bbd8bfd548382eebc570ccd693bdb52ad256339d",
 });
 
 export function ptauDir(): string {

@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
-import { checkId, checksOf, findChecks, mutate, runMutants } from "../../prover/audit/mutate.ts";
+import { checkId, checkStatements, checksOf, findChecks, mutate, runMutants } from "../../prover/audit/mutate.ts";
 import { ROOT } from "../../scripts/lib/instances.ts";
 import { unitInstance, CompiledCircuit } from "../helpers/witness.ts";
 import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -51,6 +51,18 @@ describe("audit: mutation run", function () {
     // owner is read by Check (3): the hash still runs, owner is only assigned from it
     expect(mi.source).to.contain("signal owner__mut <== Poseidon(2)([traderSecret, salt]);");
     expect(mi.source).to.contain("owner <-- owner__mut;");
+  });
+
+  it("should make statement-level mutants: the active-slot prefix rule of MarginProof Check (5) alone", function () {
+    const src = readFileSync(path.join(ROOT, "circuits", "MarginProof.circom"), "utf8");
+    const c5 = findChecks().find((c) => checkId(c) === "MarginProof#5");
+    const stmts = checkStatements(src, c5 as never);
+    const i = stmts.findIndex(([a]) => src.split("\n")[a].includes("active[v] * (1 - active[v - 1]) === 0"));
+    expect(i).to.be.at.least(0);
+    const m = mutate(src, c5 as never, i);
+    expect(m.edits.map((e) => e.action)).to.deep.equal(["removed"]);
+    expect(m.source).to.contain("// [mutant]             active[v] * (1 - active[v - 1]) === 0;");
+    expect(m.source).to.contain("    active[0] === 1;"); // the rest of the check is untouched
   });
 
   it("should make a mutant that really accepts what the check refused (BoundedRange#2 accepts HI + 1)", async function () {
