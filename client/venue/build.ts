@@ -14,7 +14,7 @@ import { ZkMarginInputError } from "../../prover/errors.ts";
 import { type BatchHasher, ELEMENT_BYTES, elementsToBytes, readElement } from "../../prover/poseidon/batch.ts";
 import { venueHasher } from "./hasher.ts";
 import { checkNextEpoch, holdingsJson } from "./importer.ts";
-import { holdingWordsOf, wordCount } from "./leaf.ts";
+import { holdingWordCount, holdingWords } from "../../prover/commitments.ts";
 import type { EpochRow, VenueStore } from "./store.ts";
 
 export type BuildStage = "scan" | "leaves" | "tree" | "commit";
@@ -65,9 +65,9 @@ export function buildEpoch(store: VenueStore, epoch: number, opts: BuildOptions 
   const chunk = opts.chunk ?? 32768;
   const progress = opts.onProgress ?? (() => undefined);
   const { D, N, A, venueId } = store.meta;
-  const W = wordCount({ N, A });
+  const W = holdingWordCount({ N, A });
   const width = 2 + W;
-  if (width > 16) throw new Error(`leaf of ${width} inputs: the kit hashes leaves as one Poseidon (≤ 16 inputs)`);
+  if (width > 16) throw new ZkMarginInputError("dims", `a leaf of ${width} inputs is a Poseidon(16) sponge; the venue kit hashes leaves of at most 16 inputs (2 + W, W = ${W})`);
   checkNextEpoch(store, epoch, "epoch");
   const timings: Record<BuildStage, number> = { scan: 0, leaves: 0, tree: 0, commit: 0 };
   let t = performance.now();
@@ -80,7 +80,7 @@ export function buildEpoch(store: VenueStore, epoch: number, opts: BuildOptions 
   return store.transaction(() => {
     // 1. scan: which leaves change
     progress({ stage: "scan", done: 0, total: 1 });
-    const emptyWords = elementsToBytes(holdingWordsOf([], { N, A }));
+    const emptyWords = elementsToBytes(holdingWords([], { N, A }));
     const emptyJson = holdingsJson([]);
     const changes: { leafIndex: number; owner: Uint8Array; words: Uint8Array; json: string | undefined }[] = [];
     const staged = store

@@ -19,6 +19,8 @@ import { Wallet } from "ethers";
 import type { Command } from "commander";
 import { ExitCode, ZkMarginInputError } from "../../prover/errors.ts";
 import { readElement } from "../../prover/poseidon/batch.ts";
+import { parseStatement } from "../../prover/statement.ts";
+import { checkStatementIntegrity } from "../../prover/validate.ts";
 import { buildEpoch, type BuildProgress } from "./build.ts";
 import { connectRegistry, postEpochRoot } from "./chain.ts";
 import { describeHasher } from "./hasher.ts";
@@ -318,7 +320,11 @@ export function registerStatements(program: Command, run: Run): void {
     .addHelpText("after", EXIT_HELP)
     .action(async (o: { venue: string; account: string; epoch: string; key: string; out?: string }) =>
       run(async () => {
-        const text = await fetchStatement(o.venue, new Wallet(keyFrom(o.key)), o.account, parseEpoch(o.epoch));
+        const epoch = parseEpoch(o.epoch);
+        const text = await fetchStatement(o.venue, new Wallet(keyFrom(o.key)), o.account, epoch);
+        const st = parseStatement(text, "statement");
+        checkStatementIntegrity(st, "statement");
+        if (st.epoch !== BigInt(epoch)) throw new ZkMarginInputError("statement.epoch", `the service sent epoch ${st.epoch}, not ${epoch}`);
         if (o.out) writeFileSync(o.out, text);
         else process.stdout.write(text);
         return ExitCode.Ok;

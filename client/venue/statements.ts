@@ -3,7 +3,7 @@
  * versioned nodes (D levels × 3 siblings; no rebuild), checked against the epoch's recorded root before it leaves.
  */
 import { readElement } from "../../prover/poseidon/batch.ts";
-import type { Holding } from "../../prover/types.ts";
+import { STATEMENT_FORMAT, type Statement } from "../../prover/statement.ts";
 import { requireEpoch, zeroSubtrees } from "./build.ts";
 import { venueHasher } from "./hasher.ts";
 import { holdingsFromJson } from "./importer.ts";
@@ -11,23 +11,6 @@ import type { AccountRow, VenueStore } from "./store.ts";
 import { ZkMarginInputError } from "../../prover/errors.ts";
 import { ELEMENT_BYTES, type BatchHasher } from "../../prover/poseidon/batch.ts";
 
-/** The statement format the kit issues (the arity-4 tree's: three siblings per level). */
-export const VENUE_STATEMENT_FORMAT = "zkmargin-statement/2";
-
-export interface VenueStatement {
-  format: typeof VENUE_STATEMENT_FORMAT;
-  venueId: bigint;
-  epoch: bigint;
-  dims: { N: number; A: number; D: number };
-  leafIndex: number;
-  salt: bigint;
-  owner: bigint;
-  holdings: Holding[];
-  leaf: bigint;
-  /** per level from the leaves up, the three siblings in increasing position order */
-  siblings: bigint[][];
-  root: bigint;
-}
 
 /** The sibling positions of a node at position `pos` (0..3) among its parent's four children. */
 function siblingPositions(pos: number): number[] {
@@ -50,7 +33,7 @@ export function rootFromPath4(leaf: Uint8Array, leafIndex: number, siblings: rea
 }
 
 /** The statement of `account` for built epoch `epoch` (throws if the account was not in that epoch's tree). */
-export function statementFor(store: VenueStore, account: AccountRow, epoch: number, hasher: BatchHasher = venueHasher()): VenueStatement {
+export function statementFor(store: VenueStore, account: AccountRow, epoch: number, hasher: BatchHasher = venueHasher()): Statement {
   const e = requireEpoch(store, epoch);
   if (account.builtEpoch === null || account.builtEpoch > epoch) {
     throw new ZkMarginInputError("account", `account ${account.id} was opened after epoch ${epoch}`);
@@ -71,7 +54,7 @@ export function statementFor(store: VenueStore, account: AccountRow, epoch: numb
   if (!bytesEq(root, e.root)) throw new Error(`store inconsistency: the path of account ${account.id} does not reach epoch ${epoch}'s root`);
   const el = (b: Uint8Array) => readElement(b, 0);
   return {
-    format: VENUE_STATEMENT_FORMAT,
+    format: STATEMENT_FORMAT,
     venueId,
     epoch: BigInt(epoch),
     dims: { N, A, D },
