@@ -15,7 +15,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { extname } from "node:path";
 import cliProgress from "cli-progress";
-import { Wallet } from "ethers";
+import { type Signer, Wallet } from "ethers";
 import type { Command } from "commander";
 import { ExitCode, ZkMarginInputError } from "../../prover/errors.ts";
 import { readElement } from "../../prover/poseidon/batch.ts";
@@ -243,7 +243,7 @@ export function registerVenue(program: Command, run: Run): void {
         if (!Number.isInteger(max) || max < 1) throw new ZkMarginInputError("rate-limit", `"${o.rateLimit}" is not a positive integer`);
         const store = VenueStore.open(o.db);
         const registry = await connectRegistry(o.rpc, o.registry);
-        const app = buildService({ store, registry, rateLimit: { max, timeWindow: 60_000 } });
+        const app = await buildService({ store, registry, rateLimit: { max, timeWindow: 60_000 } });
         const address = await app.listen({ host: o.host, port });
         process.stdout.write(`${JSON.stringify({ listening: address, venueId: store.meta.venueId.toString() })}\n`);
         await new Promise<void>((resolve) => {
@@ -274,14 +274,14 @@ export function registerVenue(program: Command, run: Run): void {
 }
 
 /** Sign a statement request for `account` at `epoch` with the account's key. */
-export async function signStatementRequest(wallet: Wallet, venueId: bigint, account: string, epoch: number): Promise<StatementRequest> {
+export async function signStatementRequest(wallet: Signer, venueId: bigint, account: string, epoch: number): Promise<StatementRequest> {
   const value = { venueId: venueId.toString(), account, epoch: String(epoch), issuedAt: String(Math.floor(Date.now() / 1000)), nonce: `0x${randomBytes(32).toString("hex")}` };
   const signature = await wallet.signTypedData(STATEMENT_REQUEST_DOMAIN, STATEMENT_REQUEST_TYPES, value);
   return { ...value, signature };
 }
 
 /** Fetch one statement from a venue's service; throws a ZkMarginInputError with the service's message. */
-export async function fetchStatement(url: string, wallet: Wallet, account: string, epoch: number): Promise<string> {
+export async function fetchStatement(url: string, wallet: Signer, account: string, epoch: number): Promise<string> {
   const base = url.replace(/\/+$/, "");
   let health: { venueId: string };
   try {

@@ -70,7 +70,7 @@ class HttpError extends Error {
 const DEC = /^[0-9]{1,20}$/;
 const NONCE = /^0x[0-9a-fA-F]{64}$/;
 
-export function buildService(opts: ServiceOptions): FastifyInstance {
+export async function buildService(opts: ServiceOptions): Promise<FastifyInstance> {
   const { store, registry } = opts;
   const skew = opts.maxSkewSeconds ?? 120;
   const startedAt = Math.floor(Date.now() / 1000);
@@ -79,7 +79,8 @@ export function buildService(opts: ServiceOptions): FastifyInstance {
   const venueId = store.meta.venueId;
   const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 4096 });
 
-  app.register(rateLimit, {
+  // awaited: the limiter must be in place before the routes are declared, or they are not limited
+  await app.register(rateLimit, {
     max: opts.rateLimit?.max ?? 120,
     timeWindow: opts.rateLimit?.timeWindow ?? 60_000,
     errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, error: "rate_limited", message: `too many requests: at most ${ctx.max} per ${ctx.after}` }),
@@ -110,13 +111,19 @@ export function buildService(opts: ServiceOptions): FastifyInstance {
 
   app.get("/v1/health", async () => ({ status: "ok", venueId: venueId.toString(), chainId: registry.chainId.toString(), registry: registry.address }));
 
-  app.get("/v1/epochs", async () => ({
-    venueId: venueId.toString(),
-    epochs: store
-      .epochs()
-      .filter((e) => e.status === "posted")
-      .map((e) => ({ epoch: e.epoch, root: readElement(e.root, 0).toString(), txHash: e.txHash, block: e.block })),
-  }));
+  /** the epochs statements are served for: posted, and equal to the chain's root */
+  app.get("/v1/epochs", async () => {
+    const out: { epoch: number; root: string; txHash: string | null; block: number | null }[] = [];
+    for (const e of store.epochs().filter((x) => x.status === "posted")) {
+      try {
+        await servableEpoch(e.epoch);
+        out.push({ epoch: e.epoch, root: readElement(e.root, 0).toString(), txHash: e.txHash, block: e.block });
+      } catch (err) {
+        if (!(err instanceof HttpError)) throw err;
+      }
+    }
+    return { venueId: venueId.toString(), epochs: out };
+  });
 
   app.post("/v1/statement", async (req, reply) => {
     const body = req.body as Partial<StatementRequest> | null;

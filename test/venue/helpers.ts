@@ -1,0 +1,139 @@
+/**
+ * Test helpers of the venue kit: a real `hardhat node` on a free loopback port (a child process, killed at the
+ * end), VenueRegistry deployed to it from the project's compiled artifact, and the CLI as a child process.
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { ContractFactory, JsonRpcProvider, NonceManager, Wallet } from "ethers";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const TSX = path.join(ROOT, "node_modules/tsx/dist/cli.mjs");
+export const CLI = path.join(ROOT, "client/cli.ts");
+
+/** hardhat node's well-known dev accounts (mnemonic "test test … junk"): #0 admin, #1 venue operator, #2 trader. */
+export const DEV_KEYS = [
+  "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+  "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+  "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3ba9b4b44ee11d3b",
+] as const;
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface HardhatNode {
+  rpc: string;
+  proc: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Start `hardhat node` on a free loopback port and wait until it answers eth_chainId. */
+export async function startHardhatNode(): Promise<HardhatNode> {
+  const port = await freePort();
+  const proc = spawn(process.execPath, [path.join(ROOT, "node_modules/hardhat/dist/src/cli.js"), "node", "--hostname", "127.0.0.1", "--port", String(port)], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  proc.stdout!.on("data", (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
+  proc.stderr!.on("data", (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
+  const rpc = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`hardhat node exited (${proc.exitCode}): ${log}`);
+    try {
+      const res = await fetch(rpc, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }) });
+      if (res.ok) break;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline) {
+      proc.kill("SIGKILL");
+      throw new Error(`hardhat node did not start: ${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    rpc,
+    proc,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (proc.exitCode !== null) return resolve();
+        proc.once("exit", () => resolve());
+        proc.kill("SIGTERM");
+        setTimeout(() => proc.kill("SIGKILL"), 5000).unref();
+      }),
+  };
+}
+
+function artifact(name: string): { abi: unknown[]; bytecode: string } {
+  const file = path.join(ROOT, "artifacts/verifier-contracts", `${name}.sol`, `${name}.json`);
+  if (!existsSync(file)) {
+    const res = spawnSync(process.execPath, [path.join(ROOT, "node_modules/hardhat/dist/src/cli.js"), "build", "--quiet"], { cwd: ROOT, encoding: "utf8" });
+    if (res.status !== 0) throw new Error(`hardhat build failed: ${res.stderr}`);
+  }
+  return JSON.parse(readFileSync(file, "utf8")) as { abi: unknown[]; bytecode: string };
+}
+
+/** Deploy VenueRegistry (admin = dev key #0) and register `venueId` with operator dev key #1. */
+export async function deployRegistry(rpc: string, venueId: bigint): Promise<{ address: string; admin: Wallet; operator: Wallet }> {
+  const provider = new JsonRpcProvider(rpc, undefined, { staticNetwork: true });
+  const admin = new Wallet(DEV_KEYS[0], provider);
+  const operator = new Wallet(DEV_KEYS[1], provider);
+  const { abi, bytecode } = artifact("VenueRegistry");
+  const signer = new NonceManager(admin);
+  const factory = new ContractFactory(abi as never, bytecode, signer);
+  const registry = await factory.deploy(admin.address);
+  await registry.waitForDeployment();
+  await (await registry.getFunction("registerVenue")(venueId, operator.address)).wait();
+  return { address: await registry.getAddress(), admin, operator };
+}
+
+export interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the zkmargin CLI as a child process. */
+export function cli(args: readonly string[], env: NodeJS.ProcessEnv = {}): CliResult {
+  const res = spawnSync(process.execPath, [TSX, CLI, ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env }, timeout: 600_000, maxBuffer: 64 * 1024 * 1024 });
+  return { status: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
+/** Start the CLI as a long-running child (e.g. `venue serve`); resolves with the first stdout line. */
+export async function cliDaemon(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<{ proc: ChildProcess; firstLine: string; stop(): Promise<void> }> {
+  const proc = spawn(process.execPath, [TSX, CLI, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let err = "";
+  proc.stderr!.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+  const firstLine = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    proc.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      const nl = out.indexOf("\n");
+      if (nl >= 0) resolve(out.slice(0, nl));
+    });
+    proc.once("exit", (code) => reject(new Error(`${args.join(" ")} exited ${code}: ${err}`)));
+  });
+  return {
+    proc,
+    firstLine,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (proc.exitCode !== null) return resolve();
+        proc.once("exit", () => resolve());
+        proc.kill("SIGTERM");
+        setTimeout(() => proc.kill("SIGKILL"), 5000).unref();
+      }),
+  };
+}
