@@ -5,20 +5,22 @@
  */
 import { pathToFileURL } from "node:url";
 import path from "node:path";
-import { accountLeaf, holdingsCommitment, ownerHash } from "../commitments.ts";
+import { accountLeaf, holdingWords, ownerHash } from "../commitments.ts";
 import { VenueTree } from "../tree.ts";
 import { Kind, type Holding } from "../types.ts";
 import { ROOT, getInstance } from "../../scripts/lib/instances.ts";
 
 export type CircuitInput = Record<string, unknown>;
 
-function leafInput(D: number): CircuitInput {
+/** AccountInclusion(W, D): holdings of N = A = 3 (W = 4 words) unless the instance says otherwise. */
+function leafInput(W: number, D: number): CircuitInput {
   const secret = 0x5eC2e7n;
   const salt = 0xa11cen;
   const venueId = 7n;
   const holdings: Holding[] = [{ asset: 1, kind: Kind.Linear, size: 250_000_000n, entryPrice: 3_000_00000000n, mark: 0n, delta: 1n, gamma: 0n, vega: 0n }];
-  const commit = holdingsCommitment(holdings, 3);
-  const leaf = accountLeaf(ownerHash(secret, salt), commit, venueId);
+  const words = holdingWords(holdings, { N: 3, A: 3 });
+  if (words.length !== W) throw new Error(`leaf sample: ${words.length} holding words for N = A = 3, the instance has W = ${W}`);
+  const leaf = accountLeaf(ownerHash(secret, salt), venueId, words);
   const tree = new VenueTree(D, [11n, 22n, leaf, 33n, 44n]);
   const p = tree.path(2);
   return {
@@ -26,7 +28,7 @@ function leafInput(D: number): CircuitInput {
     venueId,
     traderSecret: secret,
     salt,
-    holdingsCommitment: commit,
+    words,
     index: p.leafIndex,
     siblings: p.siblings,
   };
@@ -44,7 +46,7 @@ interface MarginSampleModule {
 /** Valid inputs for an instance of circuits/circuits.json (the scan runs on each). */
 export async function sampleInputs(instance: string): Promise<LabelledInput[]> {
   const inst = getInstance(instance);
-  if (inst.template === "AccountInclusion") return [{ label: "one account in a 5-account tree", input: leafInput(inst.params.D) }];
+  if (inst.template === "AccountInclusion") return [{ label: "one account in a 5-account tree", input: leafInput(inst.params.W, inst.params.D) }];
   if (inst.template === "MarginProof") {
     const mod = (await import(pathToFileURL(path.join(ROOT, "prover", "audit", "marginSample.ts")).href)) as MarginSampleModule;
     return mod.sampleMarginInputs(inst.params);
