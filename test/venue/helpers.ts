@@ -10,7 +10,11 @@ import { fileURLToPath } from "node:url";
 import { ContractFactory, JsonRpcProvider, NonceManager, Wallet } from "ethers";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-export const TSX = path.join(ROOT, "node_modules/tsx/dist/cli.mjs");
+/**
+ * Node options that run TypeScript in THIS process (tsx's loader), not through tsx's CLI, which forks a second
+ * process: a signal sent to the child must reach the process that does the work.
+ */
+export const TSX_NODE_ARGS = ["--import", "tsx"] as const;
 export const CLI = path.join(ROOT, "client/cli.ts");
 
 /** hardhat node's well-known dev accounts (mnemonic "test test … junk"): #0 admin, #1 venue operator, #2 trader. */
@@ -107,13 +111,13 @@ export interface CliResult {
 
 /** Run the zkmargin CLI as a child process. */
 export function cli(args: readonly string[], env: NodeJS.ProcessEnv = {}): CliResult {
-  const res = spawnSync(process.execPath, [TSX, CLI, ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env }, timeout: 600_000, maxBuffer: 64 * 1024 * 1024 });
+  const res = spawnSync(process.execPath, [...TSX_NODE_ARGS, CLI, ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env }, timeout: 600_000, maxBuffer: 64 * 1024 * 1024 });
   return { status: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
 /** Start the CLI as a long-running child (e.g. `venue serve`); resolves with the first stdout line. */
 export async function cliDaemon(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<{ proc: ChildProcess; firstLine: string; stop(): Promise<void> }> {
-  const proc = spawn(process.execPath, [TSX, CLI, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, [...TSX_NODE_ARGS, CLI, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let err = "";
   proc.stderr!.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
   const firstLine = await new Promise<string>((resolve, reject) => {
