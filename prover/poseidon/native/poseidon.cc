@@ -93,6 +93,68 @@ inline Fr mul(const Fr& a, const Fr& b) {
   return r;
 }
 
+// Lazy reduction for sums of products (the MDS mixes): 512-bit products are added up unreduced and reduced once.
+// REDC needs its input below p·R; a sum of k products of reduced values is below k·p², so k·p < R = 2^256 allows
+// k ≤ 5 (p ≈ 0.189 · 2^256). Acc holds 8 limbs (a sum of 5 products is below 2^511).
+constexpr int LAZY_TERMS = 5;
+struct Acc {
+  uint64_t v[8];
+};
+
+inline void mac(Acc& acc, const Fr& a, const Fr& b) {
+  for (int i = 0; i < 4; ++i) {
+    u128 carry = 0;
+    for (int j = 0; j < 4; ++j) {
+      u128 t = (u128)a.v[j] * b.v[i] + acc.v[i + j] + (uint64_t)carry;
+      acc.v[i + j] = (uint64_t)t;
+      carry = t >> 64;
+    }
+    for (int k = i + 4; carry != 0 && k < 8; ++k) {
+      u128 t = (u128)acc.v[k] + (uint64_t)carry;
+      acc.v[k] = (uint64_t)t;
+      carry = t >> 64;
+    }
+  }
+}
+
+// Montgomery reduction of an 8-limb value T < p·R: T·R^{-1} mod p.
+inline Fr redc(Acc acc) {
+  uint64_t top = 0;  // a ninth limb: T + m·p stays below 2·p·R < 2^512·0.38, so it never carries past here
+  for (int i = 0; i < 4; ++i) {
+    const uint64_t m = acc.v[i] * P_INV;
+    u128 carry = 0;
+    for (int j = 0; j < 4; ++j) {
+      u128 t = (u128)m * P[j] + acc.v[i + j] + (uint64_t)carry;
+      acc.v[i + j] = (uint64_t)t;
+      carry = t >> 64;
+    }
+    for (int k = i + 4; carry != 0; ++k) {
+      if (k == 8) {
+        top += (uint64_t)carry;
+        break;
+      }
+      u128 t = (u128)acc.v[k] + (uint64_t)carry;
+      acc.v[k] = (uint64_t)t;
+      carry = t >> 64;
+    }
+  }
+  Fr r = {{acc.v[4], acc.v[5], acc.v[6], acc.v[7]}};
+  if (top != 0 || geq_p(r.v)) sub_p(r.v);
+  return r;
+}
+
+// Σ_j mat[j·stride + col]·x[j] over j < t, reduced every LAZY_TERMS products.
+inline Fr dot(const Fr* mat, int stride, int col, const Fr* x, int t) {
+  Fr total = {{0, 0, 0, 0}};
+  for (int j0 = 0; j0 < t; j0 += LAZY_TERMS) {
+    Acc acc = {{0, 0, 0, 0, 0, 0, 0, 0}};
+    const int j1 = j0 + LAZY_TERMS < t ? j0 + LAZY_TERMS : t;
+    for (int j = j0; j < j1; ++j) mac(acc, mat[j * stride + col], x[j]);
+    total = add(total, redc(acc));
+  }
+  return total;
+}
+
 inline Fr pow5(const Fr& a) {
   Fr a2 = mul(a, a);
   Fr a4 = mul(a2, a2);
@@ -133,11 +195,7 @@ Fr permute(const Params& pr, int t, const Fr* in) {
   for (int i = 0; i < t; ++i) st[i] = add(st[i], C[i]);
 
   auto mix = [&](const Fr* mat) {
-    for (int i = 0; i < t; ++i) {
-      Fr acc = mul(mat[i], st[0]);
-      for (int j = 1; j < t; ++j) acc = add(acc, mul(mat[j * t + i], st[j]));
-      tmp[i] = acc;
-    }
+    for (int i = 0; i < t; ++i) tmp[i] = dot(mat, t, i, st, t);
     for (int i = 0; i < t; ++i) st[i] = tmp[i];
   };
 
@@ -150,8 +208,7 @@ Fr permute(const Params& pr, int t, const Fr* in) {
   for (int r = 0; r < nP; ++r) {
     st[0] = add(pow5(st[0]), C[(N_ROUNDS_F / 2 + 1) * t + r]);
     const Fr* s = S + (2 * t - 1) * r;
-    Fr s0 = mul(s[0], st[0]);
-    for (int j = 1; j < t; ++j) s0 = add(s0, mul(s[j], st[j]));
+    Fr s0 = dot(s, 1, 0, st, t);
     for (int k = 1; k < t; ++k) st[k] = add(st[k], mul(st[0], s[t + k - 1]));
     st[0] = s0;
   }
@@ -161,9 +218,7 @@ Fr permute(const Params& pr, int t, const Fr* in) {
   }
   for (int i = 0; i < t; ++i) st[i] = pow5(st[i]);
   // only state[0] of the last mix is the output
-  Fr acc = mul(M[0], st[0]);
-  for (int j = 1; j < t; ++j) acc = add(acc, mul(M[j * t], st[j]));
-  return acc;
+  return dot(M, t, 0, st, t);
 }
 
 void hash_range(int n, const uint8_t* in, uint8_t* out, size_t from, size_t to) {
