@@ -39,7 +39,7 @@ export function statementFor(store: VenueStore, account: AccountRow, epoch: numb
     throw new ZkMarginInputError("account", `account ${account.id} was opened after epoch ${epoch}`);
   }
   const { D, N, A, venueId } = store.meta;
-  const zeros = zeroSubtrees(D, hasher);
+  const zeros = zerosFor(D, hasher);
   const leaf = store.node(0, account.leafIndex, epoch);
   const held = store.holdingsAt(account.leafIndex, epoch);
   if (!leaf || !held) throw new Error(`store inconsistency: account ${account.id} has no leaf at epoch ${epoch}`);
@@ -66,6 +66,14 @@ export function statementFor(store: VenueStore, account: AccountRow, epoch: numb
     siblings: siblings.map((lv) => lv.map(el)),
     root: el(root),
   };
+}
+
+const zeroCache = new Map<string, Uint8Array[]>();
+function zerosFor(D: number, hasher: BatchHasher): Uint8Array[] {
+  const key = `${hasher.name}/${D}`;
+  let z = zeroCache.get(key);
+  if (!z) zeroCache.set(key, (z = zeroSubtrees(D, hasher)));
+  return z;
 }
 
 function bytesEq(a: Uint8Array, b: Uint8Array): boolean {
