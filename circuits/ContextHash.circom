@@ -18,6 +18,7 @@ include "RiskParamsHash.circom";
  *        RiskParamsHash)
  * @output hash the context hash
  * Cost: MarketWords + RiskParamsHash + ceil((2 + MW) / 7) Poseidon(8) (one call for A ≤ 8: 2 + 4 words).
+ *       Measured (--O2): 1,609 for A = 3, K = 4; 6,279 for A = 8, K = 16.
  */
 template ContextHash(A, K) {
     signal input epoch;

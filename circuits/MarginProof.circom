@@ -38,15 +38,15 @@ function tailWordCount(V) {
  * No outputs: every public value is an input (order fixed in prover/publicSignals.ts and circuits/circuits.json).
  *
  * Constraints (circom --O2, measured per template by compiling it alone; test V=3,N=3,A=3,K=4,D=7 / prod V=4,N=8,
- * A=8,K=16,D=10; docs/BENCHMARKS.md has the before/after table):
- *   VenueSlot            V × 2,747 =  8,241        V × 3,892 = 15,568
- *   HoldingExposure    V·N × 323   =  2,907      V·N × 358   = 11,456
- *   ContextHash                    1,618                      6,264
- *   PortfolioMargin                1,274                      4,578
- *   this template (nullifier,        599                        620
+ * A=8,K=16,D=10). Before v2 (test D=4, prod D=20) in brackets:
+ *   VenueSlot            V × 2,730 =  8,190 [8,868]   V × 3,838 = 15,352 [34,720]
+ *   HoldingExposure    V·N × 323   =  2,907 [2,907]   V·N × 358 = 11,456 [11,456]
+ *   ContextHash                     1,609 [2,219]              6,279 [10,197]  (market + risk hashes before)
+ *   PortfolioMargin                 1,274 [1,274]              4,578 [4,578]
+ *   this template (book nullifier,    541 [344]                  600 [370]
  *     ids, tail, subject)
- *   total                         14,639                     38,486
- * The test total plus its 8 public inputs + 1 stays under 2^14 (the test instance's ptau).
+ *   total                          14,521 [15,612]            38,265 [61,321]
+ * The test total plus its 8 public inputs + 1 stays under 2^14 (the test instance's ptau); prod needs 2^16.
  */
 template MarginProof(V, N, A, K, D) {
     assert(V >= 1 && N >= 1 && A >= 1 && K >= 1 && D >= 1 && D <= 16);

@@ -23,7 +23,7 @@ include "lib/Scales.circom";
  * @output hash the risk-params hash
  * Cost: 40·A + 25·K·A + 20·K + 20 range-check constraints + ceil(words / 7) Poseidon(8) calls (≈ 393 each), the
  *       packing is linear (free); words = 3 for A = 3, K = 4 and 17 for A = 8, K = 16.
- *       Measured (--O2): 913 for A = 3, K = 4; 5,039 for A = 8, K = 16.
+ *       Measured (--O2): 907 for A = 3, K = 4; 5,051 for A = 8, K = 16 (v1, two-sided checks: 1,403 and 8,655).
  */
 template RiskParamsHash(A, K) {
     assert(A >= 1 && K >= 1);

@@ -28,7 +28,7 @@ include "lib/Scales.circom";
  *        width and enforce that entryPrice = 0 unless linear and mark = 0 unless option (HoldingExposure does both):
  *        that is what makes the words injective
  * @output active 1 iff root ≠ 0
- * Cost (--O2, measured): 2,747 for N = 3, A = 3, D = 7; 3,892 for N = 8, A = 8, D = 10. Poseidon(2) owner 240,
+ * Cost (--O2, measured): 2,730 for N = 3, A = 3, D = 7; 3,838 for N = 8, A = 8, D = 10. Poseidon(2) owner 240,
  *       leaf Poseidon(6) / Poseidon(13), D levels of Poseidon(4) plus 5 placement products and 2 index bits,
  *       W + 1 inactive-slot checks. The words are linear combinations of the holdings: free.
  */

@@ -11,7 +11,7 @@
  */
 import { FIELD, LEAF_SPONGE_WIDTH, PARAMS_SPONGE_WIDTH, type PackValue, packLayout, packWords, poseidon, sponge } from "./hash.ts";
 import { DELTA_BITS, EPOCH_BITS, GREEK_BITS, MIN_EXCESS_BITS, PRICE_BITS, SIZE_BITS, VENUE_ID_BITS, validateHolding } from "./model.ts";
-import { EMPTY_HOLDING, HOLDING_FIELDS, type Holding, type MarketSnapshot, type RiskParams } from "./types.ts";
+import { EMPTY_HOLDING, HOLDING_FIELDS, RISK_V2_FIELDS, type Holding, type MarketSnapshot, type RiskParams, type RiskParamsV2 } from "./types.ts";
 
 /** owner = Poseidon(traderSecret, salt), with a fresh random salt per venue account. */
 export function ownerHash(traderSecret: bigint, salt: bigint): bigint {
@@ -136,23 +136,46 @@ export function marketWords(m: MarketSnapshot): bigint[] {
   return packWords(marketPackValues(m));
 }
 
-/** Risk fields in hash (packing) order: H[0..A), B[0..A), M row-major (k then a), U row-major, W[0..K), G. */
+/**
+ * Risk fields in hash (packing) order: H[0..A), B[0..A), M row-major (k then a), U row-major, W[0..K), G; then, for
+ * model v2 params, b[0..A), c[0..A), m[0..A), ω, noGammaGain, δ (prover/types.ts RISK_V2_FIELDS).
+ */
 export function riskFields(r: RiskParams): bigint[] {
-  return [...r.haircut, ...r.debtAddOn, ...r.moves.flat(), ...r.volDirs.flat(), ...r.weights, r.grossCharge];
+  const v1 = [...r.haircut, ...r.debtAddOn, ...r.moves.flat(), ...r.volDirs.flat(), ...r.weights, r.grossCharge];
+  if (!hasV2(r)) return v1;
+  return [...v1, ...r.basisCharge, ...r.concentration, ...r.shortOptionMin, r.vegaGross, r.noGammaGain, r.venueDefault];
+}
+
+/** Model v2 params carry all six v2 fields (prover/model.ts validateRisk rejects a partial set). */
+function hasV2(r: RiskParams): r is RiskParamsV2 {
+  return RISK_V2_FIELDS.every((f) => r[f] !== undefined);
 }
 
 /**
  * The risk values in riskFields order with their ranges: H, B, W, G ∈ [0, 1e6] (20 bits); M ∈ [−3e6, 3e6] stored as
- * M + 3e6 (23 bits); U ∈ {−1, 0, 1} stored as U + 1 (2 bits).
+ * M + 3e6 (23 bits); U ∈ {−1, 0, 1} stored as U + 1 (2 bits). Model v2 params append: b ∈ [0, 1e6] (20 bits),
+ * c ∈ [0, 2^20) (20 bits), m ∈ [0, 3e6] (22 bits), ω ∈ [0, 1e6] (20 bits), noGammaGain ∈ {0, 1} (1 bit),
+ * δ ∈ [0, 1e6] (20 bits). A v2 circuit instance always hashes the v2 layout; v1-shaped params (no v2 field) keep the
+ * v1 layout so that today's circuit and fixtures keep their hash until the v2 port lands.
  */
 export function riskPackValues(r: RiskParams): PackValue[] {
-  return [
+  const v1 = [
     ...r.haircut.map((v, a) => ppm(`haircut[${a}]`, v)),
     ...r.debtAddOn.map((v, a) => ppm(`debtAddOn[${a}]`, v)),
     ...r.moves.flatMap((row, k) => row.map((v, a) => move(`moves[${k}][${a}]`, v))),
     ...r.volDirs.flatMap((row, k) => row.map((v, a) => volDir(`volDirs[${k}][${a}]`, v))),
     ...r.weights.map((v, k) => ppm(`weights[${k}]`, v)),
     ppm("grossCharge", r.grossCharge),
+  ];
+  if (!hasV2(r)) return v1;
+  return [
+    ...v1,
+    ...r.basisCharge.map((v, a) => ppm(`basisCharge[${a}]`, v)),
+    ...r.concentration.map((v, a): PackValue => ({ field: `concentration[${a}]`, value: v, min: 0n, max: (1n << 20n) - 1n, width: 20 })),
+    ...r.shortOptionMin.map((v, a): PackValue => ({ field: `shortOptionMin[${a}]`, value: v, min: 0n, max: MAX_MOVE, width: 22 })),
+    ppm("vegaGross", r.vegaGross),
+    { field: "noGammaGain", value: r.noGammaGain, min: 0n, max: 1n, width: 1 },
+    ppm("venueDefault", r.venueDefault),
   ];
 }
 
@@ -161,7 +184,10 @@ export function riskWords(r: RiskParams): bigint[] {
   return packWords(riskPackValues(r));
 }
 
-/** riskParamsHash = Poseidon(8)-sponge over the packed risk words (3 words for A = 3, K = 4; 17 for A = 8, K = 16). */
+/**
+ * riskParamsHash = Poseidon(8)-sponge over the packed risk words (v1: 3 words for A = 3, K = 4; 17 for A = 8, K = 16;
+ * v2 params: 4 words for A = 3, K = 4; 19 for A = 8, K = 16 (the v2 fields add 3·62 + 41 and 8·62 + 41 bits).
+ */
 export function riskParamsHash(r: RiskParams): bigint {
   return sponge(riskWords(r), PARAMS_SPONGE_WIDTH);
 }

@@ -98,6 +98,13 @@ export const RiskSchema = z
     volDirs: z.array(z.array(bigintString(-1n, 2n, "a vol direction (-1, 0 or 1)"))).min(1),
     weights: z.array(zPpm).min(1),
     grossCharge: zPpm,
+    // model v2 (prover/types.ts): all six or none; prover/model.ts validateRisk checks the ranges and the set
+    basisCharge: z.array(zPpm).min(1).optional(),
+    concentration: z.array(zU64).min(1).optional(),
+    shortOptionMin: z.array(zU64).min(1).optional(),
+    vegaGross: zPpm.optional(),
+    noGammaGain: bigintString(0n, 2n, "0 or 1").optional(),
+    venueDefault: zPpm.optional(),
   })
   .strict();
 

@@ -21,7 +21,7 @@ function GREEK_BITS() { return 64; }
 function VENUE_ID_BITS() { return 32; }
 /// minExcess (USD × 1e8): < 2^112 (far above any attainable equity, < 2^107 for V·N ≤ 64).
 function MIN_EXCESS_BITS() { return 112; }
-/// Width of the final solvency comparisons: every compared value lies in (−2^241, 2^241) (see PortfolioMargin).
+/// Width of the final solvency comparisons: every compared value lies in (−2^241.5, 2^241.5) (see PortfolioMargin).
 function SOLVENCY_BITS() { return 242; }
 /// Equity terms are computed at scale EQUITY_SCALE = 10^14 (USD × 1e8 × 1e6 ppm); scenario P&L at
 /// PNL_SCALE = 2·10^32; weighted losses at PNL_SCALE · 10^6 = 2·10^38 = COMPARE_SCALE.

@@ -12,14 +12,12 @@ import { ROOT, getInstance } from "../../scripts/lib/instances.ts";
 
 export type CircuitInput = Record<string, unknown>;
 
-/** AccountInclusion(W, D): holdings of N = A = 3 (W = 4 words) unless the instance says otherwise. */
-function leafInput(W: number, D: number): CircuitInput {
+function leafInput(D: number): CircuitInput {
   const secret = 0x5eC2e7n;
   const salt = 0xa11cen;
   const venueId = 7n;
   const holdings: Holding[] = [{ asset: 1, kind: Kind.Linear, size: 250_000_000n, entryPrice: 3_000_00000000n, mark: 0n, delta: 1n, gamma: 0n, vega: 0n }];
-  const words = holdingWords(holdings, { N: 3, A: 3 });
-  if (words.length !== W) throw new Error(`leaf sample: ${words.length} holding words for N = A = 3, the instance has W = ${W}`);
+  const words = holdingWords(holdings, { N: 3, A: 3 }); // the leaf instance's W = 4
   const leaf = accountLeaf(ownerHash(secret, salt), venueId, words);
   const tree = new VenueTree(D, [11n, 22n, leaf, 33n, 44n]);
   const p = tree.path(2);
@@ -46,7 +44,7 @@ interface MarginSampleModule {
 /** Valid inputs for an instance of circuits/circuits.json (the scan runs on each). */
 export async function sampleInputs(instance: string): Promise<LabelledInput[]> {
   const inst = getInstance(instance);
-  if (inst.template === "AccountInclusion") return [{ label: "one account in a 5-account tree", input: leafInput(inst.params.W, inst.params.D) }];
+  if (inst.template === "AccountInclusion") return [{ label: "one account in a 5-account tree", input: leafInput(inst.params.D) }];
   if (inst.template === "MarginProof") {
     const mod = (await import(pathToFileURL(path.join(ROOT, "prover", "audit", "marginSample.ts")).href)) as MarginSampleModule;
     return mod.sampleMarginInputs(inst.params);
