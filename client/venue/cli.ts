@@ -21,7 +21,7 @@ import { ExitCode, ZkMarginInputError } from "../../prover/errors.ts";
 import { readElement } from "../../prover/poseidon/batch.ts";
 import { parseStatement } from "../../prover/statement.ts";
 import { checkStatementIntegrity } from "../../prover/validate.ts";
-import { buildEpoch, type BuildProgress } from "./build.ts";
+import { buildEpoch, type BuildProgress, requireEpoch } from "./build.ts";
 import { connectRegistry, postEpochRoot } from "./chain.ts";
 import { describeHasher } from "./hasher.ts";
 import { addAccounts, parseAccounts, parseHoldings, stageHoldings } from "./importer.ts";
@@ -93,6 +93,8 @@ async function postRootCommand(store: VenueStore, o: { rpc: string; registry?: s
   if (!o.registry) throw new ZkMarginInputError("registry", "posting needs --registry <address> (VenueRegistry)");
   const epoch = o.epoch ? parseEpoch(o.epoch) : store.lastEpoch()?.epoch;
   if (epoch === undefined) throw new ZkMarginInputError("epoch", "no epoch is built yet (run `zkmargin venue build-epoch`)");
+  const e = requireEpoch(store, epoch); // before any network: an unbuilt or half-built epoch is never posted
+  if (e.status === "posted") throw new ZkMarginInputError("epoch", `epoch ${epoch} is already posted (tx ${e.txHash}, chain ${e.chainId})`);
   const reg = await connectRegistry(o.rpc, o.registry, keyFrom(o.key));
   const row = await postEpochRoot(store, reg, epoch, o.quiet ? undefined : (s) => err(`${s}\n`));
   process.stdout.write(`${JSON.stringify({ epoch: row.epoch, root: readElement(row.root, 0).toString(), status: row.status, txHash: row.txHash, block: row.block })}\n`);
