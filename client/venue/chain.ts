@@ -23,6 +23,12 @@ export const VENUE_REGISTRY_ABI = [
   "error VenueRegistry__NotOperator(uint256 venueId, address caller)",
   "error VenueRegistry__EpochNotForward(uint256 venueId, uint64 epoch, uint64 lastEpoch)",
   "error VenueRegistry__InvalidRoot(uint256 root)",
+  // the lifecycle registry (oracle-bounded epochs, revocation, suspension)
+  "function rootInvalidatedAt(uint256 venueId, uint64 epoch) view returns (uint64)",
+  "error VenueRegistry__EpochNotSnapshotted(uint64 epoch, uint64 oracleLatestEpoch)",
+  "error VenueRegistry__Suspended(uint256 venueId)",
+  "error VenueRegistry__NotSuspended(uint256 venueId)",
+  "error VenueRegistry__NothingToRevoke(uint256 venueId, uint64 epoch)",
   "event RootPosted(uint256 indexed venueId, uint64 indexed epoch, uint256 root)",
 ] as const;
 
@@ -63,6 +69,20 @@ export async function connectRegistry(rpc: string, address: string, privateKey?:
 /** The root VenueRegistry holds for (venueId, epoch); 0 if none. */
 export async function postedRoot(reg: RegistryConnection, venueId: bigint, epoch: number): Promise<bigint> {
   return BigInt(await reg.contract.getFunction("rootOf").staticCall(venueId, BigInt(epoch)));
+}
+
+/**
+ * When (wall-clock seconds) the root of (venueId, epoch) was revoked or the venue suspended, 0 if it stands. A
+ * registry without revocation (no `rootInvalidatedAt`) answers 0.
+ */
+export async function rootInvalidatedAt(reg: RegistryConnection, venueId: bigint, epoch: number): Promise<bigint> {
+  try {
+    return BigInt(await reg.contract.getFunction("rootInvalidatedAt").staticCall(venueId, BigInt(epoch)));
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === "CALL_EXCEPTION" || code === "BAD_DATA") return 0n; // the function does not exist on this registry
+    throw e;
+  }
 }
 
 function decodeRevert(e: unknown): ZkMarginChainError {

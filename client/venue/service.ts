@@ -9,18 +9,18 @@
  * service does not tell strangers which account ids exist.
  *
  * Which epochs: only an epoch the store recorded as posted AND whose root VenueRegistry returns for this venue
- * right now (checked on the chain, cached once it matches). A built-but-unposted epoch, a root that differs from
+ * right now and has not revoked (checked on the chain, rechecked every 30 s). A built-but-unposted epoch, a root that differs from
  * the chain's, or a store mid-build (its transaction is invisible to readers) is never served.
  *
  * Errors are JSON `{ error, message }` with 400 (malformed), 401 (stale or replayed), 403 (not authorised),
- * 404 (no such epoch or not yet built), 409 (root not posted or mismatched), 429 (rate limited).
+ * 404 (no such epoch or not yet built), 409 (root not posted, mismatched or revoked), 429 (rate limited).
  */
 import Fastify, { type FastifyInstance } from "fastify";
 import rateLimit from "@fastify/rate-limit";
 import { verifyTypedData, type TypedDataDomain } from "ethers";
 import { readElement } from "../../prover/poseidon/batch.ts";
 import { stringifyJson } from "../../prover/statement.ts";
-import { type RegistryConnection, postedRoot } from "./chain.ts";
+import { type RegistryConnection, postedRoot, rootInvalidatedAt } from "./chain.ts";
 import { statementFor } from "./statements.ts";
 import type { VenueStore } from "./store.ts";
 
@@ -75,7 +75,8 @@ export async function buildService(opts: ServiceOptions): Promise<FastifyInstanc
   const skew = opts.maxSkewSeconds ?? 120;
   const startedAt = Math.floor(Date.now() / 1000);
   const seen = new Map<string, number>(); // nonce → issuedAt, pruned past the skew window
-  const confirmed = new Set<number>(); // epochs whose root the chain returned
+  const confirmed = new Map<number, number>(); // epoch → when (ms) the chain last confirmed its root stands
+  const RECHECK_MS = 30_000; // a root revoked on chain stops being served within this time
   const venueId = store.meta.venueId;
   const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 4096 });
 
@@ -101,12 +102,15 @@ export async function buildService(opts: ServiceOptions): Promise<FastifyInstanc
     const e = store.epoch(epoch);
     if (!e) throw new HttpError(404, "unknown_epoch", `epoch ${epoch} is not built at venue ${venueId}`);
     if (e.status !== "posted") throw new HttpError(409, "root_not_posted", `epoch ${epoch}'s root is not posted yet`);
-    if (confirmed.has(epoch)) return;
+    const at = confirmed.get(epoch);
+    if (at !== undefined && Date.now() - at < RECHECK_MS) return;
+    confirmed.delete(epoch);
     const onChain = await postedRoot(registry, venueId, epoch);
     const root = readElement(e.root, 0);
     if (onChain === 0n) throw new HttpError(409, "root_not_posted", `VenueRegistry holds no root for venue ${venueId} epoch ${epoch}`);
     if (onChain !== root) throw new HttpError(409, "root_mismatch", `VenueRegistry's root for epoch ${epoch} differs from the store's: statements of this epoch are not served`);
-    confirmed.add(epoch);
+    if ((await rootInvalidatedAt(registry, venueId, epoch)) !== 0n) throw new HttpError(409, "root_revoked", `VenueRegistry revoked venue ${venueId}'s root for epoch ${epoch} (or suspended the venue)`);
+    confirmed.set(epoch, Date.now());
   }
 
   app.get("/v1/health", async () => ({ status: "ok", venueId: venueId.toString(), chainId: registry.chainId.toString(), registry: registry.address }));
