@@ -6,8 +6,8 @@
  *
  * Holdings are a delta: an epoch's import replaces the holdings of the accounts it lists (all of an account's
  * holdings, in file order); unlisted accounts keep theirs. JSON can clear an account (`"holdings": []`). Each
- * account's holdings are packed into its holding words here (prover/commitments.ts holdingWords), so a build
- * only hashes.
+ * account's holdings are packed into its holding words here (client/venue/words.ts, equal to prover/commitments.ts
+ * holdingWords), so a build only hashes.
  */
 import { parse } from "csv-parse/sync";
 import { getAddress, isAddress } from "ethers";
@@ -16,7 +16,7 @@ import { FIELD } from "../../prover/hash.ts";
 import { elementsToBytes } from "../../prover/poseidon/batch.ts";
 import { HOLDING_FIELDS, type Holding, type Kind } from "../../prover/types.ts";
 import { asInputError, checkHolding } from "../../prover/venue.ts";
-import { holdingWords } from "../../prover/commitments.ts";
+import { fastHoldingWords } from "./words.ts";
 import type { VenueStore } from "./store.ts";
 
 /** One account to open. owner = Poseidon(traderSecret, salt), given by the trader; signer signs statement requests. */
@@ -252,7 +252,7 @@ export function stageHoldings(store: VenueStore, epoch: number, rows: readonly A
         throw e;
       }
     });
-    const words = asInputError(() => holdingWords(r.holdings, dims));
+    const words = asInputError(() => fastHoldingWords(r.holdings, dims)); // ranges checked just above
     return { leafIndex, json: holdingsJson(r.holdings), words: elementsToBytes(words) };
   });
   const ins = store.stmt("INSERT OR REPLACE INTO staged (epoch, leaf_index, holdings, words, source) VALUES (?, ?, ?, ?, ?)");
