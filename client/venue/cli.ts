@@ -21,7 +21,7 @@ import { ExitCode, ZkMarginInputError } from "../../prover/errors.ts";
 import { readElement } from "../../prover/poseidon/batch.ts";
 import { parseStatement } from "../../prover/statement.ts";
 import { checkStatementIntegrity } from "../../prover/validate.ts";
-import { buildEpoch, type BuildProgress, requireEpoch } from "./build.ts";
+import { buildEpoch, requireEpoch } from "./build.ts";
 import { connectRegistry, postEpochRoot } from "./chain.ts";
 import { describeHasher } from "./hasher.ts";
 import { addAccounts, parseAccounts, parseHoldings, stageHoldings } from "./importer.ts";
@@ -68,19 +68,19 @@ function keyFrom(file: string | undefined, field = "key"): string {
 
 const err = (s: string) => process.stderr.write(s);
 
-/** Build progress: bars on a terminal, one line per stage otherwise. */
-function buildProgress(quiet: boolean) {
+/** Progress of a long step: bars on a terminal (stderr), one line per stage otherwise ("build: leaves"). */
+function buildProgress(quiet: boolean, prefix = "build") {
   if (quiet) return { onProgress: () => undefined, stop: () => undefined };
   const tty = process.stderr.isTTY === true;
   const bar = new cliProgress.SingleBar({ stream: process.stderr, format: "{stage} [{bar}] {value}/{total}", hideCursor: true }, cliProgress.Presets.shades_classic);
   let stage: string | undefined;
   return {
-    onProgress: (p: BuildProgress) => {
+    onProgress: (p: { stage: string; done: number; total: number }) => {
       if (p.stage !== stage) {
         if (stage && tty) bar.stop();
         stage = p.stage;
         if (tty) bar.start(p.total, p.done, { stage: p.stage.padEnd(6) });
-        else err(`build: ${p.stage}\n`);
+        else err(`${prefix}: ${p.stage}\n`);
       } else if (tty) bar.update(p.done);
     },
     stop: () => {
@@ -161,8 +161,9 @@ export function registerVenue(program: Command, run: Run): void {
     .option("--holdings <file>", "holdings for --epoch (CSV or JSON); listed accounts' holdings are replaced, others kept")
     .option("-e, --epoch <n>", "the epoch the holdings are for")
     .option("--format <csv|json>", "file format (default: from the extension)")
+    .option("-q, --quiet", "no progress output")
     .addHelpText("after", EXIT_HELP)
-    .action(async (o: { db: string; accounts?: string; holdings?: string; epoch?: string; format?: string }) =>
+    .action(async (o: { db: string; accounts?: string; holdings?: string; epoch?: string; format?: string; quiet?: boolean }) =>
       run(() =>
         withStore(o.db, (store) => {
           if (!o.accounts === !o.holdings) throw new ZkMarginInputError("import", "give exactly one of --accounts <file> or --holdings <file>");
@@ -174,7 +175,13 @@ export function registerVenue(program: Command, run: Run): void {
             if (!o.epoch) throw new ZkMarginInputError("epoch", "--holdings needs --epoch <n>");
             const epoch = parseEpoch(o.epoch);
             const rows = parseHoldings(readText(o.holdings!, "holdings"), o.holdings!, formatOf(o.holdings!, o.format), store.meta);
-            const n = stageHoldings(store, epoch, rows, o.holdings!);
+            const progress = buildProgress(o.quiet === true, "import");
+            let n: number;
+            try {
+              n = stageHoldings(store, epoch, rows, o.holdings!, progress.onProgress);
+            } finally {
+              progress.stop();
+            }
             process.stdout.write(`${JSON.stringify({ epoch, staged: n, stagedTotal: store.stagedCount(epoch) })}\n`);
           }
           return ExitCode.Ok;

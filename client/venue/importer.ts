@@ -236,11 +236,18 @@ export function addAccounts(store: VenueStore, accounts: readonly NewAccount[], 
  * Stage holdings for `epoch` (all or none): every account must exist, the epoch must be after the last built one.
  * Re-importing an account for the same epoch replaces its staged holdings.
  */
-export function stageHoldings(store: VenueStore, epoch: number, rows: readonly AccountHoldings[], source = "holdings"): number {
+export function stageHoldings(
+  store: VenueStore,
+  epoch: number,
+  rows: readonly AccountHoldings[],
+  source = "holdings",
+  onProgress?: (p: { stage: "check" | "write"; done: number; total: number }) => void,
+): number {
   checkNextEpoch(store, epoch, "epoch");
   const index = store.accountIndex();
   const dims = { N: store.meta.N, A: store.meta.A };
   const prepared = rows.map((r, i) => {
+    if (onProgress && i % 10_000 === 0) onProgress({ stage: "check", done: i, total: rows.length });
     const leafIndex = index.get(r.account);
     if (leafIndex === undefined) throw rowError(source, i + 1, "account", `unknown account ${r.account} (open it first: zkmargin venue import --accounts)`, r.account);
     if (r.holdings.length > dims.N) throw rowError(source, i + 1, "holdings", `${r.holdings.length} holdings, an account has N=${dims.N} slots`, r.account);
@@ -257,7 +264,10 @@ export function stageHoldings(store: VenueStore, epoch: number, rows: readonly A
   });
   const ins = store.stmt("INSERT OR REPLACE INTO staged (epoch, leaf_index, holdings, words, source) VALUES (?, ?, ?, ?, ?)");
   store.transaction(() => {
-    for (const p of prepared) ins.run(epoch, p.leafIndex, p.json, p.words, source);
+    prepared.forEach((p, i) => {
+      if (onProgress && i % 10_000 === 0) onProgress({ stage: "write", done: i, total: prepared.length });
+      ins.run(epoch, p.leafIndex, p.json, p.words, source);
+    });
   });
   return prepared.length;
 }
