@@ -12,7 +12,7 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
 import { createRequire } from "node:module";
-import { availableParallelism } from "node:os";
+import { availableParallelism, cpus } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BatchHasher, checkBatch, ELEMENT_BYTES, elementsToBytes, jsHasher } from "../../prover/poseidon/batch.ts";
@@ -35,7 +35,8 @@ function nodeApiHeaders(): string | undefined {
 /** Path of the addon for the current source, building it if missing. Throws with the compiler's message. */
 export function buildNativePoseidon(log: (line: string) => void = () => undefined): string {
   const source = readFileSync(SOURCE);
-  const key = createHash("sha256").update(source).update(process.arch).digest("hex").slice(0, 16);
+  // keyed by source, architecture and CPU model: the build uses -march=native
+  const key = createHash("sha256").update(source).update(process.arch).update(cpus()[0]?.model ?? "").digest("hex").slice(0, 16);
   const out = join(ROOT, "build/native", `poseidon-${key}.node`);
   if (existsSync(out)) return out;
   const headers = nodeApiHeaders();
