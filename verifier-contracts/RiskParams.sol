@@ -8,12 +8,13 @@ import {PoseidonSponge} from "./lib/PoseidonSponge.sol";
 import {WordPacker} from "./lib/WordPacker.sol";
 
 /// @title RiskParams
-/// @notice Governance risk parameters for an instance with A assets and K scenarios (SPEC.md §3). setParams checks:
+/// @notice Governance risk parameters for an instance with A assets and K scenarios. setParams checks:
 ///         (1) every array has its instance length; (2) haircuts, debt add-ons, weights and the gross charge are
 ///         ppm ≤ 1e6; (3) moves are in [-3e6, 3e6]; (4) vol directions are in {-1, 0, 1}. It then packs the offset
 ///         values [H..., B... (20 bits), M + 3e6 (k-major, 23 bits)..., U + 1 (k-major, 2 bits)..., W..., G (20 bits)]
 ///         into 248-bit words (lib/WordPacker.sol) and stores the Poseidon(8)-sponge hash over the words:
-///         riskWords() and riskParamsHash() in prover/commitments.ts.
+///         riskWords() and riskParamsHash() in prover/commitments.ts. Each setParams is a new version (1, 2, …); every
+///         version's parameters and hash stay readable. Ownership belongs to the deployment's timelock.
 contract RiskParams is IRiskParams, Ownable {
     /// @notice Parts per million.
     int256 public constant PPM = 1e6;
@@ -36,7 +37,8 @@ contract RiskParams is IRiskParams, Ownable {
     /// @inheritdoc IRiskParams
     uint256 public version;
 
-    Params private _params;
+    mapping(uint256 version => Params) private _params;
+    mapping(uint256 version => uint256 hash) private _hashes;
 
     /// @param governance the address allowed to set parameters
     /// @param poseidon_ the Poseidon(8) contract
@@ -90,22 +92,40 @@ contract RiskParams is IRiskParams, Ownable {
         if (p.grossCharge > uint256(PPM)) revert RiskParams__GrossChargeOutOfRange(p.grossCharge);
 
         h = PoseidonSponge.hash(poseidon, _pack(p.haircut, p.debtAddOn, p.moves, p.volDirs, p.weights, p.grossCharge));
-        _params = p;
-        paramsHash = h;
         uint256 v = ++version;
+        _params[v] = p;
+        _hashes[v] = h;
+        paramsHash = h;
         emit ParamsSet(v, h, p);
+    }
+
+    /// @inheritdoc IRiskParams
+    function current() external view returns (uint256, uint256) {
+        return (paramsHash, version);
+    }
+
+    /// @inheritdoc IRiskParams
+    function hashOf(uint256 v) external view returns (uint256) {
+        if (v == 0 || v > version) revert RiskParams__UnknownVersion(v);
+        return _hashes[v];
     }
 
     /// @inheritdoc IRiskParams
     function params() external view returns (Params memory) {
         if (version == 0) revert RiskParams__NotSet();
-        return _params;
+        return _params[version];
+    }
+
+    /// @inheritdoc IRiskParams
+    function paramsOf(uint256 v) external view returns (Params memory) {
+        if (v == 0 || v > version) revert RiskParams__UnknownVersion(v);
+        return _params[v];
     }
 
     /// @inheritdoc IRiskParams
     function words() external view returns (uint256[] memory) {
         if (version == 0) revert RiskParams__NotSet();
-        Params storage p = _params;
+        Params storage p = _params[version];
         return _pack(p.haircut, p.debtAddOn, p.moves, p.volDirs, p.weights, p.grossCharge);
     }
 

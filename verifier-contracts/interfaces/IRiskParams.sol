@@ -2,8 +2,11 @@
 pragma solidity 0.8.28;
 
 /// @title IRiskParams
-/// @notice Governance risk parameters (SPEC.md §3) and their Poseidon hash, which equals riskParamsHash() in
-///         prover/commitments.ts (the Poseidon(8)-sponge over the packed words of riskWords()).
+/// @notice Governance risk parameters and their Poseidon hash, which equals riskParamsHash() in prover/commitments.ts
+///         (the Poseidon(8)-sponge over the packed words of riskWords()). Every setParams is a new version; versions
+///         are kept. The owner is the deployment's timelock (client/deploy.ts: an OpenZeppelin TimelockController),
+///         so a change is public for the timelock's delay before it exists, and it takes effect only at the oracle's
+///         next snapshot, which records the version it used (docs/DESIGN.md §5).
 interface IRiskParams {
     /// @notice The parameters for an instance with A assets and K scenarios.
     /// @param haircut H[a], ppm ≤ 1e6, haircut on positive spot
@@ -38,6 +41,9 @@ interface IRiskParams {
     /// @notice No parameters were set yet.
     error RiskParams__NotSet();
 
+    /// @notice No parameters exist for that version.
+    error RiskParams__UnknownVersion(uint256 version);
+
     /// @notice Governance set new parameters.
     event ParamsSet(uint256 indexed version, uint256 paramsHash, Params params);
 
@@ -49,8 +55,17 @@ interface IRiskParams {
     /// @notice The hash of the current parameters, 0 before the first setParams.
     function paramsHash() external view returns (uint256);
 
-    /// @notice How many times parameters were set.
+    /// @notice How many times parameters were set: the current version (0 before the first).
     function version() external view returns (uint256);
+
+    /// @notice The current version and its hash, in one call (what OracleHub records at each snapshot).
+    function current() external view returns (uint256 paramsHash, uint256 version);
+
+    /// @notice The hash of a past or current version; reverts with RiskParams__UnknownVersion for 0 or a future one.
+    function hashOf(uint256 version) external view returns (uint256);
+
+    /// @notice The parameters of a past or current version (what a proof of a snapshot with that version needs).
+    function paramsOf(uint256 version) external view returns (Params memory);
 
     /// @notice The current parameters; reverts with RiskParams__NotSet before the first setParams.
     function params() external view returns (Params memory);
