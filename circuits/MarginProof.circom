@@ -1,66 +1,73 @@
 pragma circom 2.2.0;
 
 include "circomlib/circuits/bitify.circom";
+include "circomlib/circuits/poseidon.circom";
+include "lib/Pack.circom";
 include "lib/Scales.circom";
-include "MarketSnapshotHash.circom";
-include "RiskParamsHash.circom";
+include "ContextHash.circom";
 include "VenueSlot.circom";
 include "HoldingExposure.circom";
 include "PortfolioMargin.circom";
 
+/// Number of tail words for V venue slots: [minExcess (112 bits), venueIds (32 bits each)] packed greedily.
+function tailWordCount(V) {
+    assert(V <= 64);
+    var widths[65];
+    widths[0] = MIN_EXCESS_BITS();
+    for (var v = 0; v < V; v++) widths[1 + v] = VENUE_ID_BITS();
+    return packWordCount(1 + V, widths);
+}
+
 /**
  * @title MarginProof
- * @notice zkmargin's statement (SPEC.md §3-4): the trader holding `traderSecret` owns one account in each active
- *         venue slot, each account's holdings are committed in a leaf of that venue's published root, and the whole
- *         book, margined as one portfolio under the published market snapshot and risk parameters, has
- *         Equity − Requirement ≥ minExcess. Each active slot exposes the account's nullifier for the epoch.
- * @param V venue slots, N holding slots per venue, A assets, K stress scenarios, D venue tree depth
+ * @notice zkmargin's statement (docs/DESIGN.md §3-4): the trader holding `traderSecret` owns one account in each
+ *         active venue slot, each account's holdings are packed into a leaf of that venue's published root, and the
+ *         whole book, margined as one portfolio under the epoch's market snapshot and risk parameters, has
+ *         Equity − Requirement ≥ minExcess. The proof exposes the book's nullifier for the deployment's domain.
+ * @param V venue slots, N holding slots per venue, A assets, K stress scenarios, D depth of the arity-4 venue trees
  * @input subject       public: the address the attestation is for (bound by a square, as Semaphore binds its message)
- * @input epoch         public: < 2^64
- * @input marketHash    public: Poseidon(8)-sponge of price, scanRange, volShock packed into 248-bit words
- *                      (prover/commitments.ts marketWords)
- * @input riskParamsHash public: Poseidon(8)-sponge of haircut, debtAddOn, moves, volDirs, weights, grossCharge packed
- *                      into 248-bit words (prover/commitments.ts riskWords)
+ * @input domain        public: the deployment's domain (the attestor's domain()); bound by the book nullifier
+ * @input contextHash   public: Poseidon(8)-sponge([epoch, riskParamsHash, marketWords…]) (ContextHash)
  * @input venueRoots[V] public: root of each slot's venue for the epoch; 0 marks an inactive slot; active slots first
- * @input venueIds[V]   public: strictly increasing, in [1, 2^32) for active slots; 0 for inactive slots
- * @input nullifiers[V] public: Poseidon(traderSecret, salt, epoch) for active slots, 0 for inactive ones
- * @input minExcess     public: USD × 1e8, in [0, 2^112)
- * @input (private) traderSecret, salts[V], leafIndices[V], siblings[V][D], holdings[V][N][8] (HOLDING_FIELDS order),
- *        price[A], scanRange[A], volShock[A], haircut[A], debtAddOn[A], moves[K][A], volDirs[K][A], weights[K],
- *        grossCharge — the input names prover/circuitInput.ts emits.
+ * @input bookNullifier public: Poseidon(traderSecret, domain)
+ * @input tail[T]       public: [minExcess, venueIds[0..V)] packed greedily into 248-bit words (T = 1 for V ≤ 4)
+ * @input (private) traderSecret, epoch, minExcess (USD × 1e8, < 2^112), venueIds[V] (active: strictly increasing in
+ *        [1, 2^32); inactive: 0), salts[V], leafIndices[V], siblings[V][D][3], holdings[V][N][8] (HOLDING_FIELDS
+ *        order), price[A], scanRange[A], volShock[A], haircut[A], debtAddOn[A], moves[K][A], volDirs[K][A],
+ *        weights[K], grossCharge — the input names prover/circuitInput.ts emits.
  * No outputs: every public value is an input (order fixed in prover/publicSignals.ts and circuits/circuits.json).
  *
- * Constraints (circom --O2, measured per template by compiling it alone; test V=3,N=3,A=3,K=4,D=4 / prod V=4,N=8,
- * A=8,K=16,D=20). The market and risk values are packed into 248-bit words before hashing (lib/Pack.circom), so
- * their sponges take 1 + 1 Poseidon(8) calls (test) and 1 + 3 (prod) instead of 2 + 5 and 4 + 42:
- *   VenueSlot            V × 2,956 = 8,868        V × 8,680 = 34,720
- *   HoldingExposure    V·N × 323   = 2,907      V·N × 358   = 11,456
- *   RiskParamsHash                 1,403                     8,655
- *   MarketSnapshotHash               816                     1,542
- *   PortfolioMargin                1,274                     4,578
- *   this template (ids, epoch,       344                       370
- *     minExcess, subject)
- *   total                         15,612                    61,321
- * The test total plus its 14 public inputs + 1 stays under 2^14 (the test instance's ptau).
+ * Constraints (circom --O2, measured per template by compiling it alone; test V=3,N=3,A=3,K=4,D=7 / prod V=4,N=8,
+ * A=8,K=16,D=10). Before v2 (test D=4, prod D=20) in brackets:
+ *   VenueSlot            V × 2,730 =  8,190 [8,868]   V × 3,838 = 15,352 [34,720]
+ *   HoldingExposure    V·N × 323   =  2,907 [2,907]   V·N × 358 = 11,456 [11,456]
+ *   ContextHash                     1,609 [2,219]              6,279 [10,197]  (market + risk hashes before)
+ *   PortfolioMargin                 1,274 [1,274]              4,578 [4,578]
+ *   this template (book nullifier,    541 [344]                  600 [370]
+ *     ids, tail, subject)
+ *   total                          14,521 [15,612]            38,265 [61,321]
+ * The test total plus its 8 public inputs + 1 stays under 2^14 (the test instance's ptau); prod needs 2^16.
  */
 template MarginProof(V, N, A, K, D) {
-    assert(V >= 1 && N >= 1 && A >= 1 && K >= 1 && D >= 1 && D <= 32);
+    assert(V >= 1 && N >= 1 && A >= 1 && K >= 1 && D >= 1 && D <= 16);
     assert(V * N <= 64); // the bit bounds of PortfolioMargin assume at most 64 holdings
     var F = HOLDING_FIELD_COUNT();
+    var T = tailWordCount(V);
 
     signal input subject;
-    signal input epoch;
-    signal input marketHash;
-    signal input riskParamsHash;
+    signal input domain;
+    signal input contextHash;
     signal input venueRoots[V];
-    signal input venueIds[V];
-    signal input nullifiers[V];
-    signal input minExcess;
+    signal input bookNullifier;
+    signal input tail[T];
 
     signal input traderSecret;
+    signal input epoch;
+    signal input minExcess;
+    signal input venueIds[V];
     signal input salts[V];
     signal input leafIndices[V];
-    signal input siblings[V][D];
+    signal input siblings[V][D][3];
     signal input holdings[V][N][F];
     signal input price[A];
     signal input scanRange[A];
@@ -72,29 +79,29 @@ template MarginProof(V, N, A, K, D) {
     signal input weights[K];
     signal input grossCharge;
 
-    // Check (1): bind the subject (no other constraint uses it), range-check epoch and minExcess.
+    // Check (1): bind the subject (no other constraint uses it).
     signal subjectSquare <== subject * subject;
-    signal epochBits[EPOCH_BITS()] <== Num2Bits(EPOCH_BITS())(epoch);
-    signal minExcessBits[MIN_EXCESS_BITS()] <== Num2Bits(MIN_EXCESS_BITS())(minExcess);
 
-    // Check (2): the market snapshot is in range and hashes to marketHash.
-    signal computedMarketHash <== MarketSnapshotHash(A)(price, scanRange, volShock);
-    marketHash === computedMarketHash;
+    // Check (2): the market snapshot and risk parameters (range-checked for injectivity) and the epoch hash to the
+    //            public context hash.
+    signal computedContext <== ContextHash(A, K)(epoch, price, scanRange, volShock, haircut, debtAddOn, moves, volDirs,
+                                                 weights, grossCharge);
+    contextHash === computedContext;
 
-    // Check (3): the risk parameters are in range and hash to riskParamsHash.
-    signal computedRiskHash <== RiskParamsHash(A, K)(haircut, debtAddOn, moves, volDirs, weights, grossCharge);
-    riskParamsHash === computedRiskHash;
+    // Check (3): bookNullifier = Poseidon(traderSecret, domain); it also binds the domain.
+    signal computedNullifier <== Poseidon(2)([traderSecret, domain]);
+    bookNullifier === computedNullifier;
 
-    // Check (4): every slot: leaf inclusion, nullifier, empty inactive slot (VenueSlot).
+    // Check (4): every slot: leaf inclusion when active, empty when inactive (VenueSlot).
     signal active[V];
     for (var v = 0; v < V; v++) {
-        active[v] <== VenueSlot(N, D)(venueRoots[v], venueIds[v], nullifiers[v], epoch, traderSecret, salts[v],
-                                      leafIndices[v], siblings[v], holdings[v]);
+        active[v] <== VenueSlot(N, A, D)(venueRoots[v], venueIds[v], traderSecret, salts[v], leafIndices[v], siblings[v],
+                                         holdings[v]);
     }
 
-    // Check (5): slot 0 is active (a proof covers at least one account); active slots form a prefix; their venue
-    //            ids are in [1, 2^32) and strictly increasing (id[v] − id[v−1] − 1 ∈ [0, 2^32) with id[−1] = 0),
-    //            so no account is counted twice.
+    // Check (5): slot 0 is active (a proof covers at least one account); active slots form a prefix (so an active
+    //            slot is always compared with the previous active one); their venue ids are in [1, 2^32) and strictly
+    //            increasing (id[v] − id[v−1] − 1 ∈ [0, 2^32) with id[−1] = 0), so no account is counted twice.
     active[0] === 1;
     signal idGap[V];
     signal venueIdBits[V][VENUE_ID_BITS()];
@@ -109,7 +116,18 @@ template MarginProof(V, N, A, K, D) {
         idGapBits[v] <== Num2Bits(VENUE_ID_BITS())(idGap[v]);
     }
 
-    // Check (6): range-check every holding and aggregate its exposure per asset (HoldingExposure).
+    // Check (6): minExcess < 2^112 and tail = the packing of [minExcess, venueIds] (each value range-checked to its
+    //            width by this check and Check (5), so the tail has exactly one reading).
+    signal minExcessBits[MIN_EXCESS_BITS()] <== Num2Bits(MIN_EXCESS_BITS())(minExcess);
+    var tailWidths[1 + V];
+    tailWidths[0] = MIN_EXCESS_BITS();
+    for (var v = 0; v < V; v++) tailWidths[1 + v] = VENUE_ID_BITS();
+    component tailPack = PackWords(1 + V, tailWidths);
+    tailPack.in[0] <== minExcess;
+    for (var v = 0; v < V; v++) tailPack.in[1 + v] <== venueIds[v];
+    for (var t = 0; t < T; t++) tail[t] === tailPack.out[t];
+
+    // Check (7): range-check every holding and aggregate its exposure per asset (HoldingExposure).
     component exposure[V][N];
     var deltaUnits[A];
     var gammaUnits[A];
@@ -143,7 +161,7 @@ template MarginProof(V, N, A, K, D) {
         }
     }
 
-    // Check (7): Equity − Requirement ≥ minExcess on the aggregated book (PortfolioMargin).
+    // Check (8): Equity − Requirement ≥ minExcess on the aggregated book (PortfolioMargin).
     component margin = PortfolioMargin(A, K, V * N);
     margin.deltaUnits <== deltaUnits;
     margin.gammaUnits <== gammaUnits;

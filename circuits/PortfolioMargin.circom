@@ -5,7 +5,7 @@ include "lib/Scales.circom";
 
 /**
  * @title PortfolioMargin
- * @notice The portfolio-margin statement of SPEC.md §3 on per-asset aggregates:
+ * @notice The portfolio-margin statement of docs/DESIGN.md §3 (docs/RISK.md) on per-asset aggregates:
  *           Equity − Requirement ≥ minExcess, with
  *           Requirement = max(0, max_k −W[k]·PnL_k) + G·Σ|size·P|,
  *           PnL_k = Σ_a netDelta[a]·dP + ½·netGamma[a]·dP² + netVega[a]·dσ,  dP = M·S·P, dσ = U·Σ.
@@ -22,7 +22,9 @@ include "lib/Scales.circom";
  *        sums over the H holdings of HoldingExposure's outputs; caller must enforce they come from range-checked
  *        holdings (bounds below assume H ≤ 64 holdings each within HoldingExposure's bounds)
  * @input price[A], scanRange[A], volShock[A], haircut[A], debtAddOn[A], moves[K][A], volDirs[K][A], weights[K]:
- *        caller must enforce the ranges of MarketSnapshotHash and RiskParamsHash
+ *        caller must enforce the in-circuit widths of MarketWords and RiskParamsHash (P < 2^64; S, Σ, H, B, W, G < 2^20;
+ *        M ∈ [−3·10^6, 2^23 − 3·10^6); U ∈ [−1, 2]). The bounds below use these widths only, not governance's tighter
+ *        ranges, so no value a hash can bind makes the arithmetic wrap.
  * @input minExcess USD × 1e8; caller must enforce 0 ≤ minExcess < 2^112
  * Cost: 8·A + K·(3·A + 1) products + (K + 1)·242 range-check constraints; measured (--O2): 1,274 for A = 3, K = 4;
  *       4,578 for A = 8, K = 16. Per scenario: 3·A + 243 (252 for A = 3).
@@ -37,13 +39,13 @@ template PortfolioMargin(A, K, H) {
     signal input spotShort[A];   // Σ negative spot sizes: (−2^69, 0]
     signal input cashValue;      // Σ size·mark − size·entry: |·| < 64·2^127 = 2^133
     signal input price[A];       // < 2^64
-    signal input scanRange[A];   // ≤ 10^6 < 2^20
-    signal input volShock[A];    // ≤ 10^6 < 2^20
-    signal input haircut[A];     // ≤ 10^6
-    signal input debtAddOn[A];   // ≤ 10^6
-    signal input moves[K][A];    // |·| ≤ 3·10^6 < 2^21.52
-    signal input volDirs[K][A];  // ∈ {−1, 0, 1}
-    signal input weights[K];     // ≤ 10^6 < 2^19.94
+    signal input scanRange[A];   // < 2^20
+    signal input volShock[A];    // < 2^20
+    signal input haircut[A];     // < 2^20
+    signal input debtAddOn[A];   // < 2^20
+    signal input moves[K][A];    // |·| < 2^23 − 3·10^6 < 2^22.37
+    signal input volDirs[K][A];  // ∈ [−1, 2]
+    signal input weights[K];     // < 2^20
     signal input minExcess;      // < 2^112
 
     // (1) Equity net of the gross charge, at EQUITY_SCALE = 10^14 per USD×1e8:
@@ -79,12 +81,13 @@ template PortfolioMargin(A, K, H) {
     // (3) Scenario P&L at PNL_SCALE = 2·10^32 per USD×1e8 (x = M·S at 10^12):
     //     pnl[k] = Σ_a M·(2·10^4·deltaScan + gammaScan2·M) + 2·10^18·vegaShock·U
     //            = Σ_a 2·10^4·size·delta·P·x + size·gamma·x² + 2·10^18·size·vega·U·Σ   (sums over holdings)
-    //     |pnl[k]| < 2^21.52·(2^198.4 + 2^193.4) + 2^212.8 < 2^220
-    signal gammaMove[K][A];  // gammaScan2·M: |·| < 2^193.4
-    signal deltaGamma[K][A]; // M·(2·10^4·deltaScan + gammaMove): |·| < 2^21.52·2^198.4 < 2^219.92
-    signal vegaMove[K][A];   // vegaShock·U: |·| < 2^152
+    //     |pnl[k]| < 2^22.37·(2^198.4 + 2^194.4) + 2^60.8·2^153 < 2^221
+    signal gammaMove[K][A];  // gammaScan2·M: |·| < 2^194.4
+    signal deltaGamma[K][A]; // M·(2·10^4·deltaScan + gammaMove): |·| < 2^22.37·2^198.5 < 2^220.9
+    signal vegaMove[K][A];   // vegaShock·U: |·| < 2^153
     signal slackK[K];
-    // (4) slack = equityNet·2·10^24 − minExcess·2·10^38: |·| < 2^236.7 + 2^239.3 < 2^239.6
+    // (4) slack = equityNet·2·10^24 − minExcess·2·10^38: |·| < 2^236.7 + 2^239.3 < 2^239.6 (equityNet: H, B < 2^20
+    //     keep |netUnits − H·long + B·short| < 2^91, as above)
     signal slack <== EQUITY_TO_COMPARE() * equityNet - COMPARE_SCALE() * minExcess;
     for (var k = 0; k < K; k++) {
         var pnl = 0;
@@ -94,12 +97,13 @@ template PortfolioMargin(A, K, H) {
             vegaMove[k][a] <== vegaShock[a] * volDirs[k][a];
             pnl += deltaGamma[k][a] + VEGA_TO_PNL() * vegaMove[k][a];
         }
-        // weighted: W·pnl, |·| < 2^19.94·2^220 = 2^239.94; slack + W·pnl: |·| < 2^240.8
+        // weighted: W·pnl, |·| < 2^20·2^221 = 2^241; slack + W·pnl: |·| < 2^239.6 + 2^241 < 2^241.5
         slackK[k] <== slack + weights[k] * pnl;
     }
 
     // Check (5): slack ≥ 0, i.e. Equity − gross − minExcess ≥ 0 (the "max(0, ·)" of the requirement).
-    //            A negative value v ∈ (−2^241, 0) is p + v > 2^253 in the field and has no 242-bit decomposition.
+    //            A negative value v ∈ (−2^241.5, 0) is p + v > 2^253 in the field and has no 242-bit decomposition;
+    //            every non-negative value is < 2^241.5 < 2^242, so no solvent book is refused.
     signal slackBits[SOLVENCY_BITS()] <== Num2Bits(SOLVENCY_BITS())(slack);
     // Check (6): slack − (−W[k]·PnL_k) ≥ 0 for every scenario k (the max over scenarios).
     signal slackKBits[K][SOLVENCY_BITS()];

@@ -1,39 +1,32 @@
 pragma circom 2.2.0;
 
-include "lib/BoundedRange.circom";
+include "circomlib/circuits/bitify.circom";
 include "lib/Pack.circom";
 include "lib/Sponge.circom";
 include "lib/Scales.circom";
 
 /**
  * @title RiskParamsHash
- * @notice Range-checks the governance risk parameters (SPEC.md §3) and hashes them as prover/commitments.ts
- *         riskParamsHash does: the offset values H[0..A), B[0..A) (20 bits), M + 3·10^6 (k-major, 23 bits),
- *         U + 1 (k-major, 2 bits), W[0..K), G (20 bits) packed greedily into 248-bit words (lib/Pack.circom),
- *         then the Poseidon(8)-sponge over the words.
+ * @notice The risk-parameters hash of prover/commitments.ts riskParamsHash: the offset values H[0..A), B[0..A)
+ *         (20 bits), M + 3·10^6 (k-major, 23 bits), U + 1 (k-major, 2 bits), W[0..K), G (20 bits) packed greedily
+ *         into 248-bit words (lib/Pack.circom), then the Poseidon(8)-sponge over the words.
+ *         Range checks are single-sided, for injectivity only: RiskParams.sol checks every exact range (H, B, W, G ≤
+ *         10^6, |M| ≤ 3·10^6, U ∈ {−1, 0, 1}) before it hashes a version, and the context hash binds these values to
+ *         that version. The in-circuit bounds (H, B, W, G, S, Σ < 2^20, M ∈ [−3·10^6, 2^23 − 3·10^6),
+ *         U ∈ [−1, 3)) are what PortfolioMargin's overflow bounds use, so no wrap-around relies on governance.
  * @param A number of assets
  * @param K number of stress scenarios
- * @input haircut[A] ppm, checked ∈ [0, 10^6]
- * @input debtAddOn[A] ppm, checked ∈ [0, 10^6]
- * @input moves[K][A] ppm of the scan range, checked ∈ [−3·10^6, 3·10^6]
- * @input volDirs[K][A] checked ∈ {−1, 0, 1}
- * @input weights[K] ppm, checked ∈ [0, 10^6]
- * @input grossCharge ppm, checked ∈ [0, 10^6]
+ * @input haircut[A], debtAddOn[A] ppm, checked < 2^20
+ * @input moves[K][A] ppm of the scan range, checked M + 3·10^6 ∈ [0, 2^23)
+ * @input volDirs[K][A] checked U + 1 ∈ [0, 4)
+ * @input weights[K], grossCharge ppm, checked < 2^20
  * @output hash the risk-params hash
- * Cost: 80·A + 48·K·A + 40·K + 40 range-check constraints + ceil(words / 7) Poseidon(8) calls (≈ 393 each), the
+ * Cost: 40·A + 25·K·A + 20·K + 20 range-check constraints + ceil(words / 7) Poseidon(8) calls (≈ 393 each), the
  *       packing is linear (free); words = 3 for A = 3, K = 4 and 17 for A = 8, K = 16.
- *       Measured (--O2): 1,403 for A = 3, K = 4; 8,655 for A = 8, K = 16.
+ *       Measured (--O2): 907 for A = 3, K = 4; 5,051 for A = 8, K = 16 (v1, two-sided checks: 1,403 and 8,655).
  */
 template RiskParamsHash(A, K) {
     assert(A >= 1 && K >= 1);
-    signal input haircut[A];
-    signal input debtAddOn[A];
-    signal input moves[K][A];
-    signal input volDirs[K][A];
-    signal input weights[K];
-    signal input grossCharge;
-    signal output hash;
-
     // Packing layout, in prover/commitments.ts riskPackValues order.
     var LEN = 2 * A + 2 * K * A + K + 1;
     var widths[LEN];
@@ -44,42 +37,35 @@ template RiskParamsHash(A, K) {
     }
     var WORDS = packWordCount(LEN, widths);
 
-    var offsetValue[LEN];
-    signal dirSquare[K][A];
+    signal input haircut[A];
+    signal input debtAddOn[A];
+    signal input moves[K][A];
+    signal input volDirs[K][A];
+    signal input weights[K];
+    signal input grossCharge;
+    signal output hash;
+
+    signal offsetValue[LEN];
     for (var a = 0; a < A; a++) {
-        // Check (1): haircut and debt add-on ∈ [0, 10^6] ppm (< 2^20).
-        BoundedRange(20, 0, PPM_ONE())(haircut[a]);
-        BoundedRange(20, 0, PPM_ONE())(debtAddOn[a]);
-        offsetValue[a] = haircut[a];
-        offsetValue[A + a] = debtAddOn[a];
+        // Check (1): haircut and debt add-on < 2^20.
+        offsetValue[a] <== haircut[a];
+        offsetValue[A + a] <== debtAddOn[a];
     }
     for (var k = 0; k < K; k++) {
         for (var a = 0; a < A; a++) {
-            // Check (2): move ∈ [−3·10^6, 3·10^6] ppm of the scan range, so M + 3·10^6 ∈ [0, 6·10^6] ⊂ [0, 2^23).
-            BoundedRange(23, -MAX_MOVE(), MAX_MOVE())(moves[k][a]);
-            // Check (3): vol direction ∈ {−1, 0, 1}: U³ = U, so U + 1 ∈ {0, 1, 2} ⊂ [0, 2^2).
-            dirSquare[k][a] <== volDirs[k][a] * volDirs[k][a];
-            dirSquare[k][a] * volDirs[k][a] === volDirs[k][a];
-            offsetValue[2 * A + k * A + a] = moves[k][a] + MAX_MOVE();
-            offsetValue[2 * A + K * A + k * A + a] = volDirs[k][a] + 1;
+            // Check (2): move + 3·10^6 < 2^23.  Check (3): vol direction + 1 < 2^2.
+            offsetValue[2 * A + k * A + a] <== moves[k][a] + MAX_MOVE();
+            offsetValue[2 * A + K * A + k * A + a] <== volDirs[k][a] + 1;
         }
-        // Check (4): weight ∈ [0, 10^6] ppm (< 2^20).
-        BoundedRange(20, 0, PPM_ONE())(weights[k]);
-        offsetValue[2 * A + 2 * K * A + k] = weights[k];
+        // Check (4): weight < 2^20.
+        offsetValue[2 * A + 2 * K * A + k] <== weights[k];
     }
-    // Check (5): gross-notional charge ∈ [0, 10^6] ppm (< 2^20).
-    BoundedRange(20, 0, PPM_ONE())(grossCharge);
-    offsetValue[LEN - 1] = grossCharge;
-    // (6) Pack: each offset value is < 2^width by checks (1)-(5), so word = Σ value · 2^shift is injective.
-    var acc[WORDS];
-    for (var w = 0; w < WORDS; w++) acc[w] = 0;
+    // Check (5): gross-notional charge < 2^20.
+    offsetValue[LEN - 1] <== grossCharge;
+    // Checks (1)-(5) as one Num2Bits per value: offsetValue[i] < 2^widths[i].
     for (var i = 0; i < LEN; i++) {
-        var shift = packShift(LEN, widths, i);
-        assert(shift + widths[i] <= PACK_WORD_BITS());
-        acc[packWord(LEN, widths, i)] += offsetValue[i] * 2 ** shift;
+        _ <== Num2Bits(widths[i])(offsetValue[i]);
     }
-    signal words[WORDS];
-    for (var w = 0; w < WORDS; w++) words[w] <== acc[w];
-    // (7) The digest the caller compares with the public riskParamsHash.
-    hash <== Sponge(WORDS, 8)(words);
+    // (6) Each offset value is < 2^width, so the packing is injective; (7) the digest.
+    hash <== Sponge(WORDS, 8)(PackWords(LEN, widths)(offsetValue));
 }

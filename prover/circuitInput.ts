@@ -1,13 +1,28 @@
 /**
  * Book → MarginProof circuit input. Checks everything the circuit will check (ranges, slot layout, venue order,
  * Merkle roots, hashes, and by default the margin itself) and throws one RangeError naming the offending field before
- * any witness or proof is attempted. Input names match circuits/MarginProof.circom's signals.
+ * any witness or proof is attempted. Input names match circuits/MarginProof.circom's signals; the market and risk
+ * inputs are named after prover/commitments.ts marketPackValues / riskPackValues fields (`moves[2][1]` feeds the
+ * circuit's moves[2][1]).
  */
-import { accountLeaf, holdingFields, holdingsCommitment, marketFields, marketHash, nullifierHash, ownerHash, padHoldings, riskFields, riskParamsHash } from "./commitments.ts";
-import { FIELD, toField } from "./hash.ts";
+import {
+  bookNullifier,
+  contextHash,
+  holdingFields,
+  holdingWords,
+  marketPackValues,
+  marketWords,
+  ownerHash,
+  accountLeaf,
+  padHoldings,
+  riskPackValues,
+  riskParamsHash,
+} from "./commitments.ts";
+import { FIELD, toField, type PackValue } from "./hash.ts";
 import { COMPARE_SCALE, EPOCH_BITS, MAX_HOLDING_SLOTS, MIN_EXCESS_BITS, VENUE_ID_BITS, evaluateMarginExact, floorDiv, validateHolding, validateMarket, validateRisk } from "./model.ts";
 import type { PublicInputs } from "./publicSignals.ts";
-import { rootFromPath } from "./tree.ts";
+import { flattenPublicInputs } from "./publicSignals.ts";
+import { MAX_TREE_DEPTH, TREE_ARITY, rootFromPath, treeCapacity } from "./tree.ts";
 import type { Holding, InstanceParams, MarketSnapshot, RiskParams } from "./types.ts";
 
 /** One venue account of the trader with its inclusion path in the venue's root for the epoch. */
@@ -19,8 +34,8 @@ export interface AccountWitness {
   /** at most N holdings; padded with all-zero slots */
   holdings: Holding[];
   leafIndex: number;
-  /** D sibling hashes, leaf level first */
-  siblings: bigint[];
+  /** D levels of 3 sibling hashes each, leaf level first */
+  siblings: bigint[][];
   /** the venue's published root for the epoch */
   root: bigint;
 }
@@ -30,9 +45,12 @@ export interface ProofRequest {
   traderSecret: bigint;
   /** strictly increasing venueId, 1..V accounts */
   accounts: AccountWitness[];
+  /** the epoch of the roots and of the context hash, < 2^64 */
   epoch: bigint;
   /** the attestation's subject (an address as a field element) */
   subject: bigint;
+  /** the deployment's domain (a field element, the attestor's domain()) */
+  domain: bigint;
   market: MarketSnapshot;
   risk: RiskParams;
   /** USD × 1e8, 0 ≤ minExcess < 2^112 */
@@ -63,11 +81,29 @@ function checkParams(p: InstanceParams): void {
     const v = p[key];
     if (!Number.isInteger(v) || v < 1) fail(`params.${key}`, `${String(v)} is not a positive integer`);
   }
-  if (p.D > 32) fail("params.D", `${p.D} exceeds 32`);
+  if (p.D > MAX_TREE_DEPTH) fail("params.D", `${p.D} exceeds ${MAX_TREE_DEPTH}`);
   if (p.V * p.N > MAX_HOLDING_SLOTS) fail("params", `V·N = ${p.V * p.N} exceeds ${MAX_HOLDING_SLOTS} holding slots`);
 }
 
 const str = (x: bigint): string => toField(x).toString();
+
+/** Nested circuit-input arrays from named pack values (`x[2][1]` → input.x[2][1]), values as field elements. */
+export function packValueInputs(values: readonly PackValue[]): CircuitInput {
+  const out: Record<string, unknown> = {};
+  for (const v of values) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)((?:\[\d+\])*)$/.exec(v.field);
+    if (!m) throw new RangeError(`${v.field}: not a circuit signal name`);
+    const idx = [...m[2].matchAll(/\[(\d+)\]/g)].map((x) => Number(x[1]));
+    if (idx.length === 0) {
+      out[m[1]] = str(v.value);
+      continue;
+    }
+    let node = (out[m[1]] ??= []) as unknown[];
+    for (const i of idx.slice(0, -1)) node = (node[i] ??= []) as unknown[];
+    node[idx[idx.length - 1]] = str(v.value);
+  }
+  return out as CircuitInput;
+}
 
 /**
  * Build the MarginProof input and its public inputs. Throws a RangeError naming the field (and the instance limit
@@ -81,6 +117,7 @@ export function buildCircuitInput(req: ProofRequest, opts: BuildOptions = {}): {
 
   checkField(req.traderSecret, "traderSecret", { nonZero: true });
   checkField(req.subject, "subject");
+  checkField(req.domain, "domain");
   if (typeof req.epoch !== "bigint" || req.epoch < 0n || req.epoch >= 1n << BigInt(EPOCH_BITS)) {
     fail("epoch", `${String(req.epoch)} is outside [0, 2^${EPOCH_BITS})`);
   }
@@ -108,20 +145,23 @@ export function buildCircuitInput(req: ProofRequest, opts: BuildOptions = {}): {
     if (!Array.isArray(acc.holdings)) fail(`${f}.holdings`, "expected an array");
     if (acc.holdings.length > N) fail(`${f}.holdings`, `${acc.holdings.length} holdings, the instance has N=${N} slots per venue`);
     acc.holdings.forEach((h, j) => validateHolding(h, A, `${f}.holdings[${j}]`));
-    if (!Number.isInteger(acc.leafIndex) || acc.leafIndex < 0 || acc.leafIndex >= 2 ** D) {
-      fail(`${f}.leafIndex`, `${acc.leafIndex} is outside [0, 2^${D}) for tree depth D=${D}`);
+    if (!Number.isInteger(acc.leafIndex) || acc.leafIndex < 0 || acc.leafIndex >= treeCapacity(D)) {
+      fail(`${f}.leafIndex`, `${acc.leafIndex} is outside [0, 4^${D}) for tree depth D=${D}`);
     }
     if (!Array.isArray(acc.siblings) || acc.siblings.length !== D) {
-      fail(`${f}.siblings`, `expected ${D} siblings (tree depth D=${D}), got ${Array.isArray(acc.siblings) ? acc.siblings.length : typeof acc.siblings}`);
+      fail(`${f}.siblings`, `expected ${D} levels (tree depth D=${D}), got ${Array.isArray(acc.siblings) ? acc.siblings.length : typeof acc.siblings}`);
     }
-    acc.siblings.forEach((s, j) => checkField(s, `${f}.siblings[${j}]`));
+    acc.siblings.forEach((level, l) => {
+      if (!Array.isArray(level) || level.length !== TREE_ARITY - 1) fail(`${f}.siblings[${l}]`, `expected ${TREE_ARITY - 1} siblings (arity-${TREE_ARITY} tree)`);
+      level.forEach((s, j) => checkField(s, `${f}.siblings[${l}][${j}]`));
+    });
   });
 
-  const leaves = accounts.map((acc) => accountLeaf(ownerHash(req.traderSecret, acc.salt), holdingsCommitment(acc.holdings, N), acc.venueId));
+  const leaves = accounts.map((acc) => accountLeaf(ownerHash(req.traderSecret, acc.salt), acc.venueId, holdingWords(acc.holdings, { N, A })));
   if (requireRoots) {
     accounts.forEach((acc, i) => {
       if (rootFromPath(leaves[i], acc.leafIndex, acc.siblings) !== acc.root) {
-        fail(`accounts[${i}].root`, `venue ${acc.venueId}: the account leaf (trader secret, salt, holdings, venue id) with this path does not hash to the root`);
+        fail(`accounts[${i}].root`, `venue ${acc.venueId}: the account leaf (trader secret, salt, venue id, holdings) with this path does not hash to the root`);
       }
     });
   }
@@ -136,44 +176,35 @@ export function buildCircuitInput(req: ProofRequest, opts: BuildOptions = {}): {
   const slot = <T>(i: number, active: (a: AccountWitness) => T, inactive: T): T => (i < accounts.length ? active(accounts[i]) : inactive);
   const venueRoots = Array.from({ length: V }, (_, i) => slot(i, (a) => a.root, 0n));
   const venueIds = Array.from({ length: V }, (_, i) => slot(i, (a) => a.venueId, 0n));
-  const nullifiers = Array.from({ length: V }, (_, i) => slot(i, (a) => nullifierHash(req.traderSecret, a.salt, req.epoch), 0n));
   const publicInputs: PublicInputs = {
     subject: req.subject,
-    epoch: req.epoch,
-    marketHash: marketHash(market),
-    riskParamsHash: riskParamsHash(risk),
+    domain: req.domain,
+    contextHash: contextHash(req.epoch, riskParamsHash(risk), marketWords(market)),
     venueRoots,
-    venueIds,
-    nullifiers,
+    bookNullifier: bookNullifier(req.traderSecret, req.domain),
     minExcess: req.minExcess,
+    venueIds,
   };
+  const flat = flattenPublicInputs(publicInputs);
+  const emptyLevel = Array.from({ length: TREE_ARITY - 1 }, () => 0n);
 
-  const m = marketFields(market).map(str);
-  const r = riskFields(risk).map(str);
-  const KA = K * A;
   const input: CircuitInput = {
     subject: str(req.subject),
-    epoch: str(req.epoch),
-    marketHash: str(publicInputs.marketHash),
-    riskParamsHash: str(publicInputs.riskParamsHash),
+    domain: str(req.domain),
+    contextHash: str(publicInputs.contextHash),
     venueRoots: venueRoots.map(str),
-    venueIds: venueIds.map(str),
-    nullifiers: nullifiers.map(str),
-    minExcess: str(req.minExcess),
+    bookNullifier: str(publicInputs.bookNullifier),
+    tail: flat.slice(4 + V).map(str),
     traderSecret: str(req.traderSecret),
+    epoch: str(req.epoch),
+    minExcess: str(req.minExcess),
+    venueIds: venueIds.map(str),
     salts: Array.from({ length: V }, (_, i) => str(slot(i, (a) => a.salt, 0n))),
     leafIndices: Array.from({ length: V }, (_, i) => String(slot(i, (a) => a.leafIndex, 0))),
-    siblings: Array.from({ length: V }, (_, i) => slot(i, (a) => a.siblings, Array.from({ length: D }, () => 0n)).map(str)),
+    siblings: Array.from({ length: V }, (_, i) => slot(i, (a) => a.siblings, Array.from({ length: D }, () => emptyLevel)).map((level) => level.map(str))),
     holdings: Array.from({ length: V }, (_, i) => padHoldings(slot(i, (a) => a.holdings, []), N).map((h) => holdingFields(h).map(str))),
-    price: m.slice(0, A),
-    scanRange: m.slice(A, 2 * A),
-    volShock: m.slice(2 * A, 3 * A),
-    haircut: r.slice(0, A),
-    debtAddOn: r.slice(A, 2 * A),
-    moves: Array.from({ length: K }, (_, k) => r.slice(2 * A + k * A, 2 * A + (k + 1) * A)),
-    volDirs: Array.from({ length: K }, (_, k) => r.slice(2 * A + KA + k * A, 2 * A + KA + (k + 1) * A)),
-    weights: r.slice(2 * A + 2 * KA, 2 * A + 2 * KA + K),
-    grossCharge: r[2 * A + 2 * KA + K],
+    ...packValueInputs(marketPackValues(market)),
+    ...packValueInputs(riskPackValues(risk)),
   };
   return { input, publicInputs };
 }

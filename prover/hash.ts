@@ -1,7 +1,8 @@
 /**
- * Field encoding and the Poseidon hashes shared by the circuits, the contracts and the SDKs.
- * Every commitment of SPEC.md §4 is defined here once; circuits/Sponge.circom and
- * verifier-contracts/PoseidonSponge.sol implement the same definitions and tests check they agree.
+ * Field encoding, Poseidon, the fixed-length sponge and the word packing shared by the circuits, the contracts and
+ * the SDKs (docs/DESIGN.md §4). circuits/lib/Sponge.circom, circuits/lib/Pack.circom and the contracts' sponge and
+ * word packer implement the same definitions and tests check they agree; prover/commitments.ts builds every
+ * commitment from them.
  */
 import {
   poseidon1, poseidon2, poseidon3, poseidon4, poseidon5, poseidon6, poseidon7, poseidon8,
@@ -11,8 +12,8 @@ import {
 /** The BN254 scalar field order. */
 export const FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 
-/** Width (inputs per call) of the sponge over holdings: Poseidon(16), the cheapest per field in-circuit. */
-export const HOLDINGS_SPONGE_WIDTH = 16;
+/** Width of the account-leaf sponge, used only when a leaf has more than 16 inputs: Poseidon(16). */
+export const LEAF_SPONGE_WIDTH = 16;
 /** Width of the sponge over market snapshots and risk params: Poseidon(8), the widest circomlibjs deploys on-chain. */
 export const PARAMS_SPONGE_WIDTH = 8;
 

@@ -24,8 +24,21 @@
  * worstLoss, grossCharge and requirement are rounded up, grossNotional is floored. `excess` is floor(exact excess),
  * so `excess >= minExcess` ⇔ exact excess ≥ minExcess (minExcess is an integer): it is the value to compare, and
  * it may exceed `equity − requirement` by at most 1 unit (1e-8 USD) because of the separate rounding.
+ *
+ * Model v2 (docs/RISK.md, docs/DESIGN.md §3) adds, when RiskParams carries its six fields (all present together):
+ *   requirement = max(0, max_k −W[k]·PnL_k) + G·Σ|size·P|                                         (v1)
+ *               + Σ_a b[a]·g[a]                    venue basis, g[a] = Σ_h∈a |size|·P[a]
+ *               + Σ_a c[a]·g[a]² / (1e6·$1M)       concentration (faster than linear in size)
+ *               + Σ_a m[a]·S[a]·P[a]·Σ_short opt |size| / 1e12     short-option minimum (tail)
+ *               + ω·Σ_a Σ[a]·Σ_h∈a |size·vega| / 1e6               gross vega (no netting of venue vegas)
+ *               + δ·Σ_v max(0, markEquity_v)       venue default (equity at one venue is not fungible)
+ *   and, when noGammaGain = 1, an option's gamma counts in PnL_k only if size·gamma < 0 (a loss), so no venue-supplied
+ *   gamma can lower the requirement; options must have |delta| ≤ 1 (sizes in underlying units); the whole book's gross
+ *   notional Σ_a g[a] must be < 2^GROSS_BITS (in units·P, about $7.9e12), the bound every v2 width rests on.
+ *   Cross-asset residual risk and depegs are priced by the scenarios themselves (moves M from the correlation
+ *   structure: prover/risk/calibrate.ts), at no extra circuit cost. Every v2 field 0 gives exactly v1's numbers.
  */
-import { Kind, type Holding, type MarketSnapshot, type RiskParams } from "./types.ts";
+import { Kind, RISK_V2_FIELDS, type Holding, type MarketSnapshot, type RiskParams, type RiskParamsV2 } from "./types.ts";
 
 /** One unit of size (sizes are units × 1e8). */
 export const SIZE_ONE = 10n ** 8n;
@@ -49,6 +62,19 @@ export const DELTA_TO_PNL = PNL_SCALE / 10n ** 28n;
 export const VEGA_TO_PNL = PNL_SCALE / 10n ** 14n;
 /** EQUITY_SCALE to COMPARE_SCALE. */
 export const EQUITY_TO_COMPARE = COMPARE_SCALE / EQUITY_SCALE;
+/**
+ * v2: short-option minimum m·S·|size|·P, gross vega ω·Σ·|size·vega| and default δ·(equity × EQUITY_SCALE) are all
+ * exact at 1e20 per USD × 1e8 (two ppm factors on a 1e8-scaled value): this factor brings them to COMPARE_SCALE.
+ */
+export const V2_TO_COMPARE = COMPARE_SCALE / 10n ** 20n;
+/** v2: concentration c·g² (g = Σ|size|·P, 1e8 per USD × 1e8) is exact at 1e36 per USD × 1e8: factor to COMPARE_SCALE. */
+export const CONC_TO_COMPARE = COMPARE_SCALE / 10n ** 36n;
+/** v2: the book's gross notional Σ|size|·P (units × 1e8 times USD × 1e8) must be < 2^GROSS_BITS (≈ $7.9e12). */
+export const GROSS_BITS = 96;
+/** v2: |scenario-scaled short-option minimum| ≤ 3e6 ppm of the scan range. */
+export const MAX_SHORT_OPTION_MIN = 3_000_000n;
+/** v2: concentration coefficients are < 2^20. */
+export const CONCENTRATION_BITS = 20;
 
 /** Bit widths enforced by the circuit (circuits/lib/Scales.circom). Signed widths include the sign bit. */
 export const SIZE_BITS = 64;
@@ -73,7 +99,17 @@ export interface MarginResult {
   grossNotional: bigint;
   /** G · grossNotional (rounded up) */
   grossCharge: bigint;
-  /** worstLoss + grossCharge, computed exactly then rounded up */
+  /** v2 (0 for v1 params): venue basis charge Σ b[a]·g[a] (rounded up) */
+  basisCharge: bigint;
+  /** v2: concentration charge Σ c[a]·g[a]²/(1e6·$1M) (rounded up) */
+  concentrationCharge: bigint;
+  /** v2: short-option minimum (rounded up) */
+  shortOptionCharge: bigint;
+  /** v2: gross vega charge (rounded up) */
+  vegaCharge: bigint;
+  /** v2: venue default charge δ·Σ_v max(0, markEquity_v) (rounded up) */
+  defaultCharge: bigint;
+  /** worstLoss + grossCharge (+ the v2 charges), computed exactly then rounded up */
   requirement: bigint;
   /** floor(exact equity − exact requirement): the circuit proves `minExcess` iff minExcess ≤ excess */
   excess: bigint;
@@ -91,6 +127,20 @@ export interface ExactMargin {
   scenarioPnl: bigint[];
   /** max(0, max_k −W[k]·PnL_k) × COMPARE_SCALE */
   worstLoss: bigint;
+  /** v2: per-asset gross notional g[a] = Σ|size|·P[a] (× SIZE_ONE), also for v1 params */
+  grossByAsset: bigint[];
+  /** v2: per-venue mark equity (spot size·P, linear size·(P − entry), option size·mark) × EQUITY_SCALE */
+  venueEquity: bigint[];
+  /** v2: Σ b[a]·g[a] × EQUITY_SCALE */
+  basisCharge: bigint;
+  /** v2: concentration × COMPARE_SCALE */
+  concentrationCharge: bigint;
+  /** v2: short-option minimum × COMPARE_SCALE */
+  shortOptionCharge: bigint;
+  /** v2: gross vega charge × COMPARE_SCALE */
+  vegaCharge: bigint;
+  /** v2: venue default charge × COMPARE_SCALE */
+  defaultCharge: bigint;
   /** requirement × COMPARE_SCALE */
   requirement: bigint;
   /** (equity − requirement) × COMPARE_SCALE */
@@ -176,6 +226,31 @@ export function validateRisk(r: RiskParams, A: number, K: number = r.weights.len
   r.moves.forEach((row, k) => row.forEach((m, a) => checkRange(m, -MAX_MOVE, MAX_MOVE, `risk.moves[${k}][${a}]`)));
   r.volDirs.forEach((row, k) => row.forEach((u, a) => checkRange(u, -1n, 1n, `risk.volDirs[${k}][${a}]`)));
   checkPpm(r.grossCharge, "risk.grossCharge");
+  if (!isRiskV2(r)) {
+    const some = RISK_V2_FIELDS.filter((f) => r[f] !== undefined);
+    check(some.length === 0, `risk.${RISK_V2_FIELDS.find((f) => r[f] === undefined)}`, `missing: model v2 params need all of ${RISK_V2_FIELDS.join(", ")} (got only ${some.join(", ")})`);
+    return;
+  }
+  for (const key of ["basisCharge", "concentration", "shortOptionMin"] as const) {
+    check(Array.isArray(r[key]) && r[key].length === A, `risk.${key}`, `expected ${A} values (one per asset), got ${Array.isArray(r[key]) ? r[key].length : typeof r[key]}`);
+  }
+  r.basisCharge.forEach((x, a) => checkPpm(x, `risk.basisCharge[${a}]`));
+  r.concentration.forEach((x, a) => checkUnsigned(x, CONCENTRATION_BITS, `risk.concentration[${a}]`));
+  r.shortOptionMin.forEach((x, a) => checkRange(x, 0n, MAX_SHORT_OPTION_MIN, `risk.shortOptionMin[${a}]`));
+  checkPpm(r.vegaGross, "risk.vegaGross");
+  checkRange(r.noGammaGain, 0n, 1n, "risk.noGammaGain");
+  checkPpm(r.venueDefault, "risk.venueDefault");
+}
+
+/** True iff `r` carries the model v2 fields (validateRisk rejects a partial set). */
+export function isRiskV2(r: RiskParams): r is RiskParamsV2 {
+  return RISK_V2_FIELDS.every((f) => r[f] !== undefined);
+}
+
+/** The same params with every model v2 term present and off (all zero): v2 evaluates them exactly as v1. */
+export function withV2TermsOff(r: RiskParams, A: number = r.haircut.length): RiskParamsV2 {
+  const zeros = () => Array.from({ length: A }, () => 0n);
+  return { ...r, basisCharge: zeros(), concentration: zeros(), shortOptionMin: zeros(), vegaGross: 0n, noGammaGain: 0n, venueDefault: 0n };
 }
 
 /** The effective greeks of a holding: options use their own, spot and linear use delta 1, gamma 0, vega 0. */
@@ -183,38 +258,124 @@ export function effectiveGreeks(h: Holding): { delta: bigint; gamma: bigint; veg
   return h.kind === Kind.Option ? { delta: h.delta, gamma: h.gamma, vega: h.vega } : { delta: DELTA_ONE, gamma: 0n, vega: 0n };
 }
 
-/** The exact integers of the margin model (what the circuit compares). Validates every input first. */
-export function evaluateMarginExact(holdings: readonly Holding[], market: MarketSnapshot, risk: RiskParams): ExactMargin {
+/** A book: a flat list of holdings (all at one venue) or one list per venue (v2's default charge is per venue). */
+export type BookHoldings = readonly Holding[] | readonly (readonly Holding[])[];
+
+/** The book as one holdings list per venue (a flat list is one venue). */
+export function venuesOf(book: BookHoldings): (readonly Holding[])[] {
+  if (book.length === 0) return [];
+  return Array.isArray(book[0]) ? [...(book as readonly (readonly Holding[])[])] : [book as readonly Holding[]];
+}
+
+const abs = (x: bigint): bigint => (x < 0n ? -x : x);
+
+/**
+ * The exact integers of the margin model (what the circuit compares). Validates every input first. `book` is a flat
+ * holdings list (one venue) or one list per venue; only v2's default charge depends on the split.
+ */
+export function evaluateMarginExact(book: BookHoldings, market: MarketSnapshot, risk: RiskParams): ExactMargin {
+  return marginEvaluator(market, risk).exact(book);
+}
+
+/** A market snapshot and risk params validated once, for margining many books (the backtest). */
+export interface MarginEvaluator {
+  exact(book: BookHoldings): ExactMargin;
+  evaluate(book: BookHoldings): MarginResult;
+}
+
+const copyRisk = (r: RiskParams): RiskParams => structuredClone(r);
+
+/**
+ * Validate `market` and `risk` once and return an evaluator over private copies of them (later changes to the
+ * arguments do not reach it). Each book is still validated holding by holding.
+ */
+export function marginEvaluator(market: MarketSnapshot, risk: RiskParams): MarginEvaluator {
   const A = market.price.length;
   validateMarket(market, A);
   validateRisk(risk, A);
-  holdings.forEach((h, i) => validateHolding(h, A, `holdings[${i}]`));
+  const m: MarketSnapshot = { price: [...market.price], scanRange: [...market.scanRange], volShock: [...market.volShock] };
+  const r = copyRisk(risk);
+  // per scenario and asset: x = M·S (relative move at 1e12), the delta coefficient DELTA_TO_PNL·P·x, x², the vega one
+  const co = r.moves.map((row, k) =>
+    row.map((mv, a) => {
+      const x = mv * m.scanRange[a];
+      return { delta: DELTA_TO_PNL * m.price[a] * x, gamma: x * x, vega: VEGA_TO_PNL * r.volDirs[k][a] * m.volShock[a] };
+    }),
+  );
+  return {
+    exact: (book) => exactUnchecked(book, m, r, co),
+    evaluate: (book) => rounded(exactUnchecked(book, m, r, co)),
+  };
+}
+
+type Coefficients = { delta: bigint; gamma: bigint; vega: bigint }[][];
+
+function exactUnchecked(book: BookHoldings, market: MarketSnapshot, risk: RiskParams, co: Coefficients): ExactMargin {
+  const A = market.price.length;
+  const venues = venuesOf(book);
+  const nested = venues.length > 0 && venues[0] !== book;
+  venues.forEach((hs, v) => hs.forEach((h, i) => validateHolding(h, A, nested ? `holdings[${v}][${i}]` : `holdings[${i}]`)));
   const K = risk.weights.length;
+  const v2 = isRiskV2(risk);
+  if (v2) {
+    venues.forEach((hs, v) =>
+      hs.forEach((h, i) =>
+        check(h.kind !== Kind.Option || abs(h.delta) <= DELTA_ONE, `${nested ? `holdings[${v}][${i}]` : `holdings[${i}]`}.delta`, `|delta| = ${abs(h.delta)} > ${DELTA_ONE}: model v2 takes option sizes in underlying units, so a vanilla option's |delta| ≤ 1`),
+      ),
+    );
+  }
+  const dropGammaGain = v2 && risk.noGammaGain === 1n;
 
   let equity = 0n; // × EQUITY_SCALE
   let grossNotional = 0n; // × SIZE_ONE
-  const pnl = Array.from({ length: K }, () => 0n); // × PNL_SCALE
-  for (const h of holdings) {
-    const a = h.asset;
-    const P = market.price[a];
-    const abs = h.size < 0n ? -h.size : h.size;
-    grossNotional += abs * P;
-    if (h.kind === Kind.Spot) {
-      const ratio = h.size >= 0n ? PPM_ONE - risk.haircut[a] : PPM_ONE + risk.debtAddOn[a];
-      equity += h.size * P * ratio;
-    } else if (h.kind === Kind.Linear) {
-      equity += PPM_ONE * h.size * (P - h.entryPrice);
-    } else {
-      equity += PPM_ONE * h.size * h.mark;
+  const grossByAsset = Array.from({ length: A }, () => 0n); // × SIZE_ONE
+  const shortOptionUnits = Array.from({ length: A }, () => 0n); // Σ |size| of short options
+  const grossVega = Array.from({ length: A }, () => 0n); // Σ |size·vega|
+  const venueEquity: bigint[] = [];
+  // per-asset aggregates, as in the circuit: Σ size·delta, Σ size·gamma (after the v2 gamma rule), Σ size·vega
+  const deltaUnits = Array.from({ length: A }, () => 0n);
+  const gammaUnits = Array.from({ length: A }, () => 0n);
+  const vegaUnits = Array.from({ length: A }, () => 0n);
+  const used = new Set<number>();
+  for (const holdings of venues) {
+    let markEquity = 0n; // × EQUITY_SCALE
+    for (const h of holdings) {
+      const a = h.asset;
+      const P = market.price[a];
+      const absSize = abs(h.size);
+      grossNotional += absSize * P;
+      grossByAsset[a] += absSize * P;
+      if (h.kind === Kind.Spot) {
+        const ratio = h.size >= 0n ? PPM_ONE - risk.haircut[a] : PPM_ONE + risk.debtAddOn[a];
+        equity += h.size * P * ratio;
+        markEquity += PPM_ONE * h.size * P;
+      } else if (h.kind === Kind.Linear) {
+        equity += PPM_ONE * h.size * (P - h.entryPrice);
+        markEquity += PPM_ONE * h.size * (P - h.entryPrice);
+      } else {
+        equity += PPM_ONE * h.size * h.mark;
+        markEquity += PPM_ONE * h.size * h.mark;
+        if (h.size < 0n) shortOptionUnits[a] += absSize;
+        grossVega[a] += abs(h.size * h.vega);
+      }
+      const g = effectiveGreeks(h);
+      const gamma = dropGammaGain && h.size * g.gamma > 0n ? 0n : g.gamma;
+      deltaUnits[a] += h.size * g.delta;
+      gammaUnits[a] += h.size * gamma;
+      vegaUnits[a] += h.size * g.vega;
+      used.add(a);
     }
-    const g = effectiveGreeks(h);
-    for (let k = 0; k < K; k++) {
-      const x = risk.moves[k][a] * market.scanRange[a]; // relative move at 1e12
-      pnl[k] +=
-        DELTA_TO_PNL * h.size * g.delta * P * x +
-        h.size * g.gamma * x * x +
-        VEGA_TO_PNL * h.size * g.vega * risk.volDirs[k][a] * market.volShock[a];
+    venueEquity.push(markEquity);
+  }
+  // PnL_k = Σ_a DELTA_TO_PNL·Σsize·delta·P·x + Σsize·gamma·x² + VEGA_TO_PNL·Σsize·vega·U·Σ (x = M·S at 1e12), × PNL_SCALE
+  const pnl = Array.from({ length: K }, () => 0n);
+  for (let k = 0; k < K; k++) {
+    let sum = 0n;
+    for (const a of used) {
+      const c = co[k][a];
+      sum += deltaUnits[a] * c.delta + gammaUnits[a] * c.gamma + vegaUnits[a] * c.vega;
     }
+    pnl[k] = sum;
   }
   const grossCharge = risk.grossCharge * grossNotional; // × SIZE_ONE × PPM_ONE = EQUITY_SCALE
   let worstLoss = 0n; // × COMPARE_SCALE
@@ -222,30 +383,71 @@ export function evaluateMarginExact(holdings: readonly Holding[], market: Market
     const loss = -risk.weights[k] * pnl[k];
     if (loss > worstLoss) worstLoss = loss;
   }
-  const requirement = worstLoss + EQUITY_TO_COMPARE * grossCharge;
+  let basisCharge = 0n;
+  let concentrationCharge = 0n;
+  let shortOptionCharge = 0n;
+  let vegaCharge = 0n;
+  let defaultCharge = 0n;
+  if (v2) {
+    check(grossNotional < pow2(GROSS_BITS), "holdings", `the book's gross notional Σ|size|·P = ${grossNotional} is not below 2^${GROSS_BITS} (≈ $7.9e12), the bound of model v2`);
+    for (const a of used) {
+      // assets no holding uses have g = u = v = 0 and add nothing
+      basisCharge += risk.basisCharge[a] * grossByAsset[a]; // × EQUITY_SCALE
+      concentrationCharge += CONC_TO_COMPARE * risk.concentration[a] * grossByAsset[a] * grossByAsset[a];
+      shortOptionCharge += V2_TO_COMPARE * risk.shortOptionMin[a] * market.scanRange[a] * shortOptionUnits[a] * market.price[a];
+      vegaCharge += V2_TO_COMPARE * risk.vegaGross * market.volShock[a] * grossVega[a];
+    }
+    for (const e of venueEquity) if (e > 0n) defaultCharge += V2_TO_COMPARE * risk.venueDefault * e;
+  }
+  const requirement =
+    worstLoss + EQUITY_TO_COMPARE * (grossCharge + basisCharge) + concentrationCharge + shortOptionCharge + vegaCharge + defaultCharge;
   const excess = EQUITY_TO_COMPARE * equity - requirement;
-  return { equity, grossCharge, grossNotional, scenarioPnl: pnl, worstLoss, requirement, excess };
+  return {
+    equity,
+    grossCharge,
+    grossNotional,
+    scenarioPnl: pnl,
+    worstLoss,
+    grossByAsset,
+    venueEquity,
+    basisCharge,
+    concentrationCharge,
+    shortOptionCharge,
+    vegaCharge,
+    defaultCharge,
+    requirement,
+    excess,
+  };
 }
 
 /**
  * Portfolio margin of a set of holdings (any venues: pass the whole book for portfolio margin, a venue's holdings
- * for its isolated margin). All values USD × 1e8; see the module header for rounding. Throws a RangeError naming
- * the field on any input outside the circuit's ranges.
+ * for its isolated margin). Pass one holdings list per venue for v2's per-venue default charge (a flat list is one
+ * venue). All values USD × 1e8; see the module header for rounding. Throws a RangeError naming the field on any
+ * input outside the circuit's ranges.
  */
-export function evaluateMargin(holdings: Holding[], market: MarketSnapshot, risk: RiskParams): MarginResult {
-  const x = evaluateMarginExact(holdings, market, risk);
+export function evaluateMargin(holdings: BookHoldings, market: MarketSnapshot, risk: RiskParams): MarginResult {
+  return rounded(evaluateMarginExact(holdings, market, risk));
+}
+
+function rounded(x: ExactMargin): MarginResult {
   return {
     equity: floorDiv(x.equity, EQUITY_SCALE),
     scenarioPnl: x.scenarioPnl.map((p) => floorDiv(p, PNL_SCALE)),
     worstLoss: ceilDiv(x.worstLoss, COMPARE_SCALE),
     grossNotional: floorDiv(x.grossNotional, SIZE_ONE),
     grossCharge: ceilDiv(x.grossCharge, EQUITY_SCALE),
+    basisCharge: ceilDiv(x.basisCharge, EQUITY_SCALE),
+    concentrationCharge: ceilDiv(x.concentrationCharge, COMPARE_SCALE),
+    shortOptionCharge: ceilDiv(x.shortOptionCharge, COMPARE_SCALE),
+    vegaCharge: ceilDiv(x.vegaCharge, COMPARE_SCALE),
+    defaultCharge: ceilDiv(x.defaultCharge, COMPARE_SCALE),
     requirement: ceilDiv(x.requirement, COMPARE_SCALE),
     excess: floorDiv(x.excess, COMPARE_SCALE),
   };
 }
 
 /** True iff the circuit can prove `minExcess` for this book (exact comparison, as in-circuit). */
-export function meetsMinExcess(holdings: Holding[], market: MarketSnapshot, risk: RiskParams, minExcess: bigint): boolean {
+export function meetsMinExcess(holdings: BookHoldings, market: MarketSnapshot, risk: RiskParams, minExcess: bigint): boolean {
   return evaluateMarginExact(holdings, market, risk).excess >= minExcess * COMPARE_SCALE;
 }

@@ -57,8 +57,8 @@ export function marginReport(accounts: readonly BookAccount[], market: MarketSna
       isolatedRequirement: active.reduce((s, h) => s + evaluateMargin([h], market, risk).requirement, 0n),
     };
   });
-  const all = accounts.flatMap((a) => a.holdings.filter(isActive));
-  const portfolioDetail = evaluateMargin(all, market, risk);
+  // per venue, so that model v2's default charge sees each venue's equity
+  const portfolioDetail = evaluateMargin(accounts.map((a) => a.holdings.filter(isActive)), market, risk);
   const equity = portfolioDetail.equity;
   const isoReq = venues.reduce((s, v) => s + v.isolatedRequirement, 0n);
   const crossReq = venues.reduce((s, v) => s + v.margin.requirement, 0n);

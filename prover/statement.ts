@@ -6,11 +6,14 @@
  */
 import { z } from "zod";
 import { FIELD } from "./hash.ts";
+import { MAX_TREE_DEPTH, TREE_ARITY } from "./tree.ts";
 import { ZkMarginInputError } from "./errors.ts";
 import type { Holding, Kind, MarketSnapshot, RiskParams } from "./types.ts";
 
-export const STATEMENT_FORMAT = "zkmargin-statement/1";
-export const PROOF_FORMAT = "zkmargin-proof/1";
+/** v2: holding words in the leaf, an arity-4 tree (siblings D × 3). */
+export const STATEMENT_FORMAT = "zkmargin-statement/2";
+/** v2: public inputs subject, domain, contextHash, venueRoots, bookNullifier, tail (minExcess, venueIds). */
+export const PROOF_FORMAT = "zkmargin-proof/2";
 
 const INT = /^-?(0|[1-9][0-9]*)$/;
 
@@ -51,12 +54,12 @@ export const HoldingSchema = z
 
 export const DimsSchema = z
   .object({
-    /** holding slots per venue (the holdings commitment pads to N) */
+    /** holding slots per venue (the holding words pad to N) */
     N: z.number().int().positive(),
-    /** assets: every holding's asset index is < A */
+    /** assets: every holding's asset index is < A (the asset's packed width is ⌈log2 A⌉) */
     A: z.number().int().positive(),
-    /** tree depth */
-    D: z.number().int().min(1).max(32),
+    /** depth of the arity-4 account tree (capacity 4^D) */
+    D: z.number().int().min(1).max(MAX_TREE_DEPTH),
   })
   .strict();
 
@@ -72,7 +75,8 @@ export const StatementSchema = z
     owner: zField,
     holdings: z.array(HoldingSchema),
     leaf: zField,
-    siblings: z.array(zField),
+    /** per level from the leaf up, the 3 siblings in increasing position order */
+    siblings: z.array(z.array(zField).length(TREE_ARITY - 1, `expected ${TREE_ARITY - 1} siblings per level (arity-${TREE_ARITY} tree)`)),
     root: zField,
   })
   .strict();
@@ -94,6 +98,13 @@ export const RiskSchema = z
     volDirs: z.array(z.array(bigintString(-1n, 2n, "a vol direction (-1, 0 or 1)"))).min(1),
     weights: z.array(zPpm).min(1),
     grossCharge: zPpm,
+    // model v2 (prover/types.ts): all six or none; prover/model.ts validateRisk checks the ranges and the set
+    basisCharge: z.array(zPpm).min(1).optional(),
+    concentration: z.array(zU64).min(1).optional(),
+    shortOptionMin: z.array(zU64).min(1).optional(),
+    vegaGross: zPpm.optional(),
+    noGammaGain: bigintString(0n, 2n, "0 or 1").optional(),
+    venueDefault: zPpm.optional(),
   })
   .strict();
 
@@ -110,13 +121,12 @@ export const ProofSchema = z
     publicInputs: z
       .object({
         subject: zField,
-        epoch: zField,
-        marketHash: zField,
-        riskParamsHash: zField,
+        domain: zField,
+        contextHash: zField,
         venueRoots: z.array(zField),
-        venueIds: z.array(zField),
-        nullifiers: z.array(zField),
+        bookNullifier: zField,
         minExcess: zField,
+        venueIds: z.array(zField),
       })
       .strict(),
     publicSignals: z.array(zField),

@@ -57,7 +57,30 @@ export interface RiskParams {
   weights: bigint[];
   /** gross-notional charge G, ppm */
   grossCharge: bigint;
+  // ---- model v2 (docs/RISK.md, docs/DESIGN.md §3). All six fields are present together or absent together: absent
+  // ---- means model v1 (the v1 hash layout too); present with every value 0 gives exactly v1's numbers.
+  /** venue basis charge b[a], ppm of the asset's gross notional Σ|size|·P, in [0, 1e6] (20 bits), length A */
+  basisCharge?: bigint[];
+  /**
+   * concentration c[a]: the charge is c·g²/(1e6·$1M) for the asset's gross notional g, i.e. c ppm of g per $1M of g;
+   * in [0, 2^20) (20 bits), length A. Calibrated from an assumed liquidity (docs/RISK.md §concentration).
+   */
+  concentration?: bigint[];
+  /** short-option minimum m[a], ppm of the scan range, per unit of short option underlying notional, [0, 3e6] (22 bits) */
+  shortOptionMin?: bigint[];
+  /** gross vega weight ω, ppm: charge ω·Σ_a Σ[a]·Σ_h |size·vega| (vega not netted across holdings), [0, 1e6] (20 bits) */
+  vegaGross?: bigint;
+  /** 1: an option's positive gamma (size·gamma > 0) earns nothing in the scenarios; 0: as v1. In {0, 1} (1 bit) */
+  noGammaGain?: bigint;
+  /** venue default charge δ, ppm of each venue's positive mark equity, [0, 1e6] (20 bits) */
+  venueDefault?: bigint;
 }
+
+/** The model v2 fields of RiskParams, in hash (packing) order after the v1 fields. */
+export const RISK_V2_FIELDS = ["basisCharge", "concentration", "shortOptionMin", "vegaGross", "noGammaGain", "venueDefault"] as const;
+
+/** RiskParams with every model v2 field present. */
+export type RiskParamsV2 = Required<RiskParams>;
 
 /** One venue account as the trader knows it. */
 export interface Account {

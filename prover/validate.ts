@@ -4,16 +4,16 @@
  * says what is wrong; a book below the requirement throws ZkMarginInsufficientMarginError with the shortfall in USD.
  *
  * Order of checks: shapes and ranges (schemas) → instance limits (V, N, A, D) → epochs → duplicate venues →
- * statement integrity (leaf, Merkle path) → posted roots → trader secret → market and risk dimensions →
- * the margin requirement (reference model, prover/model.ts).
+ * statement integrity (leaf, Merkle path) → posted roots → trader secret → market and risk dimensions → posted
+ * context hash → the margin requirement (reference model, prover/model.ts).
  */
-import { accountLeaf, holdingsCommitment, ownerHash } from "./commitments.ts";
+import { accountLeafOf, contextHashOf, ownerHash } from "./commitments.ts";
 import { formatUsd, ZkMarginInputError, ZkMarginInsufficientMarginError } from "./errors.ts";
 import { FIELD } from "./hash.ts";
 import { evaluateMargin, MIN_EXCESS_BITS, validateMarket, validateRisk, VENUE_ID_BITS, type MarginResult } from "./model.ts";
 import type { AccountWitness, ProofRequest } from "./circuitInput.ts";
 import { parseMarket, parseRisk, parseStatement, toJsonValue, type Statement } from "./statement.ts";
-import { rootFromPath } from "./tree.ts";
+import { rootFromPath, treeCapacity } from "./tree.ts";
 import type { InstanceParams, MarketSnapshot, RiskParams } from "./types.ts";
 import { asInputError, checkHolding } from "./venue.ts";
 
@@ -27,10 +27,14 @@ export interface ProveInput {
   epoch: bigint;
   /** the address the attestation is for, as an integer (< 2^160) */
   subject: bigint;
+  /** the deployment's domain, a field element read from the attestor (domain()); the book nullifier hashes it */
+  domain: bigint;
   /** the excess to prove, USD × 1e8, ≥ 0 */
   minExcess: bigint;
   /** roots posted on-chain for `epoch`, by venue id; when given, each statement's root must equal its venue's */
   postedRoots?: ReadonlyMap<bigint, bigint>;
+  /** the context hash OracleHub holds for `epoch`; when given, the market and risk params must hash to it */
+  postedContextHash?: bigint;
 }
 
 export interface ValidatedRequest {
@@ -54,16 +58,23 @@ function fail(field: string, problem: string): never {
 }
 
 /**
- * A statement is internally consistent: its holdings, owner and venue id hash to its leaf (with the holdings padded
- * to the statement's N), and its Merkle path takes the leaf to its root. Throws naming `${at}.holdings` (tampered)
- * or `${at}.siblings` (broken path).
+ * A statement is internally consistent: its owner, venue id and holding words (the holdings padded to the
+ * statement's N, packed for its A) hash to its leaf, and its Merkle path takes the leaf to its root. Throws naming
+ * `${at}.holdings` (tampered or out of range) or `${at}.siblings` (broken path).
  */
 export function checkStatementIntegrity(s: Statement, at: string): void {
-  const leaf = accountLeaf(s.owner, holdingsCommitment(s.holdings, s.dims.N), s.venueId);
+  let leaf: bigint;
+  try {
+    leaf = accountLeafOf(s.owner, s.venueId, s.holdings, s.dims);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    fail(`${at}.${e.message.split(": ")[0]}`, e.message.split(": ").slice(1).join(": "));
+  }
   if (leaf !== s.leaf) {
     fail(`${at}.holdings`, `tampered statement: the holdings, owner and venue id of venue ${s.venueId} do not hash to the statement's leaf`);
   }
-  if (s.siblings.length !== s.dims.D) fail(`${at}.siblings`, `${s.siblings.length} siblings, the venue's tree has depth ${s.dims.D}`);
+  if (s.siblings.length !== s.dims.D) fail(`${at}.siblings`, `${s.siblings.length} levels of siblings, the venue's tree has depth ${s.dims.D}`);
+  if (s.leafIndex >= treeCapacity(s.dims.D)) fail(`${at}.leafIndex`, `${s.leafIndex} does not fit a tree of depth ${s.dims.D} (4^${s.dims.D} leaves)`);
   const root = rootFromPath(s.leaf, s.leafIndex, s.siblings);
   if (root !== s.root) {
     fail(`${at}.siblings`, `the Merkle path of leaf ${s.leafIndex} reaches ${hex(root)}, not the statement's root ${hex(s.root)}`);
@@ -82,6 +93,7 @@ export function validateProveInput(input: ProveInput, params: InstanceParams): V
   if (typeof input.subject !== "bigint" || input.subject <= 0n || input.subject >= TWO_160) {
     fail("subject", "expected a non-zero 160-bit address");
   }
+  if (typeof input.domain !== "bigint" || input.domain < 0n || input.domain >= FIELD) fail("domain", "expected a field element (the attestor's domain())");
   if (typeof input.minExcess !== "bigint" || input.minExcess < 0n || input.minExcess >= MAX_MIN_EXCESS) {
     fail("minExcess", `expected a USD × 1e8 amount in [0, 2^${MIN_EXCESS_BITS})`);
   }
@@ -104,9 +116,10 @@ export function validateProveInput(input: ProveInput, params: InstanceParams): V
       fail(`${at}.dims.N`, `venue ${s.venueId} commits holdings padded to N=${s.dims.N} slots, the instance expects N=${N}`);
     }
     if (s.dims.A > A) fail(`${at}.dims.A`, `venue ${s.venueId} uses A=${s.dims.A} assets, the instance has A=${A} (instance too small: A)`);
+    if (s.dims.A !== A) fail(`${at}.dims.A`, `venue ${s.venueId} packs holdings for A=${s.dims.A} assets, the instance expects A=${A}`);
     s.holdings.forEach((h, j) => checkHolding(h, A, `${at}.holdings[${j}]`));
-    if (s.siblings.length !== D) fail(`${at}.siblings`, `${s.siblings.length} siblings, expected D=${D}`);
-    if (s.leafIndex >= 2 ** D) fail(`${at}.leafIndex`, `${s.leafIndex} does not fit a tree of depth D=${D}`);
+    if (s.siblings.length !== D) fail(`${at}.siblings`, `${s.siblings.length} levels of siblings, expected D=${D}`);
+    if (s.leafIndex >= treeCapacity(D)) fail(`${at}.leafIndex`, `${s.leafIndex} does not fit a tree of depth D=${D} (4^${D} leaves)`);
   });
 
   // Epochs: all statements for one epoch, the proof's.
@@ -152,6 +165,12 @@ export function validateProveInput(input: ProveInput, params: InstanceParams): V
   const risk = parseRisk(toJsonValue(input.risk));
   asInputError(() => validateMarket(market, A));
   asInputError(() => validateRisk(risk, A, K));
+  if (input.postedContextHash !== undefined) {
+    const computed = contextHashOf(input.epoch, market, risk);
+    if (computed !== input.postedContextHash) {
+      fail("market", `the market snapshot and risk params of epoch ${input.epoch} hash to context ${hex(computed)}, but the oracle holds ${hex(input.postedContextHash)} (wrong snapshot or risk-parameter version)`);
+    }
+  }
 
   // The requirement, on the whole book (every venue together).
   const accounts: AccountWitness[] = statements
@@ -184,6 +203,7 @@ export function validateProveInput(input: ProveInput, params: InstanceParams): V
     accounts,
     epoch: input.epoch,
     subject: input.subject,
+    domain: input.domain,
     market,
     risk,
     minExcess: input.minExcess,

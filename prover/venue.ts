@@ -1,20 +1,20 @@
 /**
- * Venue SDK: a venue keeps its accounts in one fixed-depth Poseidon Merkle tree (prover/tree.ts), posts the root
+ * Venue SDK (in memory): a venue keeps its accounts in one fixed-depth arity-4 Poseidon tree (prover/tree.ts), posts the root
  * each epoch, and issues each trader a statement of its account (holdings, salt, leaf index, Merkle path, root,
  * epoch) as JSON (prover/statement.ts).
  *
  * Account opening: the trader picks a fresh random salt per venue and gives the venue
  * owner = Poseidon(traderSecret, salt) and the salt (`accountKeys`). The venue never learns the secret, so it
- * cannot compute the trader's nullifiers, and two venues cannot link one trader's accounts.
+ * cannot compute the trader's book nullifier, and two venues cannot link one trader's accounts.
  *
- * Leaves are exactly prover/commitments.ts: leaf = Poseidon(owner, holdingsCommitment(holdings padded to N), venueId).
+ * Leaves are exactly prover/commitments.ts: leaf = Poseidon(owner, venueId, holdingWords(holdings padded to N)).
  * A holdings change rehashes one path of the tree (VenueTree.update), never the whole tree.
  */
-import { accountLeaf, holdingsCommitment, ownerHash } from "./commitments.ts";
+import { accountLeafOf, ownerHash } from "./commitments.ts";
 import { ZkMarginInputError } from "./errors.ts";
 import { FIELD } from "./hash.ts";
 import { parseStatement, STATEMENT_FORMAT, stringifyJson, type Statement } from "./statement.ts";
-import { VenueTree } from "./tree.ts";
+import { MAX_TREE_DEPTH, VenueTree, treeCapacity } from "./tree.ts";
 import { validateHolding, VENUE_ID_BITS } from "./model.ts";
 import type { Holding, InstanceParams } from "./types.ts";
 
@@ -62,9 +62,9 @@ export interface VenueAccount {
 export interface VenueOptions {
   /** the venue's id in VenueRegistry (> 0) */
   venueId: bigint;
-  /** tree depth D: capacity 2^D accounts */
+  /** depth D of the arity-4 tree: capacity 4^D accounts */
   depth: number;
-  /** holding slots per account N (holdings commitments pad to N) */
+  /** holding slots per account N (the holding words pad to N) */
   slots: number;
   /** number of assets A (asset indices are < A) */
   assets: number;
@@ -83,6 +83,9 @@ export class Venue {
     }
     if (!Number.isInteger(opts.slots) || opts.slots < 1) throw new ZkMarginInputError("slots", `${opts.slots}: expected a positive integer`);
     if (!Number.isInteger(opts.assets) || opts.assets < 1) throw new ZkMarginInputError("assets", `${opts.assets}: expected a positive integer`);
+    if (!Number.isInteger(opts.depth) || opts.depth < 1 || opts.depth > MAX_TREE_DEPTH) {
+      throw new ZkMarginInputError("depth", `${opts.depth}: expected a tree depth in 1..${MAX_TREE_DEPTH}`);
+    }
     this.venueId = opts.venueId;
     this.dims = { N: opts.slots, A: opts.assets, D: opts.depth };
     this.tree = new VenueTree(opts.depth);
@@ -106,11 +109,11 @@ export class Venue {
   openAccount(owner: bigint, salt: bigint, holdings: readonly Holding[] = []): number {
     if (owner < 0n || owner >= FIELD) throw new ZkMarginInputError("owner", "expected a field element");
     if (salt < 0n || salt >= FIELD) throw new ZkMarginInputError("salt", "expected a field element");
-    if (this.accounts.length >= 2 ** this.dims.D) {
+    if (this.accounts.length >= treeCapacity(this.dims.D)) {
       throw new ZkMarginInputError("venue", `the account tree (depth D=${this.dims.D}) is full: ${this.accounts.length} accounts`);
     }
     const copy = this.checkHoldings(holdings);
-    const leaf = accountLeaf(owner, holdingsCommitment(copy, this.dims.N), this.venueId);
+    const leaf = accountLeafOf(owner, this.venueId, copy, this.dims);
     const index = this.tree.insert(leaf);
     this.accounts.push({ index, owner, salt, holdings: copy, leaf });
     return index;
@@ -120,7 +123,7 @@ export class Venue {
   setHoldings(index: number, holdings: readonly Holding[]): void {
     const acc = this.get(index);
     const copy = this.checkHoldings(holdings);
-    const leaf = accountLeaf(acc.owner, holdingsCommitment(copy, this.dims.N), this.venueId);
+    const leaf = accountLeafOf(acc.owner, this.venueId, copy, this.dims);
     this.tree.update(index, leaf);
     this.accounts[index] = { ...acc, holdings: copy, leaf };
   }

@@ -47,7 +47,7 @@ export async function verifyProof(proof: unknown, opts: VerifyProofOptions = {})
   }
   const { V } = instanceParams(instance);
   const named = p.publicInputs;
-  for (const f of ["venueRoots", "venueIds", "nullifiers"] as const) {
+  for (const f of ["venueRoots", "venueIds"] as const) {
     if (named[f].length !== V) throw new ZkMarginInputError(`proof.publicInputs.${f}`, `${named[f].length} values, instance "${instance}" has V=${V}`);
   }
   // The three views of the proof must agree: named inputs = ordered signals, packed points = snarkjs proof.

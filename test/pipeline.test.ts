@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from "node:os";
 import path from "node:path";
 import hre, { network } from "hardhat";
-import { accountLeaf, holdingsCommitment, ownerHash } from "../prover/commitments.ts";
+import { accountLeaf, holdingWords, ownerHash } from "../prover/commitments.ts";
 import { FIELD } from "../prover/hash.ts";
 import { VenueTree } from "../prover/tree.ts";
 import { Kind, type Holding } from "../prover/types.ts";
@@ -35,8 +35,8 @@ function fixture() {
     { asset: 0, kind: Kind.Spot, size: 150_000_000n, entryPrice: 0n, mark: 0n, delta: 1n, gamma: 0n, vega: 0n },
     { asset: 1, kind: Kind.Linear, size: -2_500_000_000n, entryPrice: 310_000_000_000n, mark: 0n, delta: 1n, gamma: 0n, vega: 0n },
   ];
-  const hc = holdingsCommitment(holdings, 3);
-  const leaf = accountLeaf(ownerHash(traderSecret, salt), hc, venueId);
+  const words = holdingWords(holdings, { N: 3, A: 3 }); // the leaf instance's W = 4
+  const leaf = accountLeaf(ownerHash(traderSecret, salt), venueId, words);
   const tree = new VenueTree(D, [11n, 22n, 33n, leaf, 55n]);
   const p = tree.path(3);
   const input: CircuitInput = {
@@ -44,7 +44,7 @@ function fixture() {
     venueId,
     traderSecret,
     salt,
-    holdingsCommitment: hc,
+    words,
     index: p.leafIndex,
     siblings: p.siblings,
   };

@@ -38,3 +38,29 @@ function packShift(n, widths, i) {
 function packWordCount(n, widths) {
     return packWord(n, widths, n - 1) + 1;
 }
+
+/**
+ * @title PackWords
+ * @notice The packed words of LEN offset values of widths WIDTHS[0..LEN), as prover/hash.ts packWords.
+ * @param LEN number of values (≥ 1)
+ * @param WIDTHS bit width of each value, 1..248
+ * @input in[LEN] offset values (value − min); caller must enforce in[i] ∈ [0, 2^WIDTHS[i]) — that is what makes the
+ *        packing injective — unless in[i] is alone in its word (then the hash binds the whole field element)
+ * @output out[packWordCount(LEN, WIDTHS)] the words
+ * Cost: 0 (linear combinations, folded by --O2).
+ */
+template PackWords(LEN, WIDTHS) {
+    assert(LEN >= 1);
+    var WORDS = packWordCount(LEN, WIDTHS);
+    signal input in[LEN];
+    signal output out[WORDS];
+
+    var acc[WORDS];
+    for (var w = 0; w < WORDS; w++) acc[w] = 0;
+    for (var i = 0; i < LEN; i++) {
+        var shift = packShift(LEN, WIDTHS, i);
+        assert(shift + WIDTHS[i] <= PACK_WORD_BITS());
+        acc[packWord(LEN, WIDTHS, i)] += in[i] * 2 ** shift;
+    }
+    for (var w = 0; w < WORDS; w++) out[w] <== acc[w];
+}

@@ -1,7 +1,7 @@
 pragma circom 2.2.0;
 
 // Fixed-point scales and bit widths of the margin model, shared by the margin templates.
-// prover/model.ts exports the same numbers (tests check they agree); SPEC.md §2-3 gives the units.
+// prover/model.ts exports the same numbers (tests check they agree); docs/DESIGN.md §3 and docs/RISK.md give the units.
 
 /// 1.0 of an option's delta (delta is dimensionless, per unit of the holding).
 function DELTA_ONE() { return 100000000; }
@@ -19,11 +19,9 @@ function DELTA_BITS() { return 32; }
 function GREEK_BITS() { return 64; }
 /// Venue ids: 1 ≤ id < 2^32.
 function VENUE_ID_BITS() { return 32; }
-/// Epochs: < 2^64.
-function EPOCH_BITS() { return 64; }
 /// minExcess (USD × 1e8): < 2^112 (far above any attainable equity, < 2^107 for V·N ≤ 64).
 function MIN_EXCESS_BITS() { return 112; }
-/// Width of the final solvency comparisons: every compared value lies in (−2^241, 2^241) (see PortfolioMargin).
+/// Width of the final solvency comparisons: every compared value lies in (−2^241.5, 2^241.5) (see PortfolioMargin).
 function SOLVENCY_BITS() { return 242; }
 /// Equity terms are computed at scale EQUITY_SCALE = 10^14 (USD × 1e8 × 1e6 ppm); scenario P&L at
 /// PNL_SCALE = 2·10^32; weighted losses at PNL_SCALE · 10^6 = 2·10^38 = COMPARE_SCALE.
@@ -45,3 +43,23 @@ function F_DELTA() { return 5; }
 function F_GAMMA() { return 6; }
 function F_VEGA() { return 7; }
 function HOLDING_FIELD_COUNT() { return 8; }
+
+/// Bits of a packed asset index: ⌈log2 A⌉, at least 1 (prover/commitments.ts assetBits).
+function ASSET_BITS(A) {
+    var b = 1;
+    while ((1 << b) < A) b++;
+    return b;
+}
+/// Values each holding contributes to the holding words (prover/commitments.ts HOLDING_PACK_COUNT).
+function HOLDING_PACK_COUNT() { return 7; }
+/// Width of packed value j of a holding: asset, kind, size + 2^63, entryPrice + mark, delta + 2^31, gamma + 2^63,
+/// vega + 2^63 (prover/commitments.ts holdingPackWidths).
+function holdingPackWidth(A, j) {
+    var widths[7] = [ASSET_BITS(A), 2, SIZE_BITS(), PRICE_BITS(), DELTA_BITS(), GREEK_BITS(), GREEK_BITS()];
+    return widths[j];
+}
+/// Offset value j of the all-zero (padding) holding: 0, 0, 2^63, 0, 2^31, 2^63, 2^63.
+function emptyHoldingOffset(j) {
+    var offsets[7] = [0, 0, 1 << (SIZE_BITS() - 1), 0, 1 << (DELTA_BITS() - 1), 1 << (GREEK_BITS() - 1), 1 << (GREEK_BITS() - 1)];
+    return offsets[j];
+}

@@ -44,6 +44,7 @@ export function sampleMarginInputs(params: Record<string, number>): LabelledInpu
         accounts: accountsFor(book, secret, p),
         epoch: 42n,
         subject: 0x70997970c51812dc3a010c7d01b50e0d17dc79c8n,
+        domain: 0xd0a1n,
         market,
         risk,
         minExcess: 0n,

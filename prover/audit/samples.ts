@@ -5,7 +5,7 @@
  */
 import { pathToFileURL } from "node:url";
 import path from "node:path";
-import { accountLeaf, holdingsCommitment, ownerHash } from "../commitments.ts";
+import { accountLeaf, holdingWords, ownerHash } from "../commitments.ts";
 import { VenueTree } from "../tree.ts";
 import { Kind, type Holding } from "../types.ts";
 import { ROOT, getInstance } from "../../scripts/lib/instances.ts";
@@ -17,8 +17,8 @@ function leafInput(D: number): CircuitInput {
   const salt = 0xa11cen;
   const venueId = 7n;
   const holdings: Holding[] = [{ asset: 1, kind: Kind.Linear, size: 250_000_000n, entryPrice: 3_000_00000000n, mark: 0n, delta: 1n, gamma: 0n, vega: 0n }];
-  const commit = holdingsCommitment(holdings, 3);
-  const leaf = accountLeaf(ownerHash(secret, salt), commit, venueId);
+  const words = holdingWords(holdings, { N: 3, A: 3 }); // the leaf instance's W = 4
+  const leaf = accountLeaf(ownerHash(secret, salt), venueId, words);
   const tree = new VenueTree(D, [11n, 22n, leaf, 33n, 44n]);
   const p = tree.path(2);
   return {
@@ -26,7 +26,7 @@ function leafInput(D: number): CircuitInput {
     venueId,
     traderSecret: secret,
     salt,
-    holdingsCommitment: commit,
+    words,
     index: p.leafIndex,
     siblings: p.siblings,
   };

@@ -3,8 +3,8 @@
  * and helpers to re-commit a slot after editing its holdings (to model a venue that committed a bad value).
  */
 import { buildCircuitInput, type CircuitInput, type ProofRequest } from "../../prover/circuitInput.ts";
-import { accountLeaf, ownerHash } from "../../prover/commitments.ts";
-import { FIELD, HOLDINGS_SPONGE_WIDTH, poseidon, sponge, toField } from "../../prover/hash.ts";
+import { HOLDING_PACK_COUNT, accountLeaf, holdingPackWidths, ownerHash } from "../../prover/commitments.ts";
+import { FIELD, packLayout, toField } from "../../prover/hash.ts";
 import { evaluateMargin } from "../../prover/model.ts";
 import { VenueTree } from "../../prover/tree.ts";
 import type { InstanceParams } from "../../prover/types.ts";
@@ -13,6 +13,8 @@ import { TEST_PARAMS, accountsFor, bookHoldings, testMarket, testRisk, type Book
 export const SECRET = 0x1234_5678_9abc_def0_1122_3344n;
 export const EPOCH = 42n;
 export const SUBJECT = 0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266n;
+/** a deployment domain (a field element, as the attestor's domain() returns) */
+export const DOMAIN = 0x0d0a_1a2b_3c4d_5e6f_7081_92a3_b4c5_d6e7_f809_1a2b_3c4d_5e6f_7081_92a3n;
 
 /** A valid request for a book (minExcess = the book's excess unless given). */
 export function requestFor(book: Book, opts: Partial<ProofRequest> = {}): ProofRequest {
@@ -26,6 +28,7 @@ export function requestFor(book: Book, opts: Partial<ProofRequest> = {}): ProofR
     accounts: accountsFor(book, opts.traderSecret ?? SECRET, params),
     epoch: EPOCH,
     subject: SUBJECT,
+    domain: DOMAIN,
     market,
     risk,
     minExcess: minExcess < 0n ? 0n : minExcess,
@@ -46,24 +49,56 @@ export function clone(input: CircuitInput): CircuitInput {
 const big = (x: unknown): bigint => BigInt(x as string);
 
 /**
+ * The holding words VenueSlot computes from ANY field values (no range check: offsets and sums wrap mod p), so that a
+ * venue committing an out-of-range value can be modelled: only the circuit's range checks can then reject it.
+ * holdings[i] in HOLDING_FIELDS order (asset, kind, size, entryPrice, mark, delta, gamma, vega).
+ */
+export function uncheckedHoldingWords(holdings: readonly (readonly bigint[])[], A: number): bigint[] {
+  const widths = holdings.flatMap(() => holdingPackWidths(A));
+  const layout = packLayout(widths);
+  const words = Array.from({ length: layout[layout.length - 1].word + 1 }, () => 0n);
+  holdings.forEach((f, i) => {
+    const offsets = [f[0], f[1], f[2] + (1n << 63n), f[3] + f[4], f[5] + (1n << 31n), f[6] + (1n << 63n), f[7] + (1n << 63n)];
+    offsets.forEach((o, j) => {
+      const { word, shift } = layout[i * HOLDING_PACK_COUNT + j];
+      words[word] = toField(words[word] + toField(o) * (1n << BigInt(shift)));
+    });
+  });
+  return words;
+}
+
+/**
  * Re-commit slot v of an input from its (possibly edited, possibly out-of-range) holdings, salt and venue id, as a
- * venue would: recompute the leaf, put it in a fresh tree with 3 decoys, update root, path and nullifier.
+ * venue would: recompute the leaf, put it in a fresh tree with 3 decoys, update root and path (and the public tail,
+ * which carries the venue id).
  */
 export function recommitSlot(input: CircuitInput, v: number, params: InstanceParams = TEST_PARAMS): CircuitInput {
   const out = clone(input);
-  const holdings = (out.holdings as string[][][])[v];
-  const fields = holdings.flat().map(big);
-  const commitment = sponge(fields, HOLDINGS_SPONGE_WIDTH);
+  const holdings = (out.holdings as string[][][])[v].map((h) => h.map(big));
   const secret = big(out.traderSecret);
   const salt = big((out.salts as string[])[v]);
   const venueId = big((out.venueIds as string[])[v]);
-  const leaf = accountLeaf(ownerHash(secret, salt), commitment, venueId);
+  const leaf = accountLeaf(ownerHash(secret, salt), venueId, uncheckedHoldingWords(holdings, params.A));
   const tree = new VenueTree(params.D, [1n, 2n, 3n, leaf]);
   const path = tree.path(3);
   (out.venueRoots as string[])[v] = path.root.toString();
-  (out.siblings as string[][])[v] = path.siblings.map(String);
+  (out.siblings as string[][][])[v] = path.siblings.map((level) => level.map(String));
   (out.leafIndices as string[])[v] = "3";
-  (out.nullifiers as string[])[v] = poseidon([secret, salt, big(out.epoch)]).toString();
+  return retail(out);
+}
+
+/**
+ * Recompute the public tail of an input from its private minExcess and venueIds the way the circuit's linear packing
+ * does for ANY field values (Σ value · 2^shift mod p, no range check), so that only the range checks can reject.
+ */
+export function retail(input: CircuitInput): CircuitInput {
+  const out = clone(input);
+  const ids = (out.venueIds as string[]).map(big);
+  const widths = [112, ...ids.map(() => 32)];
+  const layout = packLayout(widths);
+  const tail = Array.from({ length: layout[layout.length - 1].word + 1 }, () => 0n);
+  [big(out.minExcess), ...ids].forEach((x, i) => (tail[layout[i].word] = toField(tail[layout[i].word] + x * (1n << BigInt(layout[i].shift)))));
+  out.tail = tail.map(String);
   return out;
 }
 

@@ -4,8 +4,8 @@
  */
 import { expect } from "chai";
 import fc from "fast-check";
-import { HOLDINGS_SPONGE_WIDTH, PACK_WORD_BITS, PARAMS_SPONGE_WIDTH, packLayout, packWords, sponge, toField, type PackValue } from "../../prover/hash.ts";
-import { marketHash, marketWords, riskParamsHash, riskWords } from "../../prover/commitments.ts";
+import { LEAF_SPONGE_WIDTH, PACK_WORD_BITS, PARAMS_SPONGE_WIDTH, packLayout, packWords, sponge, toField, type PackValue } from "../../prover/hash.ts";
+import { contextHashOf, marketWords, riskParamsHash, riskWords } from "../../prover/commitments.ts";
 import type { MarketSnapshot, RiskParams } from "../../prover/types.ts";
 import { VenueTree, rootFromPath } from "../../prover/tree.ts";
 import { loadCircuit, unitInstance, type CompiledCircuit } from "../helpers/witness.ts";
@@ -95,30 +95,52 @@ describe("circuit library templates", function () {
     let sp: CompiledCircuit;
     let mr: CompiledCircuit;
     before(async () => {
-      sp = await loadCircuit(unitInstance("lib/Sponge", "Sponge", { LEN: 24, WIDTH: HOLDINGS_SPONGE_WIDTH }));
-      mr = await loadCircuit(unitInstance("lib/MerkleRoot", "MerkleRoot", { D: 4 }));
+      sp = await loadCircuit(unitInstance("lib/Sponge", "Sponge", { LEN: 24, WIDTH: LEAF_SPONGE_WIDTH }));
+      mr = await loadCircuit(unitInstance("lib/MerkleRoot", "MerkleRoot", { D: 3 }));
     });
-    it("should hash 24 fields (one venue's holdings) like sponge()", async () => {
+    it("should hash 24 fields like sponge() (the leaf's fallback beyond 16 inputs)", async () => {
       await fc.assert(
         fc.asyncProperty(fc.array(fc.bigInt({ min: 0n, max: FIELD - 1n }), { minLength: 24, maxLength: 24 }), async (fields) => {
           const w = await sp.accept({ in: fields.map(String) });
-          expect(w[sp.index("main.out")]).to.equal(sponge(fields, HOLDINGS_SPONGE_WIDTH));
+          expect(w[sp.index("main.out")]).to.equal(sponge(fields, LEAF_SPONGE_WIDTH));
         }),
         { numRuns: 10 },
       );
     });
-    it("should compute the VenueTree root for every leaf position", async () => {
-      const leaves = Array.from({ length: 11 }, (_, i) => BigInt(i * 7919 + 1));
-      const tree = new VenueTree(4, leaves);
-      for (const i of [0, 1, 6, 10]) {
+    it("should compute the VenueTree root for every position digit at every level", async () => {
+      // 64 leaves fill a depth-3 tree: indices 0, 21, 42, 63 have digits (0,0,0), (1,1,1), (2,2,2), (3,3,3), and the
+      // others mix them, so every placement branch of every level is exercised
+      const leaves = Array.from({ length: 64 }, (_, i) => BigInt(i * 7919 + 1));
+      const tree = new VenueTree(3, leaves);
+      for (const i of [0, 21, 42, 63, 6, 57, 27, 36]) {
         const p = tree.path(i);
-        const w = await mr.accept({ leaf: String(p.leaf), index: String(i), siblings: p.siblings.map(String) });
-        expect(w[mr.index("main.root")]).to.equal(tree.root);
+        const w = await mr.accept({ leaf: String(p.leaf), index: String(i), siblings: p.siblings.map((l) => l.map(String)) });
+        expect(w[mr.index("main.root")], `leaf ${i}`).to.equal(tree.root);
         expect(rootFromPath(p.leaf, i, p.siblings)).to.equal(tree.root);
       }
-      // an index of 2^D would alias position 0: it has no witness
+      // a partly empty tree: zero subtrees as siblings
+      const sparse = new VenueTree(3, leaves.slice(0, 5));
+      const p4 = sparse.path(4);
+      const w = await mr.accept({ leaf: String(p4.leaf), index: "4", siblings: p4.siblings.map((l) => l.map(String)) });
+      expect(w[mr.index("main.root")]).to.equal(sparse.root);
+      // an index of 4^D would alias position 0: it has no witness
       const p0 = tree.path(0);
-      expect(await mr.accepts({ leaf: String(p0.leaf), index: "16", siblings: p0.siblings.map(String) })).to.equal(false);
+      expect(await mr.accepts({ leaf: String(p0.leaf), index: "64", siblings: p0.siblings.map((l) => l.map(String)) })).to.equal(false);
+    });
+
+    it("should not accept a leaf at another position than its index says, nor swapped siblings", async () => {
+      const leaves = Array.from({ length: 64 }, (_, i) => BigInt(i * 7919 + 1));
+      const tree = new VenueTree(3, leaves);
+      const p = tree.path(21);
+      const sib = p.siblings.map((l) => l.map(String));
+      for (const index of ["20", "22", "23", "17", "25", "5", "37"]) {
+        expect(await mr.accepts({ leaf: String(p.leaf), index, siblings: sib }), `index ${index}`).to.equal(true);
+        const w = await mr.accept({ leaf: String(p.leaf), index, siblings: sib });
+        expect(w[mr.index("main.root")], `index ${index}`).to.not.equal(tree.root);
+      }
+      const swapped = sib.map((l, k) => (k === 1 ? [l[1], l[0], l[2]] : l));
+      const w = await mr.accept({ leaf: String(p.leaf), index: "21", siblings: swapped });
+      expect(w[mr.index("main.root")]).to.not.equal(tree.root);
     });
   });
 
@@ -181,46 +203,51 @@ describe("circuit library templates", function () {
     });
   });
 
-  describe("# market and risk hashes agree with prover/commitments.ts (the contracts' definitions)", () => {
+  describe("# market words, risk and context hashes agree with prover/commitments.ts (the contracts' definitions)", () => {
     // The production-sized templates take ~30 s to compile: they run in the larger run (PROP_RUNS set, test:props).
     const large = process.env.PROP_RUNS !== undefined;
+    const contextInput = (epoch: bigint, m: MarketSnapshot, r: RiskParams) => ({ epoch: s(epoch), ...marketInput(m), ...riskInput(r) });
     for (const [label, A, K, market, risk] of [
       ["test instance", 3, 4, testMarket, testRisk],
       ["production instance", 8, 16, prodMarket, prodRisk],
     ] as const) {
-      const title = `should hash the ${label} snapshot and risk params identically`;
+      const title = `should compute the ${label} market words, risk params hash and context hash identically`;
       (A === 3 || large ? it : it.skip)(A === 3 ? title : `${title} @props`, async () => {
-        const mh = await loadCircuit(unitInstance("MarketSnapshotHash", "MarketSnapshotHash", { A }));
+        const mw = await loadCircuit(unitInstance("MarketWords", "MarketWords", { A }));
         const rh = await loadCircuit(unitInstance("RiskParamsHash", "RiskParamsHash", { A, K }));
+        const ch = await loadCircuit(unitInstance("ContextHash", "ContextHash", { A, K }));
         const m = market();
         const r = risk();
-        const wm = await mh.accept(marketInput(m));
-        expect(wm[mh.index("main.hash")]).to.equal(marketHash(m));
+        const wm = await mw.accept(marketInput(m));
+        expect(marketWords(m).map((_, i) => wm[mw.index(`main.words[${i}]`)])).to.deep.equal(marketWords(m));
         const wr = await rh.accept(riskInput(r));
         expect(wr[rh.index("main.hash")]).to.equal(riskParamsHash(r));
+        for (const epoch of [0n, 42n, (1n << 64n) - 1n]) {
+          const wc = await ch.accept(contextInput(epoch, m, r));
+          expect(wc[ch.index("main.hash")]).to.equal(contextHashOf(epoch, m, r));
+        }
         expect(PARAMS_SPONGE_WIDTH).to.equal(8);
       });
     }
 
     it("should agree at the extremes of every packed range (top bits of every field set)", async () => {
-      const mh = await loadCircuit(unitInstance("MarketSnapshotHash", "MarketSnapshotHash", { A: 3 }));
-      const rh = await loadCircuit(unitInstance("RiskParamsHash", "RiskParamsHash", { A: 3, K: 4 }));
+      const ch = await loadCircuit(unitInstance("ContextHash", "ContextHash", { A: 3, K: 4 }));
       const top = (1n << 64n) - 1n;
-      for (const m of [
+      const grid = (f: (k: number, a: number) => bigint) => Array.from({ length: 4 }, (_, k) => Array.from({ length: 3 }, (_, a) => f(k, a)));
+      const markets: MarketSnapshot[] = [
         { price: [top, top, top], scanRange: [1_000_000n, 1_000_000n, 1_000_000n], volShock: [1_000_000n, 1_000_000n, 1_000_000n] },
         { price: [0n, top, 1n], scanRange: [0n, 1_000_000n, 0n], volShock: [1_000_000n, 0n, 1n] },
-      ] satisfies MarketSnapshot[]) {
-        const wm = await mh.accept(marketInput(m));
-        expect(wm[mh.index("main.hash")]).to.equal(marketHash(m));
-      }
-      const grid = (f: (k: number, a: number) => bigint) => Array.from({ length: 4 }, (_, k) => Array.from({ length: 3 }, (_, a) => f(k, a)));
-      for (const r of [
+      ];
+      const risks: RiskParams[] = [
         { haircut: [1_000_000n, 1_000_000n, 1_000_000n], debtAddOn: [1_000_000n, 1_000_000n, 1_000_000n], moves: grid(() => 3_000_000n), volDirs: grid(() => 1n), weights: [1_000_000n, 1_000_000n, 1_000_000n, 1_000_000n], grossCharge: 1_000_000n },
         { haircut: [0n, 0n, 0n], debtAddOn: [0n, 0n, 0n], moves: grid(() => -3_000_000n), volDirs: grid(() => -1n), weights: [0n, 0n, 0n, 0n], grossCharge: 0n },
         { haircut: [1n, 0n, 1_000_000n], debtAddOn: [0n, 1_000_000n, 7n], moves: grid((k, a) => ((k + a) % 2 === 0 ? -3_000_000n : 3_000_000n)), volDirs: grid((k, a) => BigInt(((k + a) % 3) - 1)), weights: [1_000_000n, 0n, 1n, 999_999n], grossCharge: 1_000_000n },
-      ] satisfies RiskParams[]) {
-        const wr = await rh.accept(riskInput(r));
-        expect(wr[rh.index("main.hash")]).to.equal(riskParamsHash(r));
+      ];
+      for (const m of markets) {
+        for (const r of risks) {
+          const wc = await ch.accept(contextInput(7n, m, r));
+          expect(wc[ch.index("main.hash")]).to.equal(contextHashOf(7n, m, r));
+        }
       }
     });
   });

@@ -1,5 +1,5 @@
 /**
- * MarginProof on the test instance (V=3, N=3, A=3, K=4, D=4) with real witnesses from the compiled WASM, checked
+ * MarginProof on the test instance (V=3, N=3, A=3, K=4, D=7) with real witnesses from the compiled WASM, checked
  * against the compiled R1CS. Every case builds a fresh input.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { artifactPaths } from "../../scripts/lib/instances.ts";
 import { snark, terminateCurve, type CircuitInput as SnarkInput, type VerificationKey } from "../../scripts/lib/snark.ts";
 import { buildCircuitInput, type CircuitInput } from "../../prover/circuitInput.ts";
-import { marketHash, marketPackValues, riskPackValues, riskParamsHash } from "../../prover/commitments.ts";
+import { bookNullifier, contextHash, contextHashOf, marketPackValues, marketWords, riskPackValues, riskParamsHash } from "../../prover/commitments.ts";
 import { PARAMS_SPONGE_WIDTH, packLayout, poseidon, sponge, toField, type PackValue } from "../../prover/hash.ts";
 import { COMPARE_SCALE, EQUITY_TO_COMPARE, evaluateMargin, evaluateMarginExact } from "../../prover/model.ts";
 import { flattenPublicInputs, publicSignalNames } from "../../prover/publicSignals.ts";
@@ -31,7 +31,7 @@ import {
   testRisk,
   type Book,
 } from "../fixtures/market.ts";
-import { FIELD, SECRET, clone, fe, inputFor, recommitSlot, requestFor } from "./helpers.ts";
+import { DOMAIN, EPOCH, FIELD, SECRET, clone, fe, inputFor, recommitSlot, requestFor, retail, uncheckedHoldingWords } from "./helpers.ts";
 
 const { USDC, ETH } = TEST_ASSETS;
 const BOOKS: [string, () => Book][] = [
@@ -61,8 +61,8 @@ describe("MarginProof circuit (test instance)", function () {
   };
 
   describe("# instance", () => {
-    it("should stay under 16,000 constraints (a 2^14 ptau serves it)", () => {
-      expect(circuit.nConstraints).to.be.lessThan(16_000);
+    it("should fit a 2^14 ptau (constraints + public inputs + 1 ≤ 2^14)", () => {
+      expect(circuit.nConstraints + circuit.nPublic + 1).to.be.at.most(1 << 14);
     });
 
     it("should declare exactly the public inputs of prover/publicSignals.ts, in order", () => {
@@ -87,7 +87,7 @@ describe("MarginProof circuit (test instance)", function () {
         });
         const short = clone(input);
         short.minExcess = (req.minExcess + 1n).toString();
-        expect(await circuit.accepts(short)).to.equal(false);
+        expect(await circuit.accepts(retail(short))).to.equal(false);
       });
     }
 
@@ -132,7 +132,7 @@ describe("MarginProof circuit (test instance)", function () {
       const w = await circuit.accept(input);
       const slack = EQUITY_TO_COMPARE * (x.equity - x.grossCharge) - COMPARE_SCALE * minExcess;
       r.weights.forEach((wk, k) => expect(w[circuit.index(`main.margin.slackK[${k}]`)]).to.equal((slack + wk * x.scenarioPnl[k] + FIELD) % FIELD));
-      expect(await circuit.accepts({ ...input, minExcess: (minExcess + 1n).toString() })).to.equal(false);
+      expect(await circuit.accepts(retail({ ...input, minExcess: (minExcess + 1n).toString() }))).to.equal(false);
     };
 
     it("should prove six maximal long options (largest positive P&L, gamma and vega terms) at their exact excess", () =>
@@ -152,23 +152,24 @@ describe("MarginProof circuit (test instance)", function () {
     };
     const hedged = () => inputFor(hedgedEthBook());
     const single = () => inputFor(btcShortCallBook());
+    const SLOT_KEYS = ["venueRoots", "venueIds", "salts", "leafIndices", "siblings", "holdings"];
 
     it("should reject a wrong venue root", () => rejects(set(hedged(), "venueRoots", [0], "12345")));
 
     it("should reject a holding that is not in the committed leaf (more USDC than committed)", () =>
       rejects(set(hedged(), "holdings", [0, 0, 2], spot(USDC, "1000000").size.toString())));
 
-    it("should reject a wrong trader secret (even with matching nullifiers)", () => {
+    it("should reject a wrong trader secret (even with a matching book nullifier)", () => {
       const input = hedged();
       const wrong = SECRET + 1n;
       input.traderSecret = wrong.toString();
-      input.nullifiers = (input.salts as string[]).map((s) => poseidon([wrong, BigInt(s), BigInt(input.epoch as string)]).toString());
+      input.bookNullifier = bookNullifier(wrong, DOMAIN).toString();
       return rejects(input);
     });
 
-    it("should reject a price that does not match marketHash", () => rejects(set(hedged(), "price", [1], (3100n * 10n ** 8n).toString())));
+    it("should reject a price that does not match the context hash", () => rejects(set(hedged(), "price", [1], (3100n * 10n ** 8n).toString())));
 
-    it("should reject a scan range that does not match marketHash", () => rejects(set(hedged(), "scanRange", [1], "100000")));
+    it("should reject a scan range that does not match the context hash", () => rejects(set(hedged(), "scanRange", [1], "100000")));
 
     it("should reject altered risk params (haircut, move, weight, gross charge)", async () => {
       await rejects(set(hedged(), "haircut", [0], "0"));
@@ -177,37 +178,46 @@ describe("MarginProof circuit (test instance)", function () {
       await rejects(set(hedged(), "grossCharge", [], "0"));
     });
 
-    it("should reject a repeated venue (the same account in both slots)", async () => {
+    it("should reject a repeated venue (the same account in two slots)", async () => {
       const input = single();
-      for (const key of ["venueRoots", "venueIds", "nullifiers", "salts", "leafIndices", "siblings", "holdings"]) {
-        (input[key] as unknown[])[1] = structuredClone((input[key] as unknown[])[0]);
-      }
-      // the doubled collateral would cover a larger minExcess: ask for it
+      for (const key of SLOT_KEYS) (input[key] as unknown[])[1] = structuredClone((input[key] as unknown[])[0]);
+      // the doubled collateral would cover a larger minExcess: ask for nothing, the repeat alone must fail
       input.minExcess = "0";
-      await rejects(input);
+      await rejects(retail(input));
+    });
+
+    it("should reject a repeated venue behind an inactive slot (the prefix rule: active, inactive, active)", async () => {
+      // Slot 2 repeats slot 0's account while slot 1 is inactive (root 0, id 0, empty holdings). Slot 2's id is then
+      // compared with slot 1's id 0 and passes the order check: only "active slots form a prefix" rejects it.
+      const input = single();
+      for (const key of SLOT_KEYS) (input[key] as unknown[])[2] = structuredClone((input[key] as unknown[])[0]);
+      input.minExcess = "0";
+      await rejects(retail(input));
+      // the same layout with slot 2 inactive again is fine (sanity: the rejection is due to slot 2 alone)
+      await circuit.accept(retail({ ...single(), minExcess: "0" }));
     });
 
     it("should reject venue ids out of order", async () => {
       const input = hedged();
-      for (const key of ["venueRoots", "venueIds", "nullifiers", "salts", "leafIndices", "siblings", "holdings"]) {
+      for (const key of SLOT_KEYS) {
         const arr = input[key] as unknown[];
         [arr[0], arr[1]] = [arr[1], arr[0]];
       }
-      await rejects(input);
+      await rejects(retail(input));
     });
 
     it("should reject an active slot after an inactive one and a book with no active slot", async () => {
       const input = single();
-      for (const key of ["venueRoots", "venueIds", "nullifiers", "salts", "leafIndices", "siblings", "holdings"]) {
+      for (const key of SLOT_KEYS) {
         const arr = input[key] as unknown[];
         [arr[0], arr[1]] = [arr[1], arr[0]];
       }
-      await rejects(input);
+      await rejects(retail(input));
       const empty = single();
-      for (const key of ["venueRoots", "venueIds", "nullifiers"]) (empty[key] as string[])[0] = "0";
+      for (const key of ["venueRoots", "venueIds"]) (empty[key] as string[])[0] = "0";
       (empty.holdings as string[][][])[0] = (empty.holdings as string[][][])[1];
       empty.minExcess = "0";
-      await rejects(empty);
+      await rejects(retail(empty));
     });
 
     it("should reject venue id 0 and venue ids of 2^32 or more on active slots", async () => {
@@ -256,31 +266,62 @@ describe("MarginProof circuit (test instance)", function () {
       await circuit.accept(recommitSlot(max, 0));
     });
 
+    it("should reject holdings whose packing aliases the committed words (a carry between two fields)", async () => {
+      // Moving 2^64 from one field to the next packs to the same word: size' = size + 2^64 at bit 4 and
+      // entry' = entry − 1 at bit 68 of word 0 give Σ value · 2^shift unchanged. Only the range checks reject it.
+      const input = single();
+      const h = (input.holdings as string[][][])[0][0]; // 40,000 USDC spot: entry 0 → entry −1 = p − 1
+      h[2] = (BigInt(h[2]) + (1n << 64n)).toString();
+      h[3] = fe(-1n);
+      await rejects(input);
+      // sanity: the aliased holdings do pack to the committed words
+      const orig = (single().holdings as string[][][])[0].map((x) => x.map(BigInt));
+      const edited = (input.holdings as string[][][])[0].map((x) => x.map(BigInt));
+      expect(uncheckedHoldingWords(edited, TEST_PARAMS.A)).to.deep.equal(uncheckedHoldingWords(orig, TEST_PARAMS.A));
+    });
+
     it("should reject an empty slot with a non-zero holding", async () => {
       // inactive slot 1 carries 1,000,000 USDC of collateral
       await rejects(set(single(), "holdings", [1, 0, 2], spot(USDC, "1000000").size.toString()));
       // any non-zero field counts, even one that adds nothing to the margin
       await rejects(set(single(), "holdings", [1, 1, 4], "1"));
+      await rejects(set(single(), "holdings", [1, 2, 7], "1"));
     });
 
     it("should reject too little equity by one unit", async () => {
       const input = single();
       await circuit.accept(input);
-      await rejects(set(input, "minExcess", [], (BigInt(input.minExcess as string) + 1n).toString()));
+      await rejects(retail(set(input, "minExcess", [], (BigInt(input.minExcess as string) + 1n).toString())));
     });
 
-    it("should reject a wrong nullifier and a nullifier on an inactive slot", async () => {
+    it("should reject a wrong book nullifier, and a domain the nullifier was not made for", async () => {
       const input = single();
-      await rejects(set(input, "nullifiers", [0], (BigInt((input.nullifiers as string[])[0]) + 1n).toString()));
-      await rejects(set(input, "nullifiers", [1], (input.nullifiers as string[])[0]));
-      // an inactive slot may not carry a venue id either
-      await rejects(set(input, "venueIds", [1], "7"));
+      await rejects(set(input, "bookNullifier", [], (BigInt(input.bookNullifier as string) + 1n).toString()));
+      await rejects(set(input, "domain", [], (DOMAIN + 1n).toString()));
+      // the same book under another domain is another (valid) nullifier
+      const other = set(set(input, "domain", [], "7"), "bookNullifier", [], bookNullifier(SECRET, 7n).toString());
+      await circuit.accept(other);
     });
 
-    it("should reject an epoch other than the nullifiers' epoch, and epochs of 2^64 or more", async () => {
-      await rejects(set(single(), "epoch", [], (43n).toString()));
-      const far = requestFor(btcShortCallBook());
-      expect(() => buildCircuitInput({ ...far, epoch: 1n << 64n })).to.throw(RangeError, /^epoch/);
+    it("should reject an inactive slot carrying a venue id", async () => {
+      await rejects(retail(set(single(), "venueIds", [1], "7")));
+    });
+
+    it("should reject an epoch other than the context hash's, including one that agrees with it modulo 2^64", async () => {
+      // The epoch has no in-circuit range check: it sits alone in a sponge input, so the context hash binds it as a
+      // field element (OracleHub only hashes uint64 epochs). What replaces the old "epoch ≥ 2^64" test: an epoch that
+      // differs from the hashed one in any bit, also above bit 63, has no witness, and one that matches does.
+      await rejects(set(single(), "epoch", [], (EPOCH + 1n).toString()));
+      await rejects(set(single(), "epoch", [], (EPOCH + (1n << 64n)).toString()));
+      await rejects(set(single(), "epoch", [], (EPOCH - FIELD).toString().replace("-", "")));
+      const rph = riskParamsHash(testRisk());
+      const far = EPOCH + (1n << 64n);
+      const hashed = set(single(), "epoch", [], far.toString());
+      hashed.contextHash = sponge([far, rph, ...marketWords(testMarket())], PARAMS_SPONGE_WIDTH).toString();
+      await circuit.accept(hashed);
+      // the SDK never makes such a context: contextHash refuses epochs ≥ 2^64 like OracleHub's uint64
+      expect(() => contextHash(far, rph, marketWords(testMarket()))).to.throw(RangeError, /^epoch/);
+      expect(() => buildCircuitInput({ ...requestFor(btcShortCallBook()), epoch: 1n << 64n })).to.throw(RangeError, /^epoch/);
     });
 
     it("should bind the subject: changing it in a valid witness breaks a constraint", async () => {
@@ -295,21 +336,23 @@ describe("MarginProof circuit (test instance)", function () {
       expect(circuit.publicSignals(w2)[0]).to.equal(7n);
     });
 
-    it("should reject out-of-range market and risk values even when they match the public hashes", async () => {
+    it("should reject out-of-range market and risk values even when they match the public context hash", async () => {
       // The hash the circuit's linear packing yields for ANY field values (no RangeError, offsets wrap mod p), so
-      // only the range checks can reject: Σ (value − min) · 2^shift per word, then the sponge.
-      const uncheckedHash = (values: PackValue[]) => {
+      // only the range checks can reject: Σ (value − min) · 2^shift per word, then the sponges.
+      const uncheckedWords = (values: PackValue[]) => {
         const layout = packLayout(values.map((v) => v.width));
         const words = Array.from({ length: layout[layout.length - 1].word + 1 }, () => 0n);
         values.forEach((v, i) => (words[layout[i].word] = toField(words[layout[i].word] + (toField(v.value - v.min) << BigInt(layout[i].shift)))));
-        return sponge(words, PARAMS_SPONGE_WIDTH);
+        return words;
       };
+      const context = (m: ReturnType<typeof testMarket>, r: ReturnType<typeof testRisk>) =>
+        sponge([EPOCH, sponge(uncheckedWords(riskPackValues(r)), PARAMS_SPONGE_WIDTH), ...uncheckedWords(marketPackValues(m))], PARAMS_SPONGE_WIDTH);
       const base = requestFor(btcShortCallBook(), { minExcess: 0n });
       const withMarket = (m: ReturnType<typeof testMarket>) => {
         const input = buildCircuitInput(base).input;
         const mf = [m.price, m.scanRange, m.volShock];
         ["price", "scanRange", "volShock"].forEach((k, i) => (input[k] = mf[i].map(fe)));
-        input.marketHash = uncheckedHash(marketPackValues(m)).toString();
+        input.contextHash = context(m, testRisk()).toString();
         return input;
       };
       const withRisk = (r: ReturnType<typeof testRisk>) => {
@@ -320,32 +363,46 @@ describe("MarginProof circuit (test instance)", function () {
         input.volDirs = r.volDirs.map((row) => row.map(fe));
         input.weights = r.weights.map(fe);
         input.grossCharge = fe(r.grossCharge);
-        input.riskParamsHash = uncheckedHash(riskPackValues(r)).toString();
+        input.contextHash = context(testMarket(), r).toString();
         return input;
       };
       // sanity: re-hashing in-range values is accepted, and the unchecked packing agrees with the real one there
-      expect(uncheckedHash(marketPackValues(testMarket()))).to.equal(marketHash(testMarket()));
-      expect(uncheckedHash(riskPackValues(testRisk()))).to.equal(riskParamsHash(testRisk()));
+      expect(context(testMarket(), testRisk())).to.equal(contextHashOf(EPOCH, testMarket(), testRisk()));
       await circuit.accept(withMarket(testMarket()));
       await circuit.accept(withRisk(testRisk()));
       const m = testMarket();
+      // single-sided checks (injectivity): a value past its width or below its minimum wraps and has no witness
       await rejects(withMarket({ ...m, price: [m.price[0], 1n << 64n, m.price[2]] }));
-      await rejects(withMarket({ ...m, scanRange: [m.scanRange[0], 1_000_001n, m.scanRange[2]] }));
+      await rejects(withMarket({ ...m, scanRange: [m.scanRange[0], 1n << 20n, m.scanRange[2]] }));
       await rejects(withMarket({ ...m, volShock: [FIELD - 1n, m.volShock[1], m.volShock[2]] }));
       const r = testRisk();
-      await rejects(withRisk({ ...r, haircut: [1_000_001n, r.haircut[1], r.haircut[2]] }));
+      await rejects(withRisk({ ...r, haircut: [1n << 20n, r.haircut[1], r.haircut[2]] }));
       await rejects(withRisk({ ...r, debtAddOn: [r.debtAddOn[0], FIELD - 1n, r.debtAddOn[2]] }));
-      await rejects(withRisk({ ...r, moves: r.moves.map((row, k) => (k === 0 ? [0n, 3_000_001n, 0n] : row)) }));
-      await rejects(withRisk({ ...r, volDirs: r.volDirs.map((row, k) => (k === 0 ? [0n, 2n, 0n] : row)) }));
-      await rejects(withRisk({ ...r, weights: [1_000_001n, ...r.weights.slice(1)] }));
+      await rejects(withRisk({ ...r, moves: r.moves.map((row, k) => (k === 0 ? [0n, (1n << 23n) - 3_000_000n, 0n] : row)) }));
+      await rejects(withRisk({ ...r, moves: r.moves.map((row, k) => (k === 0 ? [0n, -3_000_001n, 0n] : row)) }));
+      await rejects(withRisk({ ...r, volDirs: r.volDirs.map((row, k) => (k === 0 ? [0n, 3n, 0n] : row)) }));
+      await rejects(withRisk({ ...r, volDirs: r.volDirs.map((row, k) => (k === 0 ? [0n, -2n, 0n] : row)) }));
+      await rejects(withRisk({ ...r, weights: [1n << 20n, ...r.weights.slice(1)] }));
       await rejects(withRisk({ ...r, grossCharge: FIELD - 1n }));
-      // the extremes themselves pass the range checks (a move of exactly ±3e6)
+      // the edges of each width pass (the exact governance ranges are RiskParams.sol's and OracleHub's checks)
       await circuit.accept(withRisk({ ...r, moves: r.moves.map((row, k) => (k === 0 ? [-3_000_000n, 0n, 0n] : row)) }));
+      await circuit.accept(withMarket({ ...m, volShock: [(1n << 20n) - 1n, m.volShock[1], m.volShock[2]] }));
     });
 
-    it("should reject minExcess of 2^112 or more", async () => {
-      await rejects(set(single(), "minExcess", [], (1n << 112n).toString()));
-      await rejects(set(single(), "minExcess", [], (FIELD - 1n).toString()));
+    it("should reject minExcess of 2^112 or more, also when the tail aliases it onto a venue id", async () => {
+      await rejects(retail(set(single(), "minExcess", [], (1n << 112n).toString())));
+      await rejects(retail(set(single(), "minExcess", [], (FIELD - 1n).toString())));
+      // minExcess + 2^112 with venueIds[0] − 1 packs to the same tail: only the 112-bit check stops it
+      const input = single();
+      const aliased = set(set(input, "minExcess", [], (BigInt(input.minExcess as string) + (1n << 112n)).toString()), "venueIds", [0], (BigInt((input.venueIds as string[])[0]) - 1n).toString());
+      expect(retail(aliased).tail).to.deep.equal(input.tail);
+      await rejects(aliased);
+    });
+
+    it("should reject a tail other than the packing of minExcess and the venue ids", async () => {
+      const input = single();
+      await rejects(set(input, "tail", [0], (BigInt((input.tail as string[])[0]) + 1n).toString()));
+      await rejects(set(input, "tail", [0], (BigInt((input.tail as string[])[0]) + (1n << 144n)).toString()));
     });
   });
 
@@ -353,16 +410,17 @@ describe("MarginProof circuit (test instance)", function () {
     // One surviving (non-eliminated) signal per constraint group; +1 on it must violate the R1CS.
     const groups: [string, RegExp][] = [
       ["subject binding", /^main\.subjectSquare$/],
-      ["epoch range bits", /^main\.epochBits\[5\]$/],
+      ["book nullifier", /^main\.Poseidon_\d+_\d+\.pEx\.sigmaF\[1\]\[0\]\.in2$/],
       ["minExcess range bits", /^main\.minExcessBits\[3\]$/],
-      ["market price range bits", /^main\.MarketSnapshotHash_.*Num2Bits_.*\.out\[7\]$/],
-      ["market sponge", /^main\.MarketSnapshotHash_.*Sponge_.*\.h\[0\]\.pEx\.ark\[2\]\.out\[0\]$/],
-      ["risk move range bits", /^main\.RiskParamsHash_.*BoundedRange_.*\.out\[4\]$/],
-      ["risk vol direction square", /^main\.RiskParamsHash_.*dirSquare\[1\]\[1\]$/],
-      ["risk sponge", /^main\.RiskParamsHash_.*Sponge_.*\.h\[0\]\.pEx\.ark\[2\]\.out\[0\]$/],
-      ["owner hash", /^main\.VenueSlot_.*\[0\]\.Poseidon_.*\.pEx\.mixS\[0\]\.out\[0\]$/],
-      ["holdings sponge", /^main\.VenueSlot_.*\[0\]\.Sponge_.*\.h\[0\]\.pEx\.ark\[1\]\.out\[3\]$/],
-      ["Merkle path", /^main\.VenueSlot_.*\[1\]\.MerkleRoot_.*\.Poseidon_.*\[2\]\.pEx\.mixS\[0\]\.out\[0\]$/],
+      ["market price range bits", /^main\.ContextHash_.*\.market\.Num2Bits_.*\[1\]\.out\[7\]$/],
+      ["risk range bits", /^main\.ContextHash_.*\.RiskParamsHash_.*\.Num2Bits_.*\[10\]\.out\[4\]$/],
+      ["risk sponge", /^main\.ContextHash_.*\.RiskParamsHash_.*\.Sponge_.*\.h\[0\]\.pEx\.sigmaF\[1\]\[0\]\.in2$/],
+      ["context sponge", /^main\.ContextHash_.*\.sponge\.h\[0\]\.pEx\.sigmaF\[1\]\[0\]\.in2$/],
+      ["owner hash", /^main\.VenueSlot_.*\[0\]\.Poseidon_.*\.pEx\.sigmaF\[1\]\[0\]\.in2$/],
+      ["leaf hash", /^main\.VenueSlot_.*\[0\]\.h\.pEx\.sigmaF\[1\]\[0\]\.in2$/],
+      ["Merkle index bits", /^main\.VenueSlot_.*\[1\]\.MerkleRoot_.*\.bits\[3\]$/],
+      ["Merkle placement", /^main\.VenueSlot_.*\[1\]\.MerkleRoot_.*\.c1\[2\]$/],
+      ["Merkle path", /^main\.VenueSlot_.*\[1\]\.MerkleRoot_.*\.Poseidon_.*\[2\]\.pEx\.sigmaF\[1\]\[0\]\.in2$/],
       ["venue id bits", /^main\.venueIdBits\[1\]\[0\]$/],
       ["venue order gap bits", /^main\.idGapBits\[1\]\[1\]$/],
       ["asset one-hot", /^main\.exposure\[0\]\[1\]\.sel\[0\]$/],
@@ -422,8 +480,10 @@ describe("MarginProof circuit (test instance)", function () {
     it("should pad inactive slots with zeros and emit the public inputs in order", () => {
       const { input, publicInputs } = buildCircuitInput(requestFor(btcShortCallBook()));
       expect(publicInputs.venueIds).to.deep.equal([2n, ...Array<bigint>(TEST_PARAMS.V - 1).fill(0n)]);
-      expect(publicInputs.nullifiers.slice(1).every((x) => x === 0n)).to.equal(true);
-      expect(publicInputs.nullifiers[0]).to.equal(poseidon([SECRET, BigInt((input.salts as string[])[0]), 42n]));
+      expect(publicInputs.venueRoots.slice(1).every((x) => x === 0n)).to.equal(true);
+      expect(publicInputs.bookNullifier).to.equal(poseidon([SECRET, DOMAIN]));
+      expect(publicInputs.contextHash).to.equal(contextHashOf(EPOCH, testMarket(), testRisk()));
+      expect(input.tail).to.deep.equal([(publicInputs.minExcess + (2n << 112n)).toString()]);
       expect((input.holdings as string[][][]).slice(1).flat(2).every((x) => x === "0")).to.equal(true);
       expect((input.holdings as string[][][])[0][1][1]).to.equal(String(Kind.Option));
     });
@@ -436,7 +496,7 @@ describe("MarginProof Groth16 proof with the pipeline's test key", function () {
   const paths = artifactPaths("test");
   after(terminateCurve);
 
-  it("should verify for its own public inputs only (subject, minExcess, nullifier)", async function () {
+  it("should verify for its own public inputs only (subject, domain, context, root, nullifier, tail)", async function () {
     if (!existsSync(paths.zkey) || !existsSync(paths.vkey) || statSync(paths.zkey).mtimeMs < statSync(paths.r1cs).mtimeMs) this.skip();
     const { input, publicInputs } = buildCircuitInput(requestFor(hedgedEthBook()));
     const { proof, publicSignals } = await snark.groth16.fullProve(input as unknown as SnarkInput, paths.wasm, paths.zkey);
@@ -444,7 +504,7 @@ describe("MarginProof Groth16 proof with the pipeline's test key", function () {
     const vkey = JSON.parse(readFileSync(paths.vkey, "utf8")) as VerificationKey;
     expect(await snark.groth16.verify(vkey, publicSignals, proof)).to.equal(true);
     const names = publicSignalNames(TEST_PARAMS.V);
-    for (const name of ["subject", "minExcess", "nullifiers[0]", "venueRoots[1]", "epoch"]) {
+    for (const name of ["subject", "domain", "contextHash", "venueRoots[1]", "bookNullifier", "tail[0]"]) {
       const altered = [...publicSignals];
       const i = names.indexOf(name);
       altered[i] = (BigInt(altered[i]) + 1n).toString();
@@ -453,7 +513,7 @@ describe("MarginProof Groth16 proof with the pipeline's test key", function () {
   });
 });
 
-// The production instance (V=4, N=8, A=8, K=16, D=20) compiles in ~1 minute: its witness test runs in the larger run
+// The production instance (V=4, N=8, A=8, K=16, D=10) compiles in ~2 minutes: its witness test runs in the larger run
 // (PROP_RUNS set, npm run test:props), not by default.
 (process.env.PROP_RUNS !== undefined ? describe : describe.skip)("MarginProof circuit (production instance) @props", function () {
   it("should prove the desk book at its exact excess and not one unit more", async () => {
@@ -462,10 +522,10 @@ describe("MarginProof Groth16 proof with the pipeline's test key", function () {
     const market = prodMarket();
     const risk = prodRisk();
     const excess = evaluateMargin(bookHoldings(book), market, risk).excess;
-    const req = { params: PROD_PARAMS, traderSecret: SECRET, accounts: accountsFor(book, SECRET, PROD_PARAMS), epoch: 9n, subject: 1n, market, risk, minExcess: excess };
+    const req = { params: PROD_PARAMS, traderSecret: SECRET, accounts: accountsFor(book, SECRET, PROD_PARAMS), epoch: 9n, subject: 1n, domain: DOMAIN, market, risk, minExcess: excess };
     const { input, publicInputs } = buildCircuitInput(req);
     const w = await prod.accept(input);
     expect(prod.publicSignals(w)).to.deep.equal(flattenPublicInputs(publicInputs));
-    expect(await prod.accepts({ ...input, minExcess: (excess + 1n).toString() })).to.equal(false);
+    expect(await prod.accepts(retail({ ...input, minExcess: (excess + 1n).toString() }))).to.equal(false);
   });
 });

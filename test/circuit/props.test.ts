@@ -10,7 +10,7 @@ import { MAX_MOVE, PPM_ONE, evaluateMargin, meetsMinExcess } from "../../prover/
 import { Kind, type Holding, type MarketSnapshot, type RiskParams } from "../../prover/types.ts";
 import { loadCircuit, type CompiledCircuit } from "../helpers/witness.ts";
 import { TEST_PARAMS, accountsFor, bookHoldings, testMarket, testRisk, type Book } from "../fixtures/market.ts";
-import { EPOCH, SECRET, SUBJECT } from "./helpers.ts";
+import { DOMAIN, EPOCH, SECRET, SUBJECT } from "./helpers.ts";
 
 const RUNS = Number(process.env.PROP_RUNS ?? 200);
 const { V, N, A, K } = TEST_PARAMS;
@@ -76,7 +76,7 @@ describe("MarginProof properties @props", function () {
         const excess = evaluateMargin(bookHoldings(book), market, risk).excess;
         let minExcess = typeof offset === "bigint" ? excess + offset : offset.absolute;
         if (minExcess < 0n) minExcess = 0n;
-        const req = { params: TEST_PARAMS, traderSecret: SECRET, accounts: accountsFor(book, SECRET, TEST_PARAMS), epoch: EPOCH, subject: SUBJECT, market, risk, minExcess };
+        const req = { params: TEST_PARAMS, traderSecret: SECRET, accounts: accountsFor(book, SECRET, TEST_PARAMS), epoch: EPOCH, subject: SUBJECT, domain: DOMAIN, market, risk, minExcess };
         const { input } = buildCircuitInput(req, { requireMargin: false });
         const expected = meetsMinExcess(bookHoldings(book), market, risk, minExcess);
         const actual = await circuit.accepts(input);

@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { buildCircuitInput, type ProofRequest } from "../../prover/circuitInput.ts";
-import { accountLeaf, holdingsCommitment, ownerHash } from "../../prover/commitments.ts";
+import { accountLeaf, holdingWords, ownerHash } from "../../prover/commitments.ts";
 import { packProof, type Groth16Proof } from "../../prover/packProof.ts";
 import { flattenPublicInputs, type PublicInputs } from "../../prover/publicSignals.ts";
 import { VenueTree } from "../../prover/tree.ts";
@@ -96,11 +96,11 @@ export async function proveLeaf(i: number, venueId = 7n): Promise<RealProof> {
   const holdings: Holding[] = [
     { asset: 0, kind: Kind.Spot, size: 150_000_000n + BigInt(i), entryPrice: 0n, mark: 0n, delta: 1n, gamma: 0n, vega: 0n },
   ];
-  const hc = holdingsCommitment(holdings, 3);
-  const leaf = accountLeaf(ownerHash(traderSecret, salt), hc, venueId);
+  const words = holdingWords(holdings, { N: 3, A: 3 }); // the leaf instance's W = 4
+  const leaf = accountLeaf(ownerHash(traderSecret, salt), venueId, words);
   const tree = new VenueTree(4, [11n, 22n, leaf, BigInt(i) + 100n]);
   const p = tree.path(2);
-  return prove("leaf", { root: p.root, venueId, traderSecret, salt, holdingsCommitment: hc, index: p.leafIndex, siblings: p.siblings });
+  return prove("leaf", { root: p.root, venueId, traderSecret, salt, words, index: p.leafIndex, siblings: p.siblings });
 }
 
 /** The same proof with A negated: points stay on the curve, so only the pairing check can reject it. */

@@ -3,7 +3,7 @@
  * generateProof, verifyProof accepts, and every tampering is rejected. One proof is shared by the whole file.
  */
 import { expect } from "chai";
-import { marketHash, nullifierHash, riskParamsHash } from "../../prover/commitments.ts";
+import { bookNullifier, contextHashOf } from "../../prover/commitments.ts";
 import { ZkMarginInputError } from "../../prover/errors.ts";
 import { generateProof, releaseProver, type ProofProgress, type ZkMarginProof } from "../../prover/generateProof.ts";
 import { packProof, unpackProof } from "../../prover/packProof.ts";
@@ -15,6 +15,7 @@ import { TEST_PARAMS, testMarket, testRisk, usd } from "../fixtures/market.ts";
 import { hedgedBook, venuesFor } from "./book.ts";
 
 const SUBJECT = 0x3c44cdddb6a900fa2b585dd299e03d12fa4293bcn;
+const DOMAIN = 0x2a2b2c2d2e2fn;
 
 describe("# generateProof / verifyProof (real keys)", function () {
   const setup = venuesFor(hedgedBook(), TEST_PARAMS);
@@ -33,8 +34,10 @@ describe("# generateProof / verifyProof (real keys)", function () {
         risk: testRisk(),
         epoch: setup.epoch,
         subject: SUBJECT,
+        domain: DOMAIN,
         minExcess: usd("50000"),
         postedRoots: new Map(setup.venues.map((v) => [v.venueId, v.root])),
+        postedContextHash: contextHashOf(setup.epoch, testMarket(), testRisk()),
       },
       { instance: "test", onProgress: (p) => progress.push(p) },
     );
@@ -55,14 +58,13 @@ describe("# generateProof / verifyProof (real keys)", function () {
   it("should name every public input as the contracts will rebuild them", () => {
     const p = proof.publicInputs;
     expect(p.subject).to.equal(SUBJECT);
-    expect(p.epoch).to.equal(7n);
-    expect(p.marketHash).to.equal(marketHash(testMarket()));
-    expect(p.riskParamsHash).to.equal(riskParamsHash(testRisk()));
+    expect(p.domain).to.equal(DOMAIN);
+    expect(p.contextHash).to.equal(contextHashOf(7n, testMarket(), testRisk()));
+    expect(p.bookNullifier).to.equal(bookNullifier(setup.traderSecret, DOMAIN));
     // the two venues of the book, then zeros for the instance's unused venue slots
     const pad = Array<bigint>(TEST_PARAMS.V - setup.venues.length).fill(0n);
     expect(p.venueIds).to.deep.equal([11n, 22n, ...pad]);
     expect(p.venueRoots).to.deep.equal([...setup.venues.map((v) => v.root), ...pad]);
-    expect(p.nullifiers).to.deep.equal([...setup.statements.map((s) => nullifierHash(setup.traderSecret, s.salt, 7n)), ...pad]);
     expect(p.minExcess).to.equal(usd("50000"));
     expect(proof.publicSignals).to.deep.equal(flattenPublicInputs(p).map(String));
     expect(proof.points).to.deep.equal(packProof(proof.proof));
@@ -88,8 +90,16 @@ describe("# generateProof / verifyProof (real keys)", function () {
     expect(await verifyProof(text)).to.equal(true);
   });
 
-  it("should not verify with another minExcess or subject", async () => {
-    for (const change of [{ minExcess: usd("50001") }, { subject: SUBJECT + 1n }, { epoch: 8n }]) {
+  it("should not verify with another minExcess, subject, domain, context, nullifier or venue id", async () => {
+    const p = proof.publicInputs;
+    for (const change of [
+      { minExcess: usd("50001") },
+      { subject: SUBJECT + 1n },
+      { domain: DOMAIN + 1n },
+      { contextHash: contextHashOf(8n, testMarket(), testRisk()) },
+      { bookNullifier: p.bookNullifier + 1n },
+      { venueIds: [p.venueIds[0], p.venueIds[1] + 1n, ...p.venueIds.slice(2)] },
+    ]) {
       const publicInputs = { ...proof.publicInputs, ...change };
       const forged = { ...proof, publicInputs, publicSignals: flattenPublicInputs(publicInputs).map(String) };
       expect(await verifyProof(forged)).to.equal(false);

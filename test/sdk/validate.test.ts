@@ -3,7 +3,7 @@
  * through generateProof itself and checks that no witness was started (the progress callback never left "validate").
  */
 import { expect } from "chai";
-import { ownerHash } from "../../prover/commitments.ts";
+import { contextHashOf, ownerHash } from "../../prover/commitments.ts";
 import { ZkMarginInputError, ZkMarginInsufficientMarginError } from "../../prover/errors.ts";
 import { generateProof, type ProofStage } from "../../prover/generateProof.ts";
 import { evaluateMargin } from "../../prover/model.ts";
@@ -14,6 +14,7 @@ import { perp, spot, TEST_ASSETS, TEST_PARAMS, testMarket, testRisk } from "../f
 import { hedgedBook, holdingsOf, venuesFor } from "./book.ts";
 
 const SUBJECT = 0x70997970c51812dc3a010c7d01b50e0d17dc79c8n;
+const DOMAIN = 0xd0a1n;
 
 /** A fresh, valid input for every test (never shared: tests mutate it). */
 function base(): Omit<ProveInput, "statements"> & { statements: Statement[] } {
@@ -25,6 +26,7 @@ function base(): Omit<ProveInput, "statements"> & { statements: Statement[] } {
     risk: testRisk(),
     epoch: setup.epoch,
     subject: SUBJECT,
+    domain: DOMAIN,
     minExcess: 10_000n * 100_000_000n,
   };
 }
@@ -62,7 +64,7 @@ describe("# validate (bad inputs stop before proving)", () => {
   it("should not accept a Merkle path that does not reach the statement's root", async () => {
     const input = base();
     const s = input.statements[0];
-    input.statements[0] = { ...s, siblings: [s.siblings[0] + 1n, ...s.siblings.slice(1)] };
+    input.statements[0] = { ...s, siblings: [[s.siblings[0][0] + 1n, ...s.siblings[0].slice(1)], ...s.siblings.slice(1)] };
     const e = await rejects(input);
     expect(e.field).to.equal("statements[0].siblings");
     expect(e.message).to.match(/reaches 0x[0-9a-f]+, not the statement's root/);
@@ -150,18 +152,18 @@ describe("# validate (bad inputs stop before proving)", () => {
 
   it("should name D when a venue's tree is deeper than the instance's", async () => {
     const input = base();
-    const deep = venuesFor([hedgedBook()[0]], { ...TEST_PARAMS, D: 20 }, { traderSecret: input.traderSecret });
+    const deep = venuesFor([hedgedBook()[0]], { ...TEST_PARAMS, D: 9 }, { traderSecret: input.traderSecret });
     input.statements[0] = deep.statements[0];
     const e = await rejects(input);
     expect(e.field).to.equal("statements[0].dims.D");
-    expect(e.message).to.match(/depth 20, the instance D=4 \(instance too small: D\)/);
+    expect(e.message).to.match(/depth 9, the instance D=7 \(instance too small: D\)/);
   });
 
   it("should name A when a holding's asset index is out of range", async () => {
     const input = base();
-    const venue = new Venue({ venueId: 11n, depth: 4, slots: 3, assets: 4 });
+    const venue = new Venue({ venueId: 11n, depth: 7, slots: 3, assets: 4 });
     venue.openAccount(ownerHash(input.traderSecret, 5n), 5n, [spot(3, "1")]);
-    input.statements[0] = { ...venue.statement(0, 7n), dims: { N: 3, A: 3, D: 4 } };
+    input.statements[0] = { ...venue.statement(0, 7n), dims: { N: 3, A: 3, D: 7 } };
     const e = await rejects(input);
     expect(e.field).to.equal("statements[0].holdings[0].asset");
     expect(e.message).to.match(/asset index in \[0, 3\)/);
@@ -195,8 +197,28 @@ describe("# validate (bad inputs stop before proving)", () => {
     expect(e.field).to.equal("risk.moves[2][1]");
   });
 
-  it("should not accept a subject that is not an address, or a negative minExcess", async () => {
+  it("should not accept a subject that is not an address, a domain outside the field, or a negative minExcess", async () => {
     expect((await rejects({ ...base(), subject: 1n << 160n })).field).to.equal("subject");
+    expect((await rejects({ ...base(), domain: -1n })).field).to.equal("domain");
     expect((await rejects({ ...base(), minExcess: -1n })).field).to.equal("minExcess");
+  });
+
+  it("should name A when a venue packs its holdings for another asset count", async () => {
+    const input = base();
+    const other = venuesFor([{ venueId: 11n, holdings: [spot(TEST_ASSETS.USDC, "20000")] }], { ...TEST_PARAMS, A: 2 }, { traderSecret: input.traderSecret });
+    input.statements[0] = other.statements[0];
+    const e = await rejects(input);
+    expect(e.field).to.equal("statements[0].dims.A");
+    expect(e.message).to.match(/packs holdings for A=2 assets, the instance expects A=3/);
+  });
+
+  it("should not accept market data or risk params other than the oracle's context for the epoch", async () => {
+    const input = base();
+    const posted = contextHashOf(input.epoch, input.market, input.risk);
+    validateProveInput({ ...input, postedContextHash: posted }, TEST_PARAMS);
+    const stale = { ...input.risk, grossCharge: input.risk.grossCharge + 1n };
+    const e = await rejects({ ...input, risk: stale, postedContextHash: posted });
+    expect(e.field).to.equal("market");
+    expect(e.message).to.match(/hash to context 0x[0-9a-f]+, but the oracle holds 0x[0-9a-f]+/);
   });
 });

@@ -3,14 +3,14 @@
  * statements round-trip through JSON and the schema, and parse errors name the JSON path.
  */
 import { expect } from "chai";
-import { accountLeaf, holdingsCommitment, ownerHash } from "../../prover/commitments.ts";
+import { accountLeaf, holdingWords, ownerHash } from "../../prover/commitments.ts";
 import { ZkMarginInputError } from "../../prover/errors.ts";
 import { parseStatement, stringifyJson } from "../../prover/statement.ts";
 import { VenueTree, rootFromPath } from "../../prover/tree.ts";
 import { Kind, type Holding } from "../../prover/types.ts";
 import { accountKeys, Venue } from "../../prover/venue.ts";
 
-const dims = { V: 2, N: 3, A: 3, K: 4, D: 4 };
+const dims = { V: 2, N: 3, A: 3, K: 4, D: 3 };
 const perp = (size: bigint, entry: bigint): Holding => ({ asset: 1, kind: Kind.Linear, size, entryPrice: entry, mark: 0n, delta: 0n, gamma: 0n, vega: 0n });
 const spot = (asset: number, size: bigint): Holding => ({ asset, kind: Kind.Spot, size, entryPrice: 0n, mark: 0n, delta: 0n, gamma: 0n, vega: 0n });
 
@@ -33,7 +33,7 @@ describe("# venue SDK", () => {
     expect(owner).to.equal(ownerHash(secret, 42n));
     const holdings = [perp(5_00000000n, 3000_00000000n), spot(0, 1_00000000n)];
     const i = venue.openAccount(owner, salt, holdings);
-    expect(venue.account(i).leaf).to.equal(accountLeaf(owner, holdingsCommitment(holdings, dims.N), 7n));
+    expect(venue.account(i).leaf).to.equal(accountLeaf(owner, 7n, holdingWords(holdings, dims)));
     expect(venue.root).to.equal(new VenueTree(dims.D, [venue.account(i).leaf]).root);
   });
 
@@ -44,7 +44,7 @@ describe("# venue SDK", () => {
     venue.setHoldings(9, []);
     const leaves = Array.from({ length: 10 }, (_, k) => venue.account(k).leaf);
     expect(venue.root).to.equal(new VenueTree(dims.D, leaves).root);
-    expect(venue.account(4).leaf).to.equal(accountLeaf(ownerHash(5n, 9n), holdingsCommitment([perp(-2_00000000n, 2900_00000000n)], dims.N), 3n));
+    expect(venue.account(4).leaf).to.equal(accountLeaf(ownerHash(5n, 9n), 3n, holdingWords([perp(-2_00000000n, 2900_00000000n)], dims)));
   });
 
   it("should issue a statement whose path reaches the root and which round-trips through JSON", () => {
@@ -53,6 +53,8 @@ describe("# venue SDK", () => {
     const s = venue.statement(3, 11n);
     expect(rootFromPath(s.leaf, s.leafIndex, s.siblings)).to.equal(venue.root);
     expect(s.siblings).to.have.length(dims.D);
+    expect(s.siblings.every((level) => level.length === 3)).to.equal(true);
+    expect(s.format).to.equal("zkmargin-statement/2");
     const text = venue.statementJson(3, 11n);
     expect(parseStatement(text)).to.deep.equal(s);
     expect(JSON.parse(text).holdings[0].size).to.equal("-4");
@@ -90,9 +92,9 @@ describe("# venue SDK", () => {
     venue.openAccount(1n, 1n, [spot(0, (1n << 63n) - 1n)]);
   });
 
-  it("should fill the tree to 2^D accounts and no further", () => {
+  it("should fill the tree to 4^D accounts and no further", () => {
     const venue = new Venue({ venueId: 1n, depth: 2, slots: 1, assets: 1 });
-    for (let k = 0; k < 4; k++) venue.openAccount(BigInt(k), 0n);
+    for (let k = 0; k < 16; k++) venue.openAccount(BigInt(k), 0n);
     expect(inputError(() => venue.openAccount(9n, 0n)).message).to.match(/full/);
   });
 });
@@ -128,6 +130,15 @@ describe("# statement schema", () => {
     s.salt = "21888242871839275222246405745257275088548364400416034343698204186575808495617";
     expect(inputError(() => parseStatement(s)).field).to.equal("statement.salt");
     expect(inputError(() => parseStatement({ ...good(), venueId: "0" })).field).to.equal("statement.venueId");
+  });
+
+  it("should not accept a path level without exactly 3 siblings, or a v1 statement", () => {
+    const s = good() as unknown as Record<string, unknown> & { siblings: string[][] };
+    s.siblings[1] = s.siblings[1].slice(0, 2);
+    const e = inputError(() => parseStatement(s));
+    expect(e.field).to.equal("statement.siblings[1]");
+    expect(e.message).to.match(/3 siblings per level/);
+    expect(inputError(() => parseStatement({ ...good(), format: "zkmargin-statement/1" })).field).to.equal("statement.format");
   });
 
   it("should report invalid JSON text", () => {
