@@ -17,7 +17,8 @@ import {
   type TransactionReceipt,
   type TransactionResponse,
 } from "ethers";
-import { ZkMarginChainError } from "../prover/errors.ts";
+import { ZkMarginChainError, ZkMarginInputError } from "../prover/errors.ts";
+import type { ZkMarginProof } from "../prover/generateProof.ts";
 import { toJsonValue } from "../prover/statement.ts";
 
 /** The BN254 scalar field order (prover/hash.ts FIELD). */
@@ -169,6 +170,22 @@ export interface AttestableProof {
   bookNullifier: bigint;
   epoch: bigint;
   minExcess: bigint;
+}
+
+/** MarginAttestor stores minExcess in 96 bits (the circuit allows 112): larger values are refused on-chain. */
+export const MAX_ATTESTED_EXCESS = (1n << 96n) - 1n;
+
+/**
+ * The attestable form of an SDK proof (prover/generateProof.ts) for `epoch`, the epoch the proof was made for (it is
+ * inside the context hash, not a public signal). Throws a ZkMarginInputError before any transaction for a minExcess
+ * the attestor would refuse.
+ */
+export function attestable(proof: ZkMarginProof, epoch: bigint): AttestableProof {
+  const p = proof.publicInputs;
+  if (p.minExcess > MAX_ATTESTED_EXCESS) {
+    throw new ZkMarginInputError("minExcess", `${p.minExcess} does not fit the attestor's 96 bits (at most ${MAX_ATTESTED_EXCESS})`);
+  }
+  return { points: proof.points, subject: p.subject, venueIds: p.venueIds, bookNullifier: p.bookNullifier, epoch, minExcess: p.minExcess };
 }
 
 export interface TxResult {

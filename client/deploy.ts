@@ -73,6 +73,7 @@ export type VenueRegistry = Handle<{
   suspendVenue: Tx<[bigint]>;
   resumeVenue: Tx<[bigint]>;
   authorizeAttestor: Tx<[string]>;
+  bindBook: Tx<[bigint, string]>;
   rootOf: View<[bigint, bigint], bigint>;
   rootInvalidatedAt: View<[bigint, bigint], bigint>;
   statusChangedAt: View<[], bigint>;
@@ -96,10 +97,27 @@ export type OracleHub = Handle<{
   sigmaPpm: View<[bigint], bigint>;
   assetCount: View<[], bigint>;
   config: View<[], OracleConfig>;
+  assetInfo: View<[bigint], { feeds: string[]; decimals: bigint[]; scanFloorPpm: bigint; volShockFloorPpm: bigint; variancePpm2: bigint; lastPrice: bigint }>;
 }>;
 
+/** RiskParams as the contract's struct takes it: the six model-v2 fields always present (empty / 0 for model v1). */
+export type ChainRiskParams = Required<RiskParamsValues>;
+
+/** The contract's form of risk parameters: absent model-v2 fields become empty arrays and zeros (the v1 layout). */
+export function chainRiskParams(r: RiskParamsValues): ChainRiskParams {
+  return {
+    ...r,
+    basisCharge: r.basisCharge ?? [],
+    concentration: r.concentration ?? [],
+    shortOptionMin: r.shortOptionMin ?? [],
+    vegaGross: r.vegaGross ?? 0n,
+    noGammaGain: r.noGammaGain ?? 0n,
+    venueDefault: r.venueDefault ?? 0n,
+  };
+}
+
 export type RiskParamsContract = Handle<{
-  setParams: Tx<[RiskParamsValues]>;
+  setParams: Tx<[ChainRiskParams]>;
   paramsHash: View<[], bigint>;
   version: View<[], bigint>;
   current: View<[], [bigint, bigint]>;
@@ -354,7 +372,7 @@ export async function deployCore(ethers: HardhatEthers, opts: DeployOptions = {}
   }
 
   const riskTarget = await riskParams.getAddress();
-  const setParamsData = (risk: RiskParamsValues) => riskParams.interface.encodeFunctionData("setParams", [risk]);
+  const setParamsData = (risk: RiskParamsValues) => riskParams.interface.encodeFunctionData("setParams", [chainRiskParams(risk)]);
   const asAdmin = timelock.connect(admin) as RiskTimelock;
   /** One salt per proposal content, so the same parameters can be proposed again later (a new version). */
   let proposals = 0;

@@ -393,7 +393,7 @@ contract OracleHub is IOracleHub, Ownable {
         if (c.minGoodFeeds < MIN_QUORUM || c.minGoodFeeds > MAX_FEEDS) revert OracleHub__InvalidConfig("minGoodFeeds", c.minGoodFeeds);
         if (c.ewmaLambdaPpm > PPM) revert OracleHub__InvalidConfig("ewmaLambdaPpm", c.ewmaLambdaPpm);
         if (c.kappaPpm == 0 || c.kappaPpm > 10 * PPM) revert OracleHub__InvalidConfig("kappaPpm", c.kappaPpm);
-        if (c.nuPpm > 10 * PPM) revert OracleHub__InvalidConfig("nuPpm", c.nuPpm);
+        if (c.nuPpm > 100 * PPM) revert OracleHub__InvalidConfig("nuPpm", c.nuPpm);
         if (c.horizonEpochs == 0 || c.horizonEpochs > 10_000) revert OracleHub__InvalidConfig("horizonEpochs", c.horizonEpochs);
         if (c.maxEpochStep == 0 || c.maxEpochStep > 1_000) revert OracleHub__InvalidConfig("maxEpochStep", c.maxEpochStep);
         if (c.feedGas < 10_000 || c.feedGas > 1_000_000) revert OracleHub__InvalidConfig("feedGas", c.feedGas);

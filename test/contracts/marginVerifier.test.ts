@@ -14,7 +14,6 @@ const { ethers } = await network.create();
 const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 
 interface Single {
-  verifyProof(a: unknown, b: unknown, c: unknown, pubs: bigint[]): Promise<boolean>;
   verifyProof: { estimateGas(a: unknown, b: unknown, c: unknown, pubs: bigint[]): Promise<bigint> } & ((a: unknown, b: unknown, c: unknown, pubs: bigint[]) => Promise<boolean>);
 }
 interface Mine {

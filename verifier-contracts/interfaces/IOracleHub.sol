@@ -14,7 +14,7 @@ interface IOracleHub {
     /// @param minGoodFeeds the quorum's floor (≥ 2): a snapshot needs max(minGoodFeeds, ⌊configured/2⌋ + 1) good feeds
     /// @param ewmaLambdaPpm EWMA decay λ per epoch, ppm
     /// @param kappaPpm scan-range multiplier κ, ppm (3e6 = three sigmas)
-    /// @param nuPpm vol-shock multiplier ν, ppm: Σ = max(volShockFloor, ν·σ / 1e6)
+    /// @param nuPpm vol-shock multiplier ν, ppm (≤ 1e8): Σ = max(volShockFloor, ν·σ / 1e6)
     /// @param horizonEpochs liquidation horizon h in epochs; the scan range is κ·σ·√h
     /// @param maxEpochStep a snapshot may move the epoch forward by at most this many epochs
     /// @param feedGas gas given to each feed call (a feed that needs more is left out)
