@@ -55,6 +55,8 @@ export interface ServiceOptions {
   /** accepted clock skew of issuedAt, seconds (default 120) */
   maxSkewSeconds?: number;
   logger?: boolean;
+  /** how long a confirmed root is trusted before the chain is asked again (revocation), ms (default 30 000) */
+  recheckMs?: number;
 }
 
 class HttpError extends Error {
@@ -76,7 +78,7 @@ export async function buildService(opts: ServiceOptions): Promise<FastifyInstanc
   const startedAt = Math.floor(Date.now() / 1000);
   const seen = new Map<string, number>(); // nonce → issuedAt, pruned past the skew window
   const confirmed = new Map<number, number>(); // epoch → when (ms) the chain last confirmed its root stands
-  const RECHECK_MS = 30_000; // a root revoked on chain stops being served within this time
+  const RECHECK_MS = opts.recheckMs ?? 30_000; // a root revoked on chain stops being served within this time
   const venueId = store.meta.venueId;
   const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 4096 });
 

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
-import { ContractFactory, JsonRpcProvider, NonceManager, Wallet } from "ethers";
+import { JsonRpcProvider, Wallet } from "ethers";
 import { accountLeafOf, holdingWords } from "../../prover/commitments.ts";
 import { elementsToBytes, jsHasher } from "../../prover/poseidon/batch.ts";
 import { buildEpoch } from "../../client/venue/build.ts";
@@ -22,6 +22,7 @@ import { buildService } from "../../client/venue/service.ts";
 import { VenueStore } from "../../client/venue/store.ts";
 import { getInstance, ROOT } from "../lib/instances.ts";
 import { holdingsCsv, syntheticAccounts, syntheticHoldings } from "../lib/venueData.ts";
+import { testMarket } from "../../test/fixtures/market.ts";
 import { mdTable, ms, sec, thousands, time, type Section } from "./common.ts";
 
 const prod = getInstance("prod").params;
@@ -176,14 +177,16 @@ async function service(log: (s: string) => void): Promise<string> {
         await new Promise((r) => setTimeout(r, 250));
       }
     }
-    const provider = new JsonRpcProvider(rpc, undefined, { staticNetwork: true });
-    const admin = new NonceManager(new Wallet("0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80", provider));
-    const operatorKey = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
-    const { abi, bytecode } = (await import(path.join(ROOT, "artifacts/verifier-contracts/VenueRegistry.sol/VenueRegistry.json"), { with: { type: "json" } })).default as { abi: never; bytecode: string };
-    const reg = await new ContractFactory(abi, bytecode, admin).deploy(await admin.getAddress());
-    await reg.waitForDeployment();
-    await (await reg.getFunction("registerVenue")(7n, new Wallet(operatorKey).address)).wait();
-    const address = await reg.getAddress();
+    // the contracts through the project's deployment path, over JSON-RPC to the node
+    const hre = (await import("hardhat")).default;
+    const { ethers } = await hre.network.connect({ network: "localhost", override: { url: rpc } });
+    const { deployCore } = await import("../../client/deploy.ts");
+    const signers = await ethers.getSigners();
+    const zk = await deployCore(ethers, { instance: "test", admin: signers[0] });
+    await zk.registerVenue(7n, signers[1]);
+    await zk.setMarket(testMarket(), 1n); // the oracle snapshot epoch 1's root needs
+    const operatorKey = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"; // dev account #1
+    const address = await zk.registry.getAddress();
     const holder = Wallet.createRandom();
     const store = VenueStore.create(path.join(dir, "v.db"), { venueId: 7n, ...DIMS, instance: "prod" });
     const accounts = syntheticAccounts(10_000, 6, holder.address.toLowerCase());
@@ -243,7 +246,13 @@ export const venueSection: Section = {
   title: "Venue kit",
   async run(ctx) {
     const sizes = (process.env.VENUE_BENCH_SIZES ?? "10000,100000,1000000").split(",").map(Number);
-    const parts = [await leafHashing(ctx.log), await rebuilds(ctx.log, sizes), await service(ctx.log)];
+    // each part is logged as soon as it is done, so a later failure loses nothing measured
+    const parts: string[] = [];
+    for (const part of [() => leafHashing(ctx.log), () => rebuilds(ctx.log, sizes), () => service(ctx.log)]) {
+      const md = await part();
+      ctx.log(`venue: part done\n${md}`);
+      parts.push(md);
+    }
     return parts.join("\n\n");
   },
 };

@@ -1,9 +1,10 @@
 /**
  * The venue kit end to end, every step a separate process as an operator and a trader would run it: a store of
  * 10^4 accounts is created and imported from CSV, two epochs are built and posted to VenueRegistry on a real
- * `hardhat node`, the statement service starts (a new process reopening the store), is restarted, and serves the
- * trader's statement over HTTP to `zkmargin statements fetch`; a trader process proves its book with it against
- * the root the chain holds (test instance keys from `npm run build`).
+ * `hardhat node` (the contracts deployed through client/deploy.ts), the statement service starts (a new process
+ * reopening the store), is restarted, and serves the trader's statement over HTTP to `zkmargin statements fetch`; a
+ * trader process proves its book with it against the root the chain holds and attests with MarginAttestor (test
+ * instance keys from `npm run build`).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,25 +18,33 @@ import { parseStatement } from "../../prover/statement.ts";
 import { randomFieldElement } from "../../prover/venue.ts";
 import { accountsCsv, holdingsCsv, syntheticAccounts, syntheticHoldings } from "../../scripts/lib/venueData.ts";
 import { spot, TEST_ASSETS } from "../fixtures/market.ts";
-import { cli, cliDaemon, DEV_KEYS, deployRegistry, type HardhatNode, ROOT, startHardhatNode, TSX_NODE_ARGS } from "./helpers.ts";
+import { cli, cliDaemon, DEV_KEYS, deploySystem, type HardhatNode, ROOT, startHardhatNode, TSX_NODE_ARGS } from "./helpers.ts";
 
 const VENUE = 11n;
 const ACCOUNTS = 10_000;
 const TRADER_INDEX = 4321;
 
-describe("venue kit end to end (10^4 accounts, hardhat node, HTTP, a trader process that proves)", function () {
+describe("venue kit end to end (10^4 accounts, hardhat node, HTTP, a trader process that proves and attests)", function () {
   this.timeout(1_200_000);
   let node: HardhatNode;
   let dir: string;
   let registry: string;
+  let attestor: string;
+  let domain: bigint;
   const secret = randomFieldElement();
   const salt = randomFieldElement();
-  const trader = Wallet.createRandom();
+  /** hardhat node's dev account #2: the account's registered key and the attestation's subject (it pays gas) */
+  const trader = new Wallet(DEV_KEYS[2]);
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "zkm-e2e-"));
     node = await startHardhatNode();
-    registry = (await deployRegistry(node.rpc, VENUE)).address;
+    const sys = await deploySystem(node.rpc, VENUE, true);
+    registry = sys.registry;
+    attestor = await sys.zk.attestor.getAddress();
+    domain = sys.zk.domain;
+    await sys.snapshot(1n);
+    await sys.snapshot(2n);
   });
   after(async () => {
     await node?.stop();
@@ -48,7 +57,7 @@ describe("venue kit end to end (10^4 accounts, hardhat node, HTTP, a trader proc
     return r.stdout;
   };
 
-  it("should import, build and post two epochs, then serve the trader a statement it proves with", async function () {
+  it("should import, build and post two epochs, then serve the trader a statement it proves and attests with", async function () {
     const db = join(dir, "venue.db");
     const opKey = join(dir, "operator.key");
     const traderKey = join(dir, "trader.key");
@@ -106,20 +115,23 @@ describe("venue kit end to end (10^4 accounts, hardhat node, HTTP, a trader proc
       expect(denied.status).to.equal(1);
       expect(denied.stderr).to.match(/^error: venue: the service refused \(HTTP 403\) not_authorised: /);
 
-      // the trader process proves with it against the posted root
-      const subject = BigInt(trader.address);
-      const domain = 0x1234567n;
-      const res = spawnSync(process.execPath, [...TSX_NODE_ARGS, join(ROOT, "test/venue/trader.ts"), stFile, secret.toString(), "2", subject.toString(), domain.toString(), b2.root], {
+      // the trader process proves with it against the posted root and attests on chain
+      const traderKey2 = join(dir, "trader-attest.key");
+      writeFileSync(traderKey2, `${trader.privateKey}\n`);
+      const res = spawnSync(process.execPath, [...TSX_NODE_ARGS, join(ROOT, "test/venue/trader.ts"), stFile, secret.toString(), "2", domain.toString(), node.rpc, registry, attestor, traderKey2], {
         cwd: ROOT,
         encoding: "utf8",
         timeout: 900_000,
         maxBuffer: 64 * 1024 * 1024,
       });
       expect(res.status, res.stderr).to.equal(0);
-      const out = JSON.parse(res.stdout) as { valid: boolean; proof: { publicInputs: { venueRoots: string[]; venueIds: string[] } } };
+      const out = JSON.parse(res.stdout) as { valid: boolean; txStatus: number; attestation: { epoch: string; minExcess: string }; proof: { publicInputs: { venueRoots: string[]; venueIds: string[] } } };
       expect(out.valid).to.equal(true);
       expect(out.proof.publicInputs.venueRoots[0]).to.equal(b2.root);
       expect(out.proof.publicInputs.venueIds[0]).to.equal(VENUE.toString());
+      expect(out.txStatus).to.equal(1);
+      expect(out.attestation.epoch).to.equal("2");
+      expect(out.attestation.minExcess).to.equal((1_000n * 100_000_000n).toString());
     } finally {
       await svc.stop();
       reg.provider.destroy();

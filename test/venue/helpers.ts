@@ -1,13 +1,12 @@
 /**
  * Test helpers of the venue kit: a real `hardhat node` on a free loopback port (a child process, killed at the
- * end), VenueRegistry deployed to it from the project's compiled artifact, and the CLI as a child process.
+ * end), the contracts deployed to it through client/deploy.ts, and the CLI as a child process.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { ContractFactory, JsonRpcProvider, NonceManager, Wallet } from "ethers";
+import type { ZkMarginCore, ZkMarginDeployment } from "../../client/deploy.ts";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 /**
@@ -80,27 +79,35 @@ export async function startHardhatNode(): Promise<HardhatNode> {
   };
 }
 
-function artifact(name: string): { abi: unknown[]; bytecode: string } {
-  const file = path.join(ROOT, "artifacts/verifier-contracts", `${name}.sol`, `${name}.json`);
-  if (!existsSync(file)) {
-    const res = spawnSync(process.execPath, [path.join(ROOT, "node_modules/hardhat/dist/src/cli.js"), "build", "--quiet"], { cwd: ROOT, encoding: "utf8" });
-    if (res.status !== 0) throw new Error(`hardhat build failed: ${res.stderr}`);
-  }
-  return JSON.parse(readFileSync(file, "utf8")) as { abi: unknown[]; bytecode: string };
+/**
+ * The zkmargin contracts deployed to the hardhat node through the project's one deployment path (client/deploy.ts,
+ * hardhat-ethers connected to the node over JSON-RPC): with the attestor (`full`, needs the instance's verifier
+ * built) or the state contracts only. Risk params are set; `snapshot(epoch)` takes the oracle snapshot an epoch's
+ * roots need. Venue `venueId` is registered with operator dev key #1.
+ */
+export async function deploySystem(rpc: string, venueId: bigint, full: true): Promise<DeployedSystem<ZkMarginDeployment>>;
+export async function deploySystem(rpc: string, venueId: bigint, full: false): Promise<DeployedSystem<ZkMarginCore>>;
+export async function deploySystem(rpc: string, venueId: bigint, full: boolean): Promise<DeployedSystem<ZkMarginCore>> {
+  const hre = (await import("hardhat")).default;
+  await hre.tasks.getTask("build").run({ quiet: true, noTests: true });
+  const { ethers } = await hre.network.connect({ network: "localhost", override: { url: rpc } });
+  const { deployCore, deployZkMargin } = await import("../../client/deploy.ts");
+  const { testMarket, testRisk } = await import("../fixtures/market.ts");
+  const signers = await ethers.getSigners();
+  const zk = full ? await deployZkMargin(ethers, { instance: "test", admin: signers[0] }) : await deployCore(ethers, { instance: "test", admin: signers[0] });
+  await zk.setRiskParams(testRisk());
+  await zk.registerVenue(venueId, signers[1]);
+  return {
+    zk,
+    registry: await zk.registry.getAddress(),
+    snapshot: (epoch: bigint) => zk.setMarket(testMarket(), epoch),
+  };
 }
 
-/** Deploy VenueRegistry (admin = dev key #0) and register `venueId` with operator dev key #1. */
-export async function deployRegistry(rpc: string, venueId: bigint): Promise<{ address: string; admin: Wallet; operator: Wallet }> {
-  const provider = new JsonRpcProvider(rpc, undefined, { staticNetwork: true });
-  const admin = new Wallet(DEV_KEYS[0], provider);
-  const operator = new Wallet(DEV_KEYS[1], provider);
-  const { abi, bytecode } = artifact("VenueRegistry");
-  const signer = new NonceManager(admin);
-  const factory = new ContractFactory(abi as never, bytecode, signer);
-  const registry = await factory.deploy(admin.address);
-  await registry.waitForDeployment();
-  await (await registry.getFunction("registerVenue")(venueId, operator.address)).wait();
-  return { address: await registry.getAddress(), admin, operator };
+export interface DeployedSystem<T extends ZkMarginCore> {
+  zk: T;
+  registry: string;
+  snapshot(epoch: bigint): Promise<bigint>;
 }
 
 export interface CliResult {

@@ -19,7 +19,7 @@ import { ZkMarginChainError, ZkMarginInputError } from "../../prover/errors.ts";
 import { parseStatement } from "../../prover/statement.ts";
 import { checkStatementIntegrity } from "../../prover/validate.ts";
 import { syntheticAccounts, syntheticHoldings } from "../../scripts/lib/venueData.ts";
-import { DEV_KEYS, deployRegistry, type HardhatNode, startHardhatNode } from "./helpers.ts";
+import { DEV_KEYS, deploySystem, type HardhatNode, startHardhatNode } from "./helpers.ts";
 
 const VENUE = 7n;
 
@@ -31,6 +31,7 @@ describe("venue root posting and statement service (hardhat node, loopback HTTP)
   let operatorReg: RegistryConnection;
   let readReg: RegistryConnection;
   let store: VenueStore;
+  let admin: { revokeRoot(venueId: bigint, epoch: bigint): Promise<{ wait(): Promise<unknown> }> };
   let app: FastifyInstance;
   let url: string;
   const holder = Wallet.createRandom();
@@ -39,7 +40,10 @@ describe("venue root posting and statement service (hardhat node, loopback HTTP)
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "zkm-svc-"));
     node = await startHardhatNode();
-    registryAddress = (await deployRegistry(node.rpc, VENUE)).address;
+    const sys = await deploySystem(node.rpc, VENUE, false);
+    registryAddress = sys.registry;
+    admin = sys.zk.registry;
+    for (let e = 1n; e <= 5n; e++) await sys.snapshot(e); // the oracle snapshots the roots of epochs 1..5 need
     operatorReg = await connectRegistry(node.rpc, registryAddress, DEV_KEYS[1]);
     readReg = await connectRegistry(node.rpc, registryAddress);
     store = VenueStore.create(join(dir, "v.db"), { venueId: VENUE, N: 3, A: 3, D: 4, instance: "custom" });
@@ -47,7 +51,7 @@ describe("venue root posting and statement service (hardhat node, loopback HTTP)
     addAccounts(store, accounts);
     stageHoldings(store, 1, syntheticHoldings(accounts.map((a) => a.id), 22, 3, 3));
     buildEpoch(store, 1);
-    app = await buildService({ store, registry: readReg, rateLimit: { max: 1000, timeWindow: 60_000 } });
+    app = await buildService({ store, registry: readReg, rateLimit: { max: 1000, timeWindow: 60_000 }, recheckMs: 0 });
     url = await app.listen({ host: "127.0.0.1", port: 0 });
   });
 
@@ -101,6 +105,21 @@ describe("venue root posting and statement service (hardhat node, loopback HTTP)
       }
       expect(store.epoch(2)!.status).to.equal("built");
       expect(await postedRoot(readReg, VENUE, 2)).to.equal(0n);
+    });
+
+    it("should not post an epoch the oracle has not snapshotted (the registry's bound, decoded)", async function () {
+      const ahead = VenueStore.create(join(dir, "ahead.db"), { venueId: VENUE, N: 3, A: 3, D: 4, instance: "custom" });
+      try {
+        buildEpoch(ahead, 9);
+        await postEpochRoot(ahead, operatorReg, 9);
+        expect.fail("posted an epoch without a snapshot");
+      } catch (e) {
+        expect(e).to.be.instanceOf(ZkMarginChainError);
+        expect((e as ZkMarginChainError).errorName).to.equal("VenueRegistry__EpochNotSnapshotted");
+        expect(ahead.epoch(9)!.status).to.equal("built");
+      } finally {
+        ahead.close();
+      }
     });
 
     it("should reconcile after a crash: a recorded transaction that never went out is sent again", async function () {
@@ -201,6 +220,12 @@ describe("venue root posting and statement service (hardhat node, loopback HTTP)
       expect(await errorOf(await post(await request(holder, "a-3", 5)))).to.include({ status: 409, error: "root_mismatch" });
     });
 
+    it("should stop serving an epoch whose root the registry revoked", async function () {
+      expect((await post(await request(holder, "a-3", 3))).status).to.equal(200);
+      await (await admin.revokeRoot(VENUE, 3n)).wait();
+      expect(await errorOf(await post(await request(holder, "a-3", 3)))).to.include({ status: 409, error: "root_revoked" });
+    });
+
     it("should rate-limit a client that floods the service", async function () {
       const small = await buildService({ store, registry: readReg, rateLimit: { max: 5, timeWindow: 60_000 } });
       const u = await small.listen({ host: "127.0.0.1", port: 0 });
@@ -218,7 +243,7 @@ describe("venue root posting and statement service (hardhat node, loopback HTTP)
 
     it("should list only the epochs it serves: posted, with the chain's root", async function () {
       const body = (await (await fetch(`${url}/v1/epochs`)).json()) as { epochs: { epoch: number; root: string }[] };
-      expect(body.epochs.map((e) => e.epoch)).to.deep.equal([1, 2, 3]);
+      expect(body.epochs.map((e) => e.epoch)).to.deep.equal([1, 2]); // 3 revoked, 4 unposted, 5 mismatched
       expect(body.epochs[0].root).to.equal((await postedRoot(readReg, VENUE, 1)).toString());
     });
   });

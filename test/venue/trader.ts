@@ -1,40 +1,49 @@
 /**
  * The trader process of the venue kit's end-to-end test (test/venue/e2e.test.ts), run as its own Node process:
  * reads the statement fetched by `zkmargin statements fetch`, proves the book with the SDK against the root
- * VenueRegistry holds for the epoch, verifies the proof (Groth16, the instance's verification key), and prints
- * { valid, proof } as JSON.
+ * VenueRegistry holds for the epoch (read from the chain here), verifies the proof with MarginAttestor's view,
+ * attests (the subject is the sender), reads the attestation back, and prints it as JSON.
  *
- *   node --import tsx test/venue/trader.ts <statement.json> <secret> <epoch> <subject> <domain> <postedRoot>
+ *   node --import tsx test/venue/trader.ts <statement.json> <secret> <epoch> <domain> <rpc> <registry> <attestor> <key file>
  */
 import { readFileSync } from "node:fs";
+import { JsonRpcProvider, Wallet } from "ethers";
+import { attestable, AttestorClient } from "../../client/attestor.ts";
+import { connectRegistry, postedRoot } from "../../client/venue/chain.ts";
 import { generateProof, releaseProver } from "../../prover/generateProof.ts";
 import { parseStatement, stringifyJson } from "../../prover/statement.ts";
-import { snark, type VerificationKey } from "../../scripts/lib/snark.ts";
-import { instanceArtifacts } from "../../prover/generateProof.ts";
 import { testMarket, testRisk } from "../fixtures/market.ts";
 
-const [file, secret, epoch, subject, domain, postedRoot] = process.argv.slice(2);
+const [file, secret, epochText, domain, rpc, registryAddress, attestorAddress, keyFile] = process.argv.slice(2);
 const statement = parseStatement(readFileSync(file, "utf8"));
+const epoch = BigInt(epochText);
+const provider = new JsonRpcProvider(rpc, undefined, { staticNetwork: true });
+const wallet = new Wallet(readFileSync(keyFile, "utf8").trim(), provider);
+const client = new AttestorClient(attestorAddress, wallet);
 try {
+  const reg = await connectRegistry(rpc, registryAddress);
+  const onChain = await postedRoot(reg, statement.venueId, Number(epoch));
+  reg.provider.destroy();
   const proof = await generateProof(
     {
       statements: [statement],
       traderSecret: BigInt(secret),
       market: testMarket(),
       risk: testRisk(),
-      epoch: BigInt(epoch),
-      subject: BigInt(subject),
+      epoch,
+      subject: BigInt(wallet.address),
       domain: BigInt(domain),
       minExcess: 1_000n * 100_000_000n,
-      postedRoots: new Map([[statement.venueId, BigInt(postedRoot)]]),
+      postedRoots: new Map([[statement.venueId, onChain]]),
     },
     { instance: "test" },
   );
-  // Groth16 verification under the instance's verification key (snarkjs directly: prover/verifyProof.ts still
-  // checks the v1 public-input names on this branch)
-  const vkey = JSON.parse(readFileSync(instanceArtifacts("test", ["vkey"]).vkey, "utf8")) as VerificationKey;
-  const valid = await snark.groth16.verify(vkey, proof.publicSignals, proof.proof);
-  process.stdout.write(stringifyJson({ valid, proof }));
+  const item = attestable(proof, epoch);
+  const valid = await client.verify(item);
+  const tx = await client.attest(item);
+  const attestation = await client.attestation(wallet.address);
+  process.stdout.write(stringifyJson({ valid, txStatus: tx.receipt.status, attestation, proof }));
 } finally {
   await releaseProver();
+  provider.destroy();
 }
