@@ -6,6 +6,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { HDNodeWallet } from "ethers";
 import type { ZkMarginCore, ZkMarginDeployment } from "../../client/deploy.ts";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -16,12 +17,8 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 export const TSX_NODE_ARGS = ["--import", "tsx"] as const;
 export const CLI = path.join(ROOT, "client/cli.ts");
 
-/** hardhat node's well-known dev accounts (mnemonic "test test … junk"): #0 admin, #1 venue operator, #2 trader. */
-export const DEV_KEYS = [
-  "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
-  "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
-  "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3ba9b4b44ee11d3b",
-] as const;
+/** hardhat node's dev accounts (its default mnemonic "test test … junk"): #0 admin, #1 venue operator, #2 trader. */
+export const DEV_KEYS: readonly string[] = [0, 1, 2].map((i) => HDNodeWallet.fromPhrase("test test test test test test test test test test test junk", undefined, `m/44'/60'/0'/0/${i}`).privateKey);
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
