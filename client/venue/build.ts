@@ -11,7 +11,7 @@
  * staged holdings differ from their current ones (compared as holding words, which are injective).
  */
 import { ZkMarginInputError } from "../../prover/errors.ts";
-import { type BatchHasher, ELEMENT_BYTES, elementsToBytes, readElement } from "../../prover/poseidon/batch.ts";
+import { type BatchHasher, ELEMENT_BYTES, elementsToBytes } from "../../prover/poseidon/batch.ts";
 import { venueHasher } from "./hasher.ts";
 import { checkNextEpoch, holdingsJson } from "./importer.ts";
 import { holdingWordCount, holdingWords } from "../../prover/commitments.ts";
@@ -200,11 +200,6 @@ function pauseForCrashTest(): void {
     process.stderr.write("build: written, pausing before commit\n");
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
   }
-}
-
-/** A node value as a bigint (for statements and status). */
-export function nodeValue(b: Uint8Array): bigint {
-  return readElement(b, 0);
 }
 
 /** Guard used by post-root and the service: the epoch exists and is built. */

@@ -20,6 +20,16 @@ export const CLI = path.join(ROOT, "client/cli.ts");
 /** hardhat node's dev accounts (its default mnemonic "test test … junk"): #0 admin, #1 venue operator, #2 trader. */
 export const DEV_KEYS: readonly string[] = [0, 1, 2].map((i) => HDNodeWallet.fromPhrase("test test test test test test test test test test test junk", undefined, `m/44'/60'/0'/0/${i}`).privateKey);
 
+/** SIGTERM a child (SIGKILL after 5 s) and wait for it to exit. */
+export function stopChild(proc: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+    proc.once("exit", () => resolve());
+    proc.kill("SIGTERM");
+    setTimeout(() => proc.kill("SIGKILL"), 5000).unref();
+  });
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -66,13 +76,7 @@ export async function startHardhatNode(): Promise<HardhatNode> {
   return {
     rpc,
     proc,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (proc.exitCode !== null) return resolve();
-        proc.once("exit", () => resolve());
-        proc.kill("SIGTERM");
-        setTimeout(() => proc.kill("SIGKILL"), 5000).unref();
-      }),
+    stop: () => stopChild(proc),
   };
 }
 
@@ -136,12 +140,6 @@ export async function cliDaemon(args: readonly string[], env: NodeJS.ProcessEnv 
   return {
     proc,
     firstLine,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (proc.exitCode !== null) return resolve();
-        proc.once("exit", () => resolve());
-        proc.kill("SIGTERM");
-        setTimeout(() => proc.kill("SIGKILL"), 5000).unref();
-      }),
+    stop: () => stopChild(proc),
   };
 }
