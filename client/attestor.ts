@@ -1,104 +1,191 @@
 /**
- * ethers v6 bindings to MarginAttestor (verifier-contracts/interfaces/IMarginAttestor.sol): submit an attestation
- * (single or batch), read one, isSolvent, allocate/release, wait for each transaction, and decode custom errors
- * into readable messages. The ABI below is the interface's, as human-readable fragments; test/sdk/attestor.test.ts
- * checks it against the compiled interface so the two cannot drift.
+ * ethers v6 bindings to MarginAttestor (verifier-contracts/interfaces/IMarginAttestor.sol) and the lifecycle of
+ * docs/DESIGN.md §5: attest (single, relayed with an EIP-712 signature, batch), cancel a signature, allocate, release
+ * (the consumer), reclaim (after lapse plus grace), and the reads a lender and a consumer need (availableExcess,
+ * lienOf, statusOf). Each transaction is waited for; custom errors of the attestor and of the registry it calls
+ * (the book ledger) are decoded into readable messages. The ABI below is the interface's, as human-readable
+ * fragments; test/sdk/attestor.test.ts checks it against the compiled interface so the two cannot drift.
  */
-import { Contract, Interface, getAddress, isError, type ContractRunner, type Signer, type TransactionReceipt, type TransactionResponse } from "ethers";
-import { ZkMarginChainError } from "../prover/errors.ts";
+import {
+  Contract,
+  Interface,
+  getAddress,
+  isError,
+  solidityPackedKeccak256,
+  type ContractRunner,
+  type Signer,
+  type TransactionReceipt,
+  type TransactionResponse,
+} from "ethers";
+import { ZkMarginChainError, ZkMarginInputError } from "../prover/errors.ts";
 import type { ZkMarginProof } from "../prover/generateProof.ts";
 import { toJsonValue } from "../prover/statement.ts";
 
+/** The BN254 scalar field order (prover/hash.ts FIELD). */
+const FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+
+const REQUEST = "(address subject, uint256[] venueIds, uint256 bookNullifier, uint64 epoch, uint256 minExcess, uint256 deadline)";
+
 export const MARGIN_ATTESTOR_ABI = [
-  "function attest(uint256[8] proof, uint256[] venueIds, uint256[] nullifiers, uint64 epoch, uint256 minExcess)",
-  "function attestFor(uint256[8] proof, (address subject, uint256[] venueIds, uint256[] nullifiers, uint64 epoch, uint256 minExcess, uint256 deadline) request, bytes signature)",
-  "function attestBatch(uint256[8][] proofs, (address subject, uint256[] venueIds, uint256[] nullifiers, uint64 epoch, uint256 minExcess, uint256 deadline)[] requests, bytes[] signatures)",
-  "function verifyProof(uint256[8] proof, address subject, uint256[] venueIds, uint256[] nullifiers, uint64 epoch, uint256 minExcess) view returns (bool)",
-  "function publicInputs(address subject, uint256[] venueIds, uint256[] nullifiers, uint64 epoch, uint256 minExcess) view returns (uint256[])",
-  "function isSolvent(address subject, uint256 minExcess) view returns (bool)",
-  "function attestationOf(address subject) view returns ((uint64 epoch, uint64 validUntilEpoch, uint256 minExcess))",
-  "function nullifierSpentBy(uint64 epoch, uint256 nullifier) view returns (address)",
+  "function attest(uint256[8] proof, uint256[] venueIds, uint256 bookNullifier, uint64 epoch, uint256 minExcess)",
+  `function attestFor(uint256[8] proof, ${REQUEST} request, bytes signature)`,
+  `function attestBatch(uint256[8][] proofs, ${REQUEST}[] requests, bytes[] signatures)`,
+  "function verifyProof(uint256[8] proof, address subject, uint256[] venueIds, uint256 bookNullifier, uint64 epoch, uint256 minExcess) view returns (bool)",
+  "function publicInputs(address subject, uint256[] venueIds, uint256 bookNullifier, uint64 epoch, uint256 minExcess) view returns (uint256[])",
+  "function domain() view returns (uint256)",
+  "function cancelNonce()",
   "function allocate(address consumer, uint256 amount)",
-  "function release(address subject, address consumer, uint256 amount)",
-  "function allocatedTo(address subject, address consumer) view returns (uint256)",
-  "function totalAllocated(address subject) view returns (uint256)",
+  "function release(address subject, uint256 amount)",
+  "function reclaim()",
   "function availableExcess(address subject) view returns (uint256)",
+  "function lienOf(address subject, address consumer) view returns ((uint256 amount, uint8 state, uint64 until))",
+  "function statusOf(address subject) view returns ((uint8 state, uint64 epoch, uint256 minExcess, uint256 allocated, uint256 available, uint64 lapsesAt, uint64 graceEndsAt, uint32 riskVersion, uint256[] venueIds))",
+  "function attestationOf(address subject) view returns ((uint64 epoch, uint256 minExcess, uint256[] venueIds))",
+  "function bookHeldUntil(address subject) view returns (uint64)",
   "function nonces(address subject) view returns (uint256)",
-  "event Attested(address indexed subject, uint64 indexed epoch, uint256 minExcess, uint64 validUntilEpoch, uint256[] nullifiers)",
-  "event Allocated(address indexed subject, address indexed consumer, uint256 amount, uint256 allocation)",
-  "event Released(address indexed subject, address indexed consumer, address indexed by, uint256 amount, uint256 allocation)",
-  "error MarginAttestor__WrongSlotCount(uint256 venueIds, uint256 nullifiers, uint256 expected)",
+  "event Attested(address indexed subject, uint64 indexed epoch, uint256 indexed bookNullifier, uint256 minExcess, uint256[] venueIds, uint64 lapsesAt, uint32 riskVersion)",
+  "event AttestSkipped(address indexed subject, uint256 index)",
+  "event Allocated(address indexed subject, address indexed consumer, uint256 amount, uint256 lien)",
+  "event Released(address indexed subject, address indexed consumer, uint256 amount, uint256 lien)",
+  "event Reclaimed(address indexed subject, uint256 amount, uint32 newTerm)",
+  "event NonceCancelled(address indexed subject, uint256 nonce)",
+  "error MarginAttestor__WrongSlotCount(uint256 venueIds, uint256 expected)",
   "error MarginAttestor__NoVenues()",
-  "error MarginAttestor__UnknownVenue(uint256 venueId)",
-  "error MarginAttestor__VenuesNotIncreasing(uint256 previous, uint256 venueId)",
+  "error MarginAttestor__BadVenueIds(uint256 slot, uint256 venueId)",
   "error MarginAttestor__NoRoot(uint256 venueId, uint64 epoch)",
-  "error MarginAttestor__UnusedSlotNotEmpty(uint256 slot)",
-  "error MarginAttestor__InvalidNullifier(uint256 slot, uint256 nullifier)",
+  "error MarginAttestor__RootInvalid(uint256 venueId, uint64 epoch, uint64 invalidatedAt)",
+  "error MarginAttestor__InvalidBookNullifier(uint256 bookNullifier)",
   "error MarginAttestor__InvalidMinExcess(uint256 minExcess)",
   "error MarginAttestor__NoSnapshot(uint64 epoch)",
-  "error MarginAttestor__StaleEpoch(uint64 epoch, uint64 latestEpoch, uint64 maxEpochLag)",
-  "error MarginAttestor__NoRiskParams()",
+  "error MarginAttestor__EpochExpired(uint64 epoch, uint64 lapsesAt)",
   "error MarginAttestor__OlderThanCurrent(uint64 epoch, uint64 currentEpoch)",
-  "error MarginAttestor__NullifierSpent(uint256 nullifier, uint64 epoch, address spentBy)",
+  "error MarginAttestor__NotForward(uint64 epoch, uint256 minExcess, uint256 currentMinExcess)",
   "error MarginAttestor__InvalidProof()",
   "error MarginAttestor__InvalidBatch()",
   "error MarginAttestor__BadBatch(uint256 proofs, uint256 requests, uint256 signatures)",
   "error MarginAttestor__InvalidSignature(address subject)",
   "error MarginAttestor__SignatureExpired(uint256 deadline)",
   "error MarginAttestor__BelowAllocated(uint256 minExcess, uint256 allocated)",
-  "error MarginAttestor__NoLiveAttestation(address subject)",
+  "error MarginAttestor__NotLive(address subject, uint8 state)",
   "error MarginAttestor__OverAllocated(uint256 requested, uint256 available)",
-  "error MarginAttestor__ReleaseExceedsAllocation(uint256 requested, uint256 allocated)",
-  "error MarginAttestor__NotSubjectOrConsumer(address caller)",
+  "error MarginAttestor__ReleaseExceedsLien(uint256 requested, uint256 lien)",
+  "error MarginAttestor__NotEnded(address subject, uint8 state, uint64 graceEndsAt)",
   "error MarginAttestor__InvalidAllocation(address consumer, uint256 amount)",
+  "error MarginAttestor__ChainIdChanged(uint256 expected, uint256 actual)",
   "error MarginAttestor__InvalidConfig(string field)",
+] as const;
+
+/** The registry (book ledger) errors an attestation can bubble up. */
+export const LEDGER_ERRORS_ABI = [
+  "error VenueRegistry__BookBound(uint256 bookNullifier, address subject, address attestor, uint64 heldUntil)",
+  "error VenueRegistry__NotAttestor(address caller)",
 ] as const;
 
 /** What each custom error means, for people (arguments are appended). */
 const EXPLAIN: Record<string, string> = {
-  MarginAttestor__WrongSlotCount: "venueIds and nullifiers must each have V entries",
+  MarginAttestor__WrongSlotCount: "venueIds must have V entries",
   MarginAttestor__NoVenues: "the proof has no active venue slot",
-  MarginAttestor__UnknownVenue: "a venue in the proof is not registered",
-  MarginAttestor__VenuesNotIncreasing: "active venue ids must be strictly increasing",
-  MarginAttestor__NoRoot: "a venue has not posted a root for this epoch",
-  MarginAttestor__UnusedSlotNotEmpty: "an unused slot carries a nullifier",
-  MarginAttestor__InvalidNullifier: "an active slot's nullifier is 0 or not a field element",
-  MarginAttestor__InvalidMinExcess: "minExcess is not a field element",
+  MarginAttestor__BadVenueIds: "active venue ids must come first, strictly increasing, below 2^32",
+  MarginAttestor__NoRoot: "a venue has no root for this epoch (unknown venue, or not posted yet)",
+  MarginAttestor__RootInvalid: "a venue's root was revoked or the venue suspended by the admin",
+  MarginAttestor__InvalidBookNullifier: "the book nullifier is 0 or not a field element",
+  MarginAttestor__InvalidMinExcess: "minExcess must be below 2^96",
   MarginAttestor__NoSnapshot: "no oracle snapshot exists for this epoch",
-  MarginAttestor__StaleEpoch: "the proof's epoch is too old",
-  MarginAttestor__NoRiskParams: "risk parameters were never set",
+  MarginAttestor__EpochExpired: "an attestation of this epoch would already have lapsed: prove the latest snapshot",
   MarginAttestor__OlderThanCurrent: "the subject already holds an attestation for a later epoch",
-  MarginAttestor__NullifierSpent: "a venue account already backs another subject's attestation in this epoch",
-  MarginAttestor__InvalidProof: "the proof does not verify against on-chain roots, market and risk params",
+  MarginAttestor__NotForward: "the request would lower (or, relayed, not raise) the subject's attestation of this epoch",
+  MarginAttestor__InvalidProof: "the proof does not verify against the chain's roots, context hash and domain",
   MarginAttestor__InvalidBatch: "at least one proof of the batch does not verify; nothing was recorded",
   MarginAttestor__BadBatch: "the batch is empty or its arrays differ in length",
-  MarginAttestor__InvalidSignature: "the signature is not the subject's",
+  MarginAttestor__InvalidSignature: "the signature is not the subject's over this request and its current nonce",
   MarginAttestor__SignatureExpired: "the signature's deadline has passed",
-  MarginAttestor__BelowAllocated: "the new attestation's excess is below what the subject already allocated",
-  MarginAttestor__NoLiveAttestation: "the subject has no live attestation",
-  MarginAttestor__OverAllocated: "the allocation would exceed the attested excess",
-  MarginAttestor__ReleaseExceedsAllocation: "the release is larger than the allocation",
-  MarginAttestor__NotSubjectOrConsumer: "only the subject or the consumer may release an allocation",
+  MarginAttestor__BelowAllocated: "the new attestation's excess is below the subject's liens",
+  MarginAttestor__NotLive: "the subject has no Live attestation",
+  MarginAttestor__OverAllocated: "the allocation would exceed the unallocated attested excess",
+  MarginAttestor__ReleaseExceedsLien: "only the consumer releases its own lien, at most its amount",
+  MarginAttestor__NotEnded: "liens can be reclaimed only after the attestation lapsed and its grace period passed",
   MarginAttestor__InvalidAllocation: "the consumer is the zero address or the amount is zero",
+  MarginAttestor__ChainIdChanged: "the chain id changed (a fork): this deployment accepts nothing",
   MarginAttestor__InvalidConfig: "invalid constructor setting",
+  VenueRegistry__BookBound: "this book backs another subject (or this subject on another attestor) until heldUntil",
+  VenueRegistry__NotAttestor: "the attestor is not authorized in the registry's book ledger",
 };
 
 export const marginAttestorInterface = new Interface(MARGIN_ATTESTOR_ABI);
+const decodingInterface = new Interface([...MARGIN_ATTESTOR_ABI, ...LEDGER_ERRORS_ABI]);
+
+/** IMarginAttestor.State. */
+export enum LifecycleState {
+  None = 0,
+  Live = 1,
+  Grace = 2,
+  Ended = 3,
+}
 
 export interface Attestation {
   epoch: bigint;
-  validUntilEpoch: bigint;
   minExcess: bigint;
+  venueIds: bigint[];
+}
+
+/** IMarginAttestor.Status: what a lender reads about a subject. */
+export interface AttestorStatus {
+  state: LifecycleState;
+  epoch: bigint;
+  minExcess: bigint;
+  allocated: bigint;
+  available: bigint;
+  lapsesAt: bigint;
+  graceEndsAt: bigint;
+  riskVersion: bigint;
+  venueIds: bigint[];
+}
+
+/** IMarginAttestor.Lien: what a consumer reads about its lien. */
+export interface Lien {
+  amount: bigint;
+  state: LifecycleState;
+  until: bigint;
 }
 
 /** MarginAttestor's request struct for attestFor / attestBatch. */
 export interface AttestRequest {
   subject: string;
   venueIds: bigint[];
-  nullifiers: bigint[];
+  bookNullifier: bigint;
   epoch: bigint;
   minExcess: bigint;
   deadline: bigint;
+}
+
+/**
+ * What the contract needs besides chain state: the proof's packed points and the statement it rebuilds the public
+ * inputs from. The epoch is not a public input (it is inside the context hash), so it travels with the proof.
+ */
+export interface AttestableProof {
+  /** [A.x, A.y, B.x1, B.x0, B.y1, B.y0, C.x, C.y] */
+  points: readonly (bigint | string)[];
+  subject: bigint | string;
+  venueIds: readonly bigint[];
+  bookNullifier: bigint;
+  epoch: bigint;
+  minExcess: bigint;
+}
+
+/** MarginAttestor stores minExcess in 96 bits (the circuit allows 112): larger values are refused on-chain. */
+export const MAX_ATTESTED_EXCESS = (1n << 96n) - 1n;
+
+/**
+ * The attestable form of an SDK proof (prover/generateProof.ts) for `epoch`, the epoch the proof was made for (it is
+ * inside the context hash, not a public signal). Throws a ZkMarginInputError before any transaction for a minExcess
+ * the attestor would refuse.
+ */
+export function attestable(proof: ZkMarginProof, epoch: bigint): AttestableProof {
+  const p = proof.publicInputs;
+  if (p.minExcess > MAX_ATTESTED_EXCESS) {
+    throw new ZkMarginInputError("minExcess", `${p.minExcess} does not fit the attestor's 96 bits (at most ${MAX_ATTESTED_EXCESS})`);
+  }
+  return { points: proof.points, subject: p.subject, venueIds: p.venueIds, bookNullifier: p.bookNullifier, epoch, minExcess: p.minExcess };
 }
 
 export interface TxResult {
@@ -106,6 +193,14 @@ export interface TxResult {
   blockNumber: number;
   gasUsed: bigint;
   receipt: TransactionReceipt;
+}
+
+/**
+ * The deployment's domain, public input 1 of every proof: keccak256(abi.encodePacked("zkmargin.domain.v1", chainId,
+ * registry)) mod p (MarginAttestor.domain()). The registry keeps the book ledger of every attestor of the deployment.
+ */
+export function deploymentDomain(chainId: bigint, registry: string): bigint {
+  return BigInt(solidityPackedKeccak256(["string", "uint256", "address"], ["zkmargin.domain.v1", chainId, registry])) % FIELD;
 }
 
 /** Find revert data in whatever an ethers / Hardhat provider threw. */
@@ -127,9 +222,9 @@ function revertData(e: unknown): string | undefined {
 
 /**
  * Turn a reverted call into a ZkMarginChainError with the custom error's name, arguments and meaning, e.g.
- * "MarginAttestor__NullifierSpent(nullifier=…, epoch=7, spentBy=0x…): a venue account already backs …".
+ * "VenueRegistry__BookBound(bookNullifier=…, subject=0x…, attestor=0x…, heldUntil=…): this book backs …".
  */
-export function decodeChainError(e: unknown, iface: Interface = marginAttestorInterface): ZkMarginChainError {
+export function decodeChainError(e: unknown, iface: Interface = decodingInterface): ZkMarginChainError {
   if (e instanceof ZkMarginChainError) return e;
   const data = revertData(e);
   if (data) {
@@ -151,26 +246,26 @@ export function decodeChainError(e: unknown, iface: Interface = marginAttestorIn
 }
 
 /** A 160-bit subject (public input 0) as a checksummed address. */
-export function subjectAddress(subject: bigint): string {
+export function subjectAddress(subject: bigint | string): string {
+  if (typeof subject === "string") return getAddress(subject);
   return getAddress(`0x${subject.toString(16).padStart(40, "0")}`);
 }
 
-/** The AttestRequest for a proof (subject from its public inputs). */
-export function attestRequest(proof: ZkMarginProof, deadline = 0n): AttestRequest {
-  const p = proof.publicInputs;
+/** The AttestRequest for a proof. */
+export function attestRequest(proof: AttestableProof, deadline = 0n): AttestRequest {
   return {
-    subject: subjectAddress(p.subject),
-    venueIds: p.venueIds,
-    nullifiers: p.nullifiers,
-    epoch: p.epoch,
-    minExcess: p.minExcess,
+    subject: subjectAddress(proof.subject),
+    venueIds: [...proof.venueIds],
+    bookNullifier: proof.bookNullifier,
+    epoch: proof.epoch,
+    minExcess: proof.minExcess,
     deadline,
   };
 }
 
 /** EIP-712 domain of a MarginAttestor deployment. */
 export function attestorDomain(chainId: bigint, verifyingContract: string) {
-  return { name: "zkmargin MarginAttestor", version: "1", chainId, verifyingContract };
+  return { name: "zkmargin MarginAttestor", version: "2", chainId, verifyingContract };
 }
 
 /** EIP-712 types of MarginAttestor's AttestRequest (ATTEST_REQUEST_TYPEHASH). */
@@ -178,13 +273,15 @@ export const ATTEST_REQUEST_TYPES = {
   AttestRequest: [
     { name: "subject", type: "address" },
     { name: "venueIds", type: "uint256[]" },
-    { name: "nullifiers", type: "uint256[]" },
+    { name: "bookNullifier", type: "uint256" },
     { name: "epoch", type: "uint64" },
     { name: "minExcess", type: "uint256" },
     { name: "nonce", type: "uint256" },
     { name: "deadline", type: "uint256" },
   ],
 };
+
+const toLien = (l: { amount: bigint; state: bigint; until: bigint }): Lien => ({ amount: l.amount, state: Number(l.state) as LifecycleState, until: l.until });
 
 /** A MarginAttestor at `address`, used through `runner` (a signer for transactions, a provider for reads). */
 export class AttestorClient {
@@ -193,23 +290,23 @@ export class AttestorClient {
   constructor(
     readonly address: string,
     runner: ContractRunner,
-    /** interface used to decode errors (defaults to MarginAttestor's; pass a merged one to decode more) */
-    private readonly errors: Interface = marginAttestorInterface,
+    /** interface used to decode errors (defaults to MarginAttestor's and the ledger's) */
+    private readonly errors: Interface = decodingInterface,
   ) {
     this.contract = new Contract(address, MARGIN_ATTESTOR_ABI, runner);
   }
 
-  /** Attest msg.sender's solvency with `proof` (its subject must be the signer's address); waits for the receipt. */
-  attest(proof: ZkMarginProof): Promise<TxResult> {
-    const p = proof.publicInputs;
-    return this.send("attest", [proof.points, p.venueIds, p.nullifiers, p.epoch, p.minExcess]);
+  /** Attest msg.sender's margin with `proof` (its subject must be the signer's address); waits for the receipt. */
+  attest(proof: AttestableProof): Promise<TxResult> {
+    return this.send("attest", [proof.points, [...proof.venueIds], proof.bookNullifier, proof.epoch, proof.minExcess]);
   }
 
   /**
-   * Attest several proofs with one batched pairing check: all are recorded or none. An item without a signature
-   * must have the sender as its subject; a relayed item carries its subject's signRequest signature and deadline.
+   * Attest several proofs with one batched pairing check. An entry already recorded (e.g. copied out and landed
+   * first) is skipped; of the others all are recorded or none. An entry without a signature must have the sender
+   * as its subject; a relayed entry carries its subject's signRequest signature and deadline.
    */
-  attestBatch(items: readonly { proof: ZkMarginProof; signature?: string; deadline?: bigint }[]): Promise<TxResult> {
+  attestBatch(items: readonly { proof: AttestableProof; signature?: string; deadline?: bigint }[]): Promise<TxResult> {
     return this.send("attestBatch", [
       items.map((i) => i.proof.points),
       items.map((i) => attestRequest(i.proof, i.deadline ?? 0n)),
@@ -218,16 +315,16 @@ export class AttestorClient {
   }
 
   /** Attest a subject's proof from another sender (a relayer), with the subject's signature (signRequest). */
-  attestFor(proof: ZkMarginProof, signature: string, deadline: bigint): Promise<TxResult> {
+  attestFor(proof: AttestableProof, signature: string, deadline: bigint): Promise<TxResult> {
     return this.send("attestFor", [proof.points, attestRequest(proof, deadline), signature]);
   }
 
   /**
    * The subject's EIP-712 signature over the request of `proof`, authorising anyone to submit it (attestFor,
-   * attestBatch) until `deadline` (unix seconds). Uses the subject's current nonce: sign one request per subject
-   * at a time.
+   * attestBatch) until `deadline` (unix seconds), with the subject's current nonce: one outstanding request per
+   * subject at a time; cancelNonce() revokes it.
    */
-  async signRequest(subject: Signer, proof: ZkMarginProof, deadline: bigint): Promise<string> {
+  async signRequest(subject: Signer, proof: AttestableProof, deadline: bigint): Promise<string> {
     const request = attestRequest(proof, deadline);
     if (getAddress(await subject.getAddress()) !== request.subject) {
       throw new ZkMarginChainError(`signRequest: the signer is not the proof's subject ${request.subject}`);
@@ -239,45 +336,65 @@ export class AttestorClient {
     return subject.signTypedData(attestorDomain(chainId, this.address), ATTEST_REQUEST_TYPES, { ...request, nonce });
   }
 
-  /** Verify on-chain without recording (a view call against the chain's roots, market and risk params). */
-  async verify(proof: ZkMarginProof): Promise<boolean> {
-    const p = proof.publicInputs;
-    return this.read<boolean>("verifyProof", [proof.points, subjectAddress(p.subject), p.venueIds, p.nullifiers, p.epoch, p.minExcess]);
+  /** Use the sender's nonce: every request it signed and nobody submitted yet stops being valid. */
+  cancelNonce(): Promise<TxResult> {
+    return this.send("cancelNonce", []);
+  }
+
+  /** Verify on-chain without recording (a view call against the chain's roots, context hash and domain). */
+  verify(proof: AttestableProof): Promise<boolean> {
+    return this.read<boolean>("verifyProof", [proof.points, subjectAddress(proof.subject), [...proof.venueIds], proof.bookNullifier, proof.epoch, proof.minExcess]);
+  }
+
+  /** The deployment's domain (public input 1; the book nullifier is Poseidon(traderSecret, domain)). */
+  domain(): Promise<bigint> {
+    return this.read<bigint>("domain", []);
   }
 
   async attestation(subject: string): Promise<Attestation> {
-    const a = await this.read<{ epoch: bigint; validUntilEpoch: bigint; minExcess: bigint }>("attestationOf", [subject]);
-    return { epoch: a.epoch, validUntilEpoch: a.validUntilEpoch, minExcess: a.minExcess };
+    const a = await this.read<{ epoch: bigint; minExcess: bigint; venueIds: bigint[] }>("attestationOf", [subject]);
+    return { epoch: a.epoch, minExcess: a.minExcess, venueIds: [...a.venueIds] };
   }
 
-  isSolvent(subject: string, minExcess: bigint): Promise<boolean> {
-    return this.read<boolean>("isSolvent", [subject, minExcess]);
+  /** Everything about a subject's attestation now: state, excess, liens' total, lapse and grace times, risk version. */
+  async status(subject: string): Promise<AttestorStatus> {
+    const s = await this.read<Omit<AttestorStatus, "state"> & { state: bigint }>("statusOf", [subject]);
+    return {
+      state: Number(s.state) as LifecycleState,
+      epoch: s.epoch,
+      minExcess: s.minExcess,
+      allocated: s.allocated,
+      available: s.available,
+      lapsesAt: s.lapsesAt,
+      graceEndsAt: s.graceEndsAt,
+      riskVersion: s.riskVersion,
+      venueIds: [...s.venueIds],
+    };
   }
 
-  /** Allocate part of the sender's attested excess to a consumer protocol. */
-  allocate(consumer: string, amount: bigint): Promise<TxResult> {
-    return this.send("allocate", [consumer, amount]);
-  }
-
-  release(subject: string, consumer: string, amount: bigint): Promise<TxResult> {
-    return this.send("release", [subject, consumer, amount]);
-  }
-
-  allocatedTo(subject: string, consumer: string): Promise<bigint> {
-    return this.read<bigint>("allocatedTo", [subject, consumer]);
-  }
-
-  totalAllocated(subject: string): Promise<bigint> {
-    return this.read<bigint>("totalAllocated", [subject]);
-  }
-
-  /** What the subject can still allocate: the live attested excess minus its allocations. */
+  /** What a prospective lender can still get: the Live attestation's unallocated excess (0 otherwise). */
   availableExcess(subject: string): Promise<bigint> {
     return this.read<bigint>("availableExcess", [subject]);
   }
 
-  nullifierSpentBy(epoch: bigint, nullifier: bigint): Promise<string> {
-    return this.read<string>("nullifierSpentBy", [epoch, nullifier]);
+  /** What a consumer holds: its lien on `subject`, the lien's state and until when it holds. */
+  async lienOf(subject: string, consumer: string): Promise<Lien> {
+    return toLien(await this.read<{ amount: bigint; state: bigint; until: bigint }>("lienOf", [subject, consumer]));
+  }
+
+  /** Allocate part of the sender's Live attested excess to a consumer (its lien grows). */
+  allocate(consumer: string, amount: bigint): Promise<TxResult> {
+    return this.send("allocate", [consumer, amount]);
+  }
+
+  /** Release part of the sender's (the consumer's) lien on `subject`. */
+  release(subject: string, amount: bigint): Promise<TxResult> {
+    return this.send("release", [subject, amount]);
+  }
+
+  /** Reclaim the sender's liens once its attestation has lapsed and the grace period passed. */
+  reclaim(): Promise<TxResult> {
+    return this.send("reclaim", []);
   }
 
   private async read<T>(method: string, args: readonly unknown[]): Promise<T> {

@@ -9,6 +9,8 @@
  *   audit    constraint report, soundness scan, zkey and verifier checks (client/audit.ts registers it)
  *   backtest the margin model against history, per book class (client/backtest.ts)
  *   risk calibrate   model v2 parameters from price history (client/calibrate.ts)
+ *   venue    the venue operator's kit: init, import, build-epoch, post-root, serve, status (client/venue/cli.ts)
+ *   statements fetch   download a statement from a venue's service (client/venue/cli.ts)
  *
  * Exit codes (prover/errors.ts ExitCode): 0 ok · 1 bad input · 2 invalid proof or insufficient margin ·
  * 3 keys not built · 4 transaction reverted · 70 internal error.
@@ -18,6 +20,7 @@ import { Command, CommanderError, Option } from "commander";
 import { registerAudit } from "./audit.ts";
 import { registerBacktest } from "./backtest.ts";
 import { registerRisk } from "./calibrate.ts";
+import { registerStatements, registerVenue } from "./venue/cli.ts";
 import { progressReporter } from "./progress.ts";
 import { ExitCode, formatUsd, ZkMarginArtifactError, ZkMarginChainError, ZkMarginInputError } from "../prover/errors.ts";
 import { marginReport, renderReport } from "../prover/report.ts";
@@ -178,7 +181,7 @@ function reportCommand(o: { statements: string[]; market: string; risk: string; 
  * `audit` lives in client/audit.ts (the auditor's toolkit).
  */
 type Register = (program: Command, run: (action: () => Promise<number> | number) => Promise<void>) => void;
-const extraCommands: Register[] = [registerAudit, registerBacktest, registerRisk];
+const extraCommands: Register[] = [registerAudit, registerBacktest, registerRisk, registerVenue, registerStatements];
 
 /** The `zkmargin` program. `run` wraps each action: it maps errors to exit codes (exported for tests). */
 export function buildProgram(): Command {

@@ -1,12 +1,16 @@
 /**
- * Deploy the zkmargin contracts for one circuit instance (SPEC.md §5) through ethers v6: Poseidon(8) (PoseidonT9 with
- * circomlibjs's constants), VenueRegistry, OracleHub (with three mock AggregatorV3 feeds per asset unless told otherwise), RiskParams,
- * the instance's snarkjs Groth16Verifier and generated Groth16BatchVerifier, and MarginAttestor. Used by the contract
- * tests and by the demo (Hardhat's in-process network from a tsx script):
+ * The one deployment path of the zkmargin contracts for one circuit instance (docs/DESIGN.md §5), through ethers v6,
+ * used by the contract tests, the SDK tests, the benches and the demo (Hardhat's in-process network from a tsx
+ * script):
+ *
+ *   Poseidon(8) (PoseidonT9 with circomlibjs's constants) → RiskTimelock (OpenZeppelin TimelockController) →
+ *   RiskParams (owned by the timelock) → OracleHub (three mock AggregatorV3 feeds per asset unless told otherwise) →
+ *   VenueRegistry (also the book ledger) → the instance's snarkjs Groth16Verifier (reference), MarginVerifier (domain
+ *   folded) and Groth16BatchVerifier → MarginAttestor, authorized in the ledger.
  *
  *   const { ethers } = await network.create();
  *   const zk = await deployZkMargin(ethers, { instance: "test" });
- *   await zk.setMarket(market, 1n); await zk.setRiskParams(risk); await zk.registerVenue(7n, operator); ...
+ *   await zk.setRiskParams(risk); await zk.setMarket(market, 1n); await zk.registerVenue(7n, operator); ...
  *
  * The verifier artifacts come from verifier-contracts/generated/<instance>/ (written by `npx tsx scripts/build.ts
  * <instance>`) and must be compiled (`npx hardhat build`).
@@ -15,9 +19,9 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
-import type { BaseContract, ContractMethod, ContractTransactionResponse, Signer } from "ethers";
+import { ZeroHash, type BaseContract, type ContractMethod, type ContractTransactionResponse, type Signer } from "ethers";
 import type { MarketSnapshot, RiskParams as RiskParamsValues, InstanceParams } from "../prover/types.ts";
-import type { AttestRequest } from "./attestor.ts";
+import { deploymentDomain, type AttestRequest, type Attestation, type AttestorStatus, type Lien } from "./attestor.ts";
 import { getInstance, type Instance } from "../scripts/lib/instances.ts";
 
 const require = createRequire(import.meta.url);
@@ -36,17 +40,28 @@ export interface OracleConfig {
   minGoodFeeds: bigint;
   ewmaLambdaPpm: bigint;
   kappaPpm: bigint;
+  nuPpm: bigint;
   horizonEpochs: bigint;
+  maxEpochStep: bigint;
+  feedGas: bigint;
 }
 
-/** MarginAttestor's request struct for attestFor / attestBatch (defined with the bindings in client/attestor.ts). */
-export type { AttestRequest };
-
-export interface Attestation {
-  epoch: bigint;
-  validUntilEpoch: bigint;
-  minExcess: bigint;
+/** MarginAttestor's lifecycle timing, seconds (IMarginAttestor: ttl, renewalWindow, gracePeriod). */
+export interface Timing {
+  ttl: bigint;
+  renewalWindow: bigint;
+  gracePeriod: bigint;
 }
+
+/** OracleHub's snapshot record (IOracleHub.Context). */
+export interface SnapshotContext {
+  contextHash: bigint;
+  takenAt: bigint;
+  supersededAt: bigint;
+  riskVersion: bigint;
+}
+
+export type { AttestRequest, Attestation, AttestorStatus, Lien };
 
 export type PoseidonT9 = Handle<{ poseidon: View<[readonly bigint[]], bigint> }>;
 
@@ -54,8 +69,18 @@ export type VenueRegistry = Handle<{
   registerVenue: Tx<[bigint, string]>;
   setOperator: Tx<[bigint, string]>;
   postRoot: Tx<[bigint, bigint, bigint]>;
+  revokeRoot: Tx<[bigint, bigint]>;
+  suspendVenue: Tx<[bigint]>;
+  resumeVenue: Tx<[bigint]>;
+  authorizeAttestor: Tx<[string]>;
+  bindBook: Tx<[bigint, string]>;
   rootOf: View<[bigint, bigint], bigint>;
+  rootInvalidatedAt: View<[bigint, bigint], bigint>;
+  statusChangedAt: View<[], bigint>;
   isRegistered: View<[bigint], boolean>;
+  attestorId: View<[string], bigint>;
+  bookBinding: View<[bigint], [string, string]>;
+  venueStatus: View<[bigint], { suspended: boolean; invalidatedAt: bigint; validFromEpoch: bigint }>;
 }>;
 
 export type OracleHub = Handle<{
@@ -64,17 +89,51 @@ export type OracleHub = Handle<{
   snapshot: Tx<[bigint]>;
   latestEpoch: View<[], bigint>;
   hasSnapshot: View<[], boolean>;
-  marketHashAt: View<[bigint], bigint>;
-  snapshotAt: View<[bigint], [bigint[], bigint[], bigint[], bigint]>;
+  contextHashAt: View<[bigint], bigint>;
+  contextAt: View<[bigint], SnapshotContext>;
+  timesAt: View<[bigint], [bigint, bigint]>;
+  snapshotAt: View<[bigint], [bigint[], bigint[], bigint[], SnapshotContext]>;
+  marketWordsAt: View<[bigint], bigint[]>;
   sigmaPpm: View<[bigint], bigint>;
   assetCount: View<[], bigint>;
+  config: View<[], OracleConfig>;
+  assetInfo: View<[bigint], { feeds: string[]; decimals: bigint[]; scanFloorPpm: bigint; volShockFloorPpm: bigint; variancePpm2: bigint; lastPrice: bigint }>;
 }>;
 
+/** RiskParams as the contract's struct takes it: the six model-v2 fields always present (empty / 0 for model v1). */
+export type ChainRiskParams = Required<RiskParamsValues>;
+
+/** The contract's form of risk parameters: absent model-v2 fields become empty arrays and zeros (the v1 layout). */
+export function chainRiskParams(r: RiskParamsValues): ChainRiskParams {
+  return {
+    ...r,
+    basisCharge: r.basisCharge ?? [],
+    concentration: r.concentration ?? [],
+    shortOptionMin: r.shortOptionMin ?? [],
+    vegaGross: r.vegaGross ?? 0n,
+    noGammaGain: r.noGammaGain ?? 0n,
+    venueDefault: r.venueDefault ?? 0n,
+  };
+}
+
 export type RiskParamsContract = Handle<{
-  setParams: Tx<[RiskParamsValues]>;
+  setParams: Tx<[ChainRiskParams]>;
   paramsHash: View<[], bigint>;
   version: View<[], bigint>;
+  current: View<[], [bigint, bigint]>;
+  hashOf: View<[bigint], bigint>;
   words: View<[], bigint[]>;
+  owner: View<[], string>;
+}>;
+
+export type RiskTimelock = Handle<{
+  schedule: Tx<[string, bigint, string, string, string, bigint]>;
+  execute: Tx<[string, bigint, string, string, string]>;
+  cancel: Tx<[string]>;
+  hashOperation: View<[string, bigint, string, string, string], string>;
+  getTimestamp: View<[string], bigint>;
+  getMinDelay: View<[], bigint>;
+  isOperationReady: View<[string], boolean>;
 }>;
 
 export type MockAggregatorV3 = Handle<{
@@ -88,58 +147,82 @@ export type Groth16Verifier = Handle<{
   verifyProof: View<[[bigint, bigint], [[bigint, bigint], [bigint, bigint]], [bigint, bigint], bigint[]], boolean>;
 }>;
 
+export type MarginVerifier = Handle<{
+  NPUB: View<[], bigint>;
+  DOMAIN: View<[], bigint>;
+  DOMAIN_INDEX: View<[], bigint>;
+  verifyProof: View<[ProofWords, bigint[]], boolean>;
+}>;
+
 export type Groth16BatchVerifier = Handle<{
   NPUB: View<[], bigint>;
   verifyBatch: View<[ProofWords[], bigint[]], boolean>;
 }>;
 
 export type MarginAttestor = Handle<{
-  attest: Tx<[ProofWords, bigint[], bigint[], bigint, bigint]>;
+  attest: Tx<[ProofWords, bigint[], bigint, bigint, bigint]>;
   attestFor: Tx<[ProofWords, AttestRequest, string]>;
   attestBatch: Tx<[ProofWords[], AttestRequest[], string[]]>;
-  verifyProof: View<[ProofWords, string, bigint[], bigint[], bigint, bigint], boolean>;
-  publicInputs: View<[string, bigint[], bigint[], bigint, bigint], bigint[]>;
-  isSolvent: View<[string, bigint], boolean>;
-  attestationOf: View<[string], Attestation>;
-  nullifierSpentBy: View<[bigint, bigint], string>;
+  verifyProof: View<[ProofWords, string, bigint[], bigint, bigint, bigint], boolean>;
+  publicInputs: View<[string, bigint[], bigint, bigint, bigint], bigint[]>;
+  domain: View<[], bigint>;
+  cancelNonce: Tx<[]>;
   allocate: Tx<[string, bigint]>;
-  release: Tx<[string, string, bigint]>;
-  allocatedTo: View<[string, string], bigint>;
-  totalAllocated: View<[string], bigint>;
+  release: Tx<[string, bigint]>;
+  reclaim: Tx<[]>;
   availableExcess: View<[string], bigint>;
+  lienOf: View<[string, string], Lien>;
+  statusOf: View<[string], AttestorStatus>;
+  attestationOf: View<[string], Attestation>;
+  bookHeldUntil: View<[string], bigint>;
   nonces: View<[string], bigint>;
   venueSlots: View<[], bigint>;
-  maxEpochLag: View<[], bigint>;
-  expiryEpochs: View<[], bigint>;
+  publicSignalCount: View<[], bigint>;
+  ttl: View<[], bigint>;
+  renewalWindow: View<[], bigint>;
+  gracePeriod: View<[], bigint>;
 }>;
 
 export interface DeployOptions {
   /** circuit instance of circuits/circuits.json (default "test") */
   instance?: string;
-  /** owner of the registry, oracle and risk params (default: the first signer) */
+  /** owner of the registry and oracle, proposer and executor of the risk timelock (default: the first signer) */
   admin?: Signer;
   /** OracleHub settings (defaults: DEFAULT_ORACLE_CONFIG) */
   oracleConfig?: Partial<OracleConfig>;
   /** mock feeds per asset (default 3); 0 deploys none (configure real feeds with oracle.setAsset) */
   feedsPerAsset?: number;
-  /** a proof's epoch may be this many epochs behind the oracle's latest (default 0: proofs are for the latest epoch) */
-  maxEpochLag?: bigint;
-  /**
-   * an attestation lives this many epochs (default 1). Nullifiers are per epoch, so with more than 1 an account that
-   * backed subject X at epoch e could back subject Y at epoch e + 1 while X's attestation is still live: the
-   * one-book-one-credit-line property holds only with 1 (verifier-contracts/README.md, "Known limits").
-   */
-  expiryEpochs?: bigint;
+  /** the risk timelock's minimum delay, seconds (default DEFAULT_RISK_DELAY) */
+  riskDelay?: bigint;
+  /** MarginAttestor's lifecycle timing (defaults: DEFAULT_TIMING) */
+  timing?: Partial<Timing>;
 }
 
+/**
+ * Oracle defaults: feeds older than an hour or 2 % off the median are left out; the quorum is a majority of the
+ * configured feeds and at least 2; λ = 0.94 per epoch, κ = 3σ, ν = 0 (the vol shock is its floor until the risk
+ * engineer's calibration sets ν), h = 1 epoch; at most 7 epochs per snapshot; 100k gas per feed call.
+ */
 export const DEFAULT_ORACLE_CONFIG: OracleConfig = {
   maxAge: 3600n,
   maxDeviationPpm: 20_000n,
-  minGoodFeeds: 3n,
+  minGoodFeeds: 2n,
   ewmaLambdaPpm: 940_000n,
   kappaPpm: 3_000_000n,
+  nuPpm: 0n,
   horizonEpochs: 1n,
+  maxEpochStep: 7n,
+  feedGas: 100_000n,
 };
+
+/**
+ * Daily epochs: an attestation lives at most 26 h after its snapshot (one epoch and the renewal window), stays Live
+ * 2 h after the next snapshot (time for venues to post and traders to prove), and its liens bind 24 h after it lapses.
+ */
+export const DEFAULT_TIMING: Timing = { ttl: 26n * 3600n, renewalWindow: 2n * 3600n, gracePeriod: 24n * 3600n };
+
+/** Risk-parameter changes wait two days in the timelock before they can be executed. */
+export const DEFAULT_RISK_DELAY = 2n * 86_400n;
 
 /** The state contracts (no verifiers, no attestor) and helpers that drive them. */
 export interface ZkMarginCore {
@@ -147,6 +230,7 @@ export interface ZkMarginCore {
   params: InstanceParams;
   admin: Signer;
   poseidon: PoseidonT9;
+  timelock: RiskTimelock;
   registry: VenueRegistry;
   oracle: OracleHub;
   riskParams: RiskParamsContract;
@@ -154,11 +238,18 @@ export interface ZkMarginCore {
   feeds: MockAggregatorV3[][];
   /**
    * Make the oracle's next snapshot equal `market` exactly and take it at `epoch`: every mock feed answers P[a],
-   * the scan-range floor is S[a] with zero EWMA volatility (so S = floor), the vol shock is Σ[a].
-   * Returns the on-chain market hash.
+   * the scan-range floor is S[a] and the vol-shock floor Σ[a] with zero EWMA volatility (so both equal their
+   * floors). Returns the on-chain context hash.
    */
   setMarket(market: MarketSnapshot, epoch: bigint): Promise<bigint>;
-  /** Set the risk parameters; returns the on-chain hash. */
+  /** Schedule setParams in the timelock; returns the operation id and when it can be executed. */
+  proposeRiskParams(risk: RiskParamsValues): Promise<{ id: string; readyAt: bigint }>;
+  /** Execute a scheduled setParams once its delay has passed; returns the on-chain hash. */
+  executeRiskParams(risk: RiskParamsValues): Promise<bigint>;
+  /**
+   * Propose, wait out the delay and execute: on a development chain (Hardhat) the wait is `evm_increaseTime`;
+   * elsewhere this throws and the caller executes after readyAt. Returns the on-chain hash.
+   */
   setRiskParams(risk: RiskParamsValues): Promise<bigint>;
   /** Register a venue with an operator (admin). */
   registerVenue(venueId: bigint, operator: Signer): Promise<void>;
@@ -168,9 +259,15 @@ export interface ZkMarginCore {
 
 /** The whole system: core plus the instance's verifiers and MarginAttestor. */
 export interface ZkMarginDeployment extends ZkMarginCore {
-  verifier: Groth16Verifier;
+  /** snarkjs's untouched verifier (reference: the differential tests and audits use it) */
+  snarkVerifier: Groth16Verifier;
+  /** the verifier MarginAttestor uses */
+  verifier: MarginVerifier;
   batchVerifier: Groth16BatchVerifier;
   attestor: MarginAttestor;
+  /** the deployment's domain (MarginAttestor.domain()) */
+  domain: bigint;
+  timing: Timing;
 }
 
 /**
@@ -220,9 +317,13 @@ export async function deployPoseidonT9(ethers: HardhatEthers, admin: Signer): Pr
 }
 
 /** Fully qualified artifact names of an instance's generated verifiers. */
-export function verifierArtifactNames(instance: string): { verifier: string; batchVerifier: string } {
+export function verifierArtifactNames(instance: string): { verifier: string; marginVerifier: string; batchVerifier: string } {
   const dir = `verifier-contracts/generated/${instance}`;
-  return { verifier: `${dir}/Groth16Verifier.sol:Groth16Verifier`, batchVerifier: `${dir}/Groth16BatchVerifier.sol:Groth16BatchVerifier` };
+  return {
+    verifier: `${dir}/Groth16Verifier.sol:Groth16Verifier`,
+    marginVerifier: `${dir}/MarginVerifier.sol:MarginVerifier`,
+    batchVerifier: `${dir}/Groth16BatchVerifier.sol:Groth16BatchVerifier`,
+  };
 }
 
 function dims(inst: Instance): InstanceParams {
@@ -239,9 +340,10 @@ async function deployArtifact<T>(ethers: HardhatEthers, admin: Signer, name: str
   return c as unknown as T;
 }
 
+
 /**
- * Deploy Poseidon(8), VenueRegistry, OracleHub (+ mock feeds) and RiskParams for an instance's dimensions. Needs no
- * circuit build.
+ * Deploy Poseidon(8), the risk timelock, RiskParams, OracleHub (+ mock feeds) and VenueRegistry for an instance's
+ * dimensions. Needs no circuit build.
  */
 export async function deployCore(ethers: HardhatEthers, opts: DeployOptions = {}): Promise<ZkMarginCore> {
   const instance = getInstance(opts.instance ?? "test");
@@ -250,14 +352,15 @@ export async function deployCore(ethers: HardhatEthers, opts: DeployOptions = {}
   const adminAddr = await admin.getAddress();
   const config: OracleConfig = { ...DEFAULT_ORACLE_CONFIG, ...opts.oracleConfig };
   const feedsPerAsset = opts.feedsPerAsset ?? 3;
+  const delay = opts.riskDelay ?? DEFAULT_RISK_DELAY;
   const deploy = <T>(name: string, args: unknown[]) => deployArtifact<T>(ethers, admin, name, args);
 
   const poseidon = await deployPoseidonT9(ethers, admin);
   const poseidonAddr = await poseidon.getAddress();
-
-  const registry = await deploy<VenueRegistry>("VenueRegistry", [adminAddr]);
-  const oracle = await deploy<OracleHub>("OracleHub", [adminAddr, poseidonAddr, BigInt(params.A), config]);
-  const riskParams = await deploy<RiskParamsContract>("RiskParams", [adminAddr, poseidonAddr, BigInt(params.A), BigInt(params.K)]);
+  const timelock = await deploy<RiskTimelock>("RiskTimelock", [delay, [adminAddr], [adminAddr]]);
+  const riskParams = await deploy<RiskParamsContract>("RiskParams", [await timelock.getAddress(), poseidonAddr, BigInt(params.A), BigInt(params.K)]);
+  const oracle = await deploy<OracleHub>("OracleHub", [adminAddr, poseidonAddr, await riskParams.getAddress(), BigInt(params.A), config]);
+  const registry = await deploy<VenueRegistry>("VenueRegistry", [adminAddr, await oracle.getAddress()]);
 
   const feeds: MockAggregatorV3[][] = [];
   for (let a = 0; a < params.A; a++) {
@@ -268,11 +371,19 @@ export async function deployCore(ethers: HardhatEthers, opts: DeployOptions = {}
     feeds.push(row);
   }
 
-  return {
+  const riskTarget = await riskParams.getAddress();
+  const setParamsData = (risk: RiskParamsValues) => riskParams.interface.encodeFunctionData("setParams", [chainRiskParams(risk)]);
+  const asAdmin = timelock.connect(admin) as RiskTimelock;
+  /** One salt per proposal content, so the same parameters can be proposed again later (a new version). */
+  let proposals = 0;
+  const pending = new Map<string, string>();
+
+  const core: ZkMarginCore = {
     instance,
     params,
     admin,
     poseidon,
+    timelock,
     registry,
     oracle,
     riskParams,
@@ -288,19 +399,45 @@ export async function deployCore(ethers: HardhatEthers, opts: DeployOptions = {}
         await (await oracle.setAsset(BigInt(a), feedAddrs, market.scanRange[a], market.volShock[a], 0n)).wait();
       }
       await (await oracle.snapshot(epoch)).wait();
-      const [price, scanRange, volShock, hash] = await oracle.snapshotAt(epoch);
+      const [price, scanRange, volShock, ctx] = await oracle.snapshotAt(epoch);
       for (let a = 0; a < params.A; a++) {
         if (price[a] !== market.price[a] || scanRange[a] !== market.scanRange[a] || volShock[a] !== market.volShock[a]) {
           throw new Error(
-            `setMarket: epoch ${epoch} snapshot of asset ${a} is (${price[a]}, ${scanRange[a]}, ${volShock[a]}), wanted (${market.price[a]}, ${market.scanRange[a]}, ${market.volShock[a]}): the EWMA volatility of a price change since the last snapshot raised the scan range above its floor`,
+            `setMarket: epoch ${epoch} snapshot of asset ${a} is (${price[a]}, ${scanRange[a]}, ${volShock[a]}), wanted (${market.price[a]}, ${market.scanRange[a]}, ${market.volShock[a]}): the EWMA volatility of a price change since the last snapshot raised the scan range or vol shock above its floor`,
           );
         }
       }
-      return hash;
+      return ctx.contextHash;
+    },
+    async proposeRiskParams(risk) {
+      const data = setParamsData(risk);
+      const salt = `0x${(++proposals).toString(16).padStart(64, "0")}`;
+      await (await asAdmin.schedule(riskTarget, 0n, data, ZeroHash, salt, await timelock.getMinDelay())).wait();
+      pending.set(data, salt);
+      const id = await timelock.hashOperation(riskTarget, 0n, data, ZeroHash, salt);
+      return { id, readyAt: await timelock.getTimestamp(id) };
+    },
+    async executeRiskParams(risk) {
+      const data = setParamsData(risk);
+      const salt = pending.get(data);
+      if (salt === undefined) throw new Error("executeRiskParams: these parameters were not proposed through this deployment handle");
+      await (await asAdmin.execute(riskTarget, 0n, data, ZeroHash, salt)).wait();
+      pending.delete(data);
+      return riskParams.paramsHash();
     },
     async setRiskParams(risk) {
-      await (await riskParams.setParams(risk)).wait();
-      return riskParams.paramsHash();
+      const { readyAt } = await core.proposeRiskParams(risk);
+      const block = await ethers.provider.getBlock("latest");
+      const now = BigInt(block?.timestamp ?? 0);
+      if (readyAt > now) {
+        try {
+          await ethers.provider.send("evm_increaseTime", [Number(readyAt - now)]);
+          await ethers.provider.send("evm_mine", []);
+        } catch (e) {
+          throw new Error(`setRiskParams: scheduled; execute after ${readyAt} with executeRiskParams (this chain cannot skip time: ${(e as Error).message})`);
+        }
+      }
+      return core.executeRiskParams(risk);
     },
     async registerVenue(venueId, operator) {
       await (await registry.registerVenue(venueId, await operator.getAddress())).wait();
@@ -309,18 +446,28 @@ export async function deployCore(ethers: HardhatEthers, opts: DeployOptions = {}
       await (await (registry.connect(operator) as VenueRegistry).postRoot(venueId, epoch, root)).wait();
     },
   };
+  return core;
 }
 
-/** Deploy every contract for an instance (deployCore, the instance's two verifiers, MarginAttestor). */
+/**
+ * Deploy every contract for an instance: deployCore, the instance's three verifiers (snarkjs's, MarginVerifier with
+ * the deployment's domain folded, the batch verifier), MarginAttestor, and authorize the attestor in the ledger.
+ */
 export async function deployZkMargin(ethers: HardhatEthers, opts: DeployOptions = {}): Promise<ZkMarginDeployment> {
   const core = await deployCore(ethers, opts);
   const { instance, params, admin } = core;
+  const timing: Timing = { ...DEFAULT_TIMING, ...opts.timing };
   const deploy = <T>(name: string, args: unknown[]) => deployArtifact<T>(ethers, admin, name, args);
   const names = verifierArtifactNames(instance.name);
-  let verifier: Groth16Verifier;
+  const { chainId } = await ethers.provider.getNetwork();
+  const registryAddr = await core.registry.getAddress();
+  const domain = deploymentDomain(chainId, registryAddr);
+  let snarkVerifier: Groth16Verifier;
+  let verifier: MarginVerifier;
   let batchVerifier: Groth16BatchVerifier;
   try {
-    verifier = await deploy<Groth16Verifier>(names.verifier, []);
+    snarkVerifier = await deploy<Groth16Verifier>(names.verifier, []);
+    verifier = await deploy<MarginVerifier>(names.marginVerifier, [domain]);
     batchVerifier = await deploy<Groth16BatchVerifier>(names.batchVerifier, []);
   } catch (err) {
     throw new Error(
@@ -328,16 +475,11 @@ export async function deployZkMargin(ethers: HardhatEthers, opts: DeployOptions 
     );
   }
   const attestor = await deploy<MarginAttestor>("MarginAttestor", [
-    {
-      registry: await core.registry.getAddress(),
-      oracle: await core.oracle.getAddress(),
-      riskParams: await core.riskParams.getAddress(),
-      verifier: await verifier.getAddress(),
-      batchVerifier: await batchVerifier.getAddress(),
-    },
+    { registry: registryAddr, verifier: await verifier.getAddress(), batchVerifier: await batchVerifier.getAddress() },
     BigInt(params.V),
-    opts.maxEpochLag ?? 0n,
-    opts.expiryEpochs ?? 1n,
+    timing,
   ]);
-  return { ...core, verifier, batchVerifier, attestor };
+  await (await core.registry.authorizeAttestor(await attestor.getAddress())).wait();
+  if ((await attestor.domain()) !== domain) throw new Error("deployZkMargin: MarginAttestor.domain() differs from deploymentDomain()");
+  return { ...core, snarkVerifier, verifier, batchVerifier, attestor, domain, timing };
 }

@@ -4,122 +4,146 @@ pragma solidity 0.8.28;
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
-import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
+import {IBookHolder} from "./interfaces/IBookHolder.sol";
 import {IGroth16BatchVerifier} from "./interfaces/IGroth16BatchVerifier.sol";
 import {IMarginAttestor} from "./interfaces/IMarginAttestor.sol";
+import {IMarginVerifier} from "./interfaces/IMarginVerifier.sol";
 import {IOracleHub} from "./interfaces/IOracleHub.sol";
-import {IRiskParams} from "./interfaces/IRiskParams.sol";
 import {IVenueRegistry} from "./interfaces/IVenueRegistry.sol";
 import {PoseidonSponge} from "./lib/PoseidonSponge.sol";
 
 /// @title MarginAttestor
-/// @notice Verifies zkmargin proofs (SPEC.md §4, §5). The caller supplies only the proof, the venue ids, the
-///         nullifiers, the epoch and minExcess; every other public input comes from on-chain state:
-///           subject        = msg.sender (or an explicit subject with its EIP-712 signature)
-///           marketHash     = OracleHub.marketHashAt(epoch)
-///           riskParamsHash = RiskParams.paramsHash()
-///           venueRoots[i]  = VenueRegistry.rootOf(venueIds[i], epoch), 0 for an unused slot
-///         in the order of prover/publicSignals.ts: subject, epoch, marketHash, riskParamsHash, venueRoots[V],
-///         venueIds[V], nullifiers[V], minExcess.
-///         Checks: (1) V slots; (2) the epoch has a snapshot and is at most maxEpochLag behind the latest;
-///         (3) active venue ids strictly increasing, registered, with a root for the epoch; unused slots carry id 0 and
-///         nullifier 0; (4) nullifiers and minExcess are field elements; (5) a nullifier spent in the epoch by another
-///         subject rejects (the same subject may re-attest); (6) the proof verifies; (7) the new excess covers what the
-///         subject already allocated. The attestation is live while the oracle's latest epoch < epoch + expiryEpochs.
-///         The single path calls the instance's snarkjs Groth16Verifier through a low-level staticcall whose selector
-///         is built for its public-signal count; attestBatch calls the generated Groth16BatchVerifier once.
+/// @notice Verifies zkmargin proofs and keeps the attestation lifecycle of docs/DESIGN.md §5. The caller supplies the
+///         proof, the venue ids, the book nullifier, the epoch and minExcess; every other public input comes from
+///         chain state, in prover/publicSignals.ts order:
+///           subject        = msg.sender (or the signer of an EIP-712 request)
+///           domain         = domain() (chain id and the registry, which keeps the book ledger)
+///           contextHash    = OracleHub.contextAt(epoch).contextHash (epoch, risk-params version, market)
+///           venueRoots[i]  = VenueRegistry root of venueIds[i] at the epoch, 0 for an unused slot
+///           bookNullifier  = the caller's, bound in the ledger to one (subject, attestor) at a time
+///           tail           = packWords([minExcess (112 bits), venueIds[0..V) (32 bits each)]), one word for V ≤ 4
+///         Checks: (1) V slots, active ids first, strictly increasing, < 2^32, at least one; (2) book nullifier a
+///         nonzero field element, minExcess < 2^96; (3) the epoch's snapshot exists and an attestation of it would
+///         be Live now; (4) every active venue has a valid root for the epoch; (5) the proof verifies; (6) the book
+///         is free for the subject on this attestor (ledger); (7) the attestation only moves forward (a later epoch,
+///         or the same epoch with at least the same excess — strictly more when relayed); (8) its excess covers the
+///         subject's liens, unless the previous attestation has Ended, whose liens are then reclaimed.
+///         Storage per subject: one slot for the attestation (minExcess 96 | epoch 32 | venue ids 4×32), one for the
+///         liens' total and term (written only by allocate / release / reclaim); one slot per lien.
 contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
     /// @notice The EIP-712 type of attestFor / attestBatch requests.
     bytes32 public constant ATTEST_REQUEST_TYPEHASH = keccak256(
-        "AttestRequest(address subject,uint256[] venueIds,uint256[] nullifiers,uint64 epoch,uint256 minExcess,uint256 nonce,uint256 deadline)"
+        "AttestRequest(address subject,uint256[] venueIds,uint256 bookNullifier,uint64 epoch,uint256 minExcess,uint256 nonce,uint256 deadline)"
     );
+    /// @notice The domain tag of the public input `domain`.
+    string public constant DOMAIN_TAG = "zkmargin.domain.v1";
+    /// @notice Venue ids, and so venue slots packed 32 bits each; at most 4 slots (one tail word, one storage slot).
+    uint256 public constant MAX_VENUE_SLOTS = 4;
+    /// @notice ttl and gracePeriod are at most a year.
+    uint64 public constant MAX_PERIOD = 365 days;
 
-    /// @notice Where venue roots come from.
+    uint256 private constant MASK96 = (1 << 96) - 1;
+    uint256 private constant MASK32 = (1 << 32) - 1;
+    uint256 private constant MIN_EXCESS_BITS = 112;
+
+    /// @notice Venues, roots and the book ledger.
     IVenueRegistry public immutable registry;
-    /// @notice Where market snapshots come from.
+    /// @notice Snapshots: context hashes and their times.
     IOracleHub public immutable oracle;
-    /// @notice Where the risk params hash comes from.
-    IRiskParams public immutable riskParams;
-    /// @notice The instance's snarkjs Groth16Verifier.
-    address public immutable verifier;
-    /// @notice The instance's generated batch verifier.
+    /// @notice The instance's single-proof verifier (domain folded).
+    IMarginVerifier public immutable verifier;
+    /// @notice The instance's batch verifier.
     IGroth16BatchVerifier public immutable batchVerifier;
     /// @notice Venue slots V of the instance.
     uint256 public immutable venueSlots;
-    /// @notice Public signals of the instance: 5 + 3V.
+    /// @notice Public signals of the instance: 5 + V.
     uint256 public immutable publicSignalCount;
-    /// @notice An epoch more than this many epochs behind the oracle's latest is stale.
-    uint64 public immutable maxEpochLag;
-    /// @notice An attestation for epoch e is live while the oracle's latest epoch < e + expiryEpochs.
-    uint64 public immutable expiryEpochs;
-    /// @notice Selector of verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[NPUB]) on the snarkjs verifier.
-    bytes4 public immutable verifierSelector;
+    /// @notice An attestation lapses at most this many seconds after its snapshot was taken.
+    uint64 public immutable ttl;
+    /// @notice After the next snapshot, an attestation stays Live this many seconds (time to renew).
+    uint64 public immutable renewalWindow;
+    /// @notice After it lapses, liens still bind and the book stays bound for this many seconds.
+    uint64 public immutable gracePeriod;
 
-    mapping(address subject => Attestation) private _attestations;
-    mapping(uint64 epoch => mapping(uint256 nullifier => address subject)) private _spentBy;
-    mapping(address subject => mapping(address consumer => uint256 amount)) private _allocations;
-    mapping(address subject => uint256 amount) private _totalAllocated;
+    uint256 private immutable _domain;
+    uint256 private immutable _chainId;
+
+    mapping(address subject => uint256 packed) private _att;
+    mapping(address subject => uint256 packed) private _acct;
+    mapping(address subject => mapping(address consumer => uint256 packed)) private _liens;
 
     /// @notice Contract dependencies.
     struct Deps {
         IVenueRegistry registry;
-        IOracleHub oracle;
-        IRiskParams riskParams;
-        address verifier;
+        IMarginVerifier verifier;
         IGroth16BatchVerifier batchVerifier;
     }
 
-    /// @param deps registry, oracle, risk params and the two verifiers of the instance
-    /// @param venueSlots_ V of the instance
-    /// @param maxEpochLag_ how far behind the latest epoch a proof's epoch may be
-    /// @param expiryEpochs_ attestation lifetime in epochs (≥ 1)
-    constructor(Deps memory deps, uint256 venueSlots_, uint64 maxEpochLag_, uint64 expiryEpochs_)
-        EIP712("zkmargin MarginAttestor", "1")
-    {
+    /// @notice Lifecycle timing, seconds.
+    struct Timing {
+        uint64 ttl;
+        uint64 renewalWindow;
+        uint64 gracePeriod;
+    }
+
+    /// @dev What the first phase of an attestation hands to the record phase.
+    struct Pending {
+        address subject;
+        uint256 packed;
+        uint256 bookNullifier;
+        uint64 lapsesAt;
+        uint32 riskVersion;
+        bool relayed;
+    }
+
+    /// @param deps the registry (and through it the oracle) and the instance's two verifiers
+    /// @param venueSlots_ V of the instance (1..4)
+    /// @param timing 0 < ttl ≤ MAX_PERIOD, renewalWindow ≤ ttl, 0 < gracePeriod ≤ MAX_PERIOD
+    constructor(Deps memory deps, uint256 venueSlots_, Timing memory timing) EIP712("zkmargin MarginAttestor", "2") {
         if (address(deps.registry) == address(0)) revert MarginAttestor__InvalidConfig("registry");
-        if (address(deps.oracle) == address(0)) revert MarginAttestor__InvalidConfig("oracle");
-        if (address(deps.riskParams) == address(0)) revert MarginAttestor__InvalidConfig("riskParams");
-        if (deps.verifier.code.length == 0) revert MarginAttestor__InvalidConfig("verifier");
-        if (venueSlots_ == 0 || venueSlots_ > 64) revert MarginAttestor__InvalidConfig("venueSlots");
-        if (expiryEpochs_ == 0) revert MarginAttestor__InvalidConfig("expiryEpochs");
-        uint256 npub = 5 + 3 * venueSlots_;
+        if (venueSlots_ == 0 || venueSlots_ > MAX_VENUE_SLOTS) revert MarginAttestor__InvalidConfig("venueSlots");
+        if (timing.ttl == 0 || timing.ttl > MAX_PERIOD) revert MarginAttestor__InvalidConfig("ttl");
+        if (timing.renewalWindow > timing.ttl) revert MarginAttestor__InvalidConfig("renewalWindow");
+        if (timing.gracePeriod == 0 || timing.gracePeriod > MAX_PERIOD) revert MarginAttestor__InvalidConfig("gracePeriod");
+        uint256 npub = 5 + venueSlots_;
+        uint256 d = uint256(keccak256(abi.encodePacked(DOMAIN_TAG, block.chainid, address(deps.registry)))) % PoseidonSponge.FIELD;
+        if (deps.verifier.NPUB() != npub || deps.verifier.DOMAIN_INDEX() != 1 || deps.verifier.DOMAIN() != d) {
+            revert MarginAttestor__InvalidConfig("verifier");
+        }
         if (deps.batchVerifier.NPUB() != npub) revert MarginAttestor__InvalidConfig("batchVerifier");
         registry = deps.registry;
-        oracle = deps.oracle;
-        riskParams = deps.riskParams;
+        oracle = deps.registry.oracle();
         verifier = deps.verifier;
         batchVerifier = deps.batchVerifier;
         venueSlots = venueSlots_;
         publicSignalCount = npub;
-        maxEpochLag = maxEpochLag_;
-        expiryEpochs = expiryEpochs_;
-        verifierSelector = bytes4(
-            keccak256(
-                abi.encodePacked("verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[", Strings.toString(npub), "])")
-            )
-        );
+        ttl = timing.ttl;
+        renewalWindow = timing.renewalWindow;
+        gracePeriod = timing.gracePeriod;
+        _domain = d;
+        _chainId = block.chainid;
     }
 
     // ------------------------------------------------------------------------------------------------ attestation
 
     /// @inheritdoc IMarginAttestor
-    function attest(uint256[8] calldata proof, uint256[] calldata venueIds, uint256[] calldata nullifiers, uint64 epoch, uint256 minExcess)
+    function attest(uint256[8] calldata proof, uint256[] calldata venueIds, uint256 bookNullifier, uint64 epoch, uint256 minExcess)
         external
     {
-        uint256[] memory pubs = _publicInputs(msg.sender, venueIds, nullifiers, epoch, minExcess);
-        _spend(msg.sender, epoch, nullifiers);
-        if (!_verifySingle(proof, pubs)) revert MarginAttestor__InvalidProof();
-        _record(msg.sender, epoch, minExcess, nullifiers);
+        (uint256[] memory pubs, Pending memory p) = _prepare(msg.sender, venueIds, bookNullifier, epoch, minExcess);
+        _requireForward(p);
+        if (!verifier.verifyProof(proof, pubs)) revert MarginAttestor__InvalidProof();
+        _record(p, venueIds);
     }
 
     /// @inheritdoc IMarginAttestor
     function attestFor(uint256[8] calldata proof, AttestRequest calldata request, bytes calldata signature) external {
+        (uint256[] memory pubs, Pending memory p) =
+            _prepare(request.subject, request.venueIds, request.bookNullifier, request.epoch, request.minExcess);
+        _requireForward(p);
         _authorize(request, signature);
-        uint256[] memory pubs =
-            _publicInputs(request.subject, request.venueIds, request.nullifiers, request.epoch, request.minExcess);
-        _spend(request.subject, request.epoch, request.nullifiers);
-        if (!_verifySingle(proof, pubs)) revert MarginAttestor__InvalidProof();
-        _record(request.subject, request.epoch, request.minExcess, request.nullifiers);
+        if (!verifier.verifyProof(proof, pubs)) revert MarginAttestor__InvalidProof();
+        _record(p, request.venueIds);
     }
 
     /// @inheritdoc IMarginAttestor
@@ -129,19 +153,43 @@ contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
             revert MarginAttestor__BadBatch(n, requests.length, signatures.length);
         }
         uint256 npub = publicSignalCount;
+        Pending[] memory todo = new Pending[](n);
+        uint256[] memory index = new uint256[](n);
+        uint256 m = 0;
         uint256[] memory all = new uint256[](n * npub);
         for (uint256 i = 0; i < n; ++i) {
             AttestRequest calldata r = requests[i];
+            (uint256[] memory pubs, Pending memory p) = _prepare(r.subject, r.venueIds, r.bookNullifier, r.epoch, r.minExcess);
+            // An entry already recorded (or overtaken) is skipped, so copying one out and landing it first cannot
+            // revert the batch; its signature is not checked (its nonce may be spent).
+            if (!_isForward(p)) {
+                emit AttestSkipped(r.subject, i);
+                continue;
+            }
             _authorize(r, signatures[i]);
-            uint256[] memory pubs = _publicInputs(r.subject, r.venueIds, r.nullifiers, r.epoch, r.minExcess);
-            for (uint256 j = 0; j < npub; ++j) all[i * npub + j] = pubs[j];
-            // Spent in order: a nullifier shared by two proofs of different subjects in one batch rejects.
-            _spend(r.subject, r.epoch, r.nullifiers);
+            for (uint256 j = 0; j < npub; ++j) all[m * npub + j] = pubs[j];
+            todo[m] = p;
+            index[m] = i;
+            ++m;
         }
-        if (!batchVerifier.verifyBatch(proofs, all)) revert MarginAttestor__InvalidBatch();
-        for (uint256 i = 0; i < n; ++i) {
-            AttestRequest calldata r = requests[i];
-            _record(r.subject, r.epoch, r.minExcess, r.nullifiers);
+        if (m == 0) return;
+        if (m == n) {
+            if (!batchVerifier.verifyBatch(proofs, all)) revert MarginAttestor__InvalidBatch();
+        } else {
+            uint256[8][] memory kept = new uint256[8][](m);
+            for (uint256 k = 0; k < m; ++k) kept[k] = proofs[index[k]];
+            assembly ("memory-safe") {
+                mstore(all, mul(m, npub))
+            }
+            if (!batchVerifier.verifyBatch(kept, all)) revert MarginAttestor__InvalidBatch();
+        }
+        for (uint256 k = 0; k < m; ++k) {
+            // Two entries of one subject: the later one is recorded only if it still moves forward.
+            if (!_isForward(todo[k])) {
+                emit AttestSkipped(todo[k].subject, index[k]);
+                continue;
+            }
+            _record(todo[k], requests[index[k]].venueIds);
         }
     }
 
@@ -150,36 +198,32 @@ contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
         uint256[8] calldata proof,
         address subject,
         uint256[] calldata venueIds,
-        uint256[] calldata nullifiers,
+        uint256 bookNullifier,
         uint64 epoch,
         uint256 minExcess
     ) external view returns (bool) {
-        return _verifySingle(proof, _publicInputs(subject, venueIds, nullifiers, epoch, minExcess));
+        (uint256[] memory pubs,) = _prepare(subject, venueIds, bookNullifier, epoch, minExcess);
+        return verifier.verifyProof(proof, pubs);
     }
 
     /// @inheritdoc IMarginAttestor
-    function publicInputs(address subject, uint256[] calldata venueIds, uint256[] calldata nullifiers, uint64 epoch, uint256 minExcess)
+    function publicInputs(address subject, uint256[] calldata venueIds, uint256 bookNullifier, uint64 epoch, uint256 minExcess)
         external
         view
-        returns (uint256[] memory)
+        returns (uint256[] memory pubs)
     {
-        return _publicInputs(subject, venueIds, nullifiers, epoch, minExcess);
+        (pubs,) = _prepare(subject, venueIds, bookNullifier, epoch, minExcess);
     }
 
     /// @inheritdoc IMarginAttestor
-    function isSolvent(address subject, uint256 minExcess) external view returns (bool) {
-        Attestation storage a = _attestations[subject];
-        return _isLive(a) && a.minExcess >= minExcess;
+    function domain() external view returns (uint256) {
+        return _domain;
     }
 
     /// @inheritdoc IMarginAttestor
-    function attestationOf(address subject) external view returns (Attestation memory) {
-        return _attestations[subject];
-    }
-
-    /// @inheritdoc IMarginAttestor
-    function nullifierSpentBy(uint64 epoch, uint256 nullifier) external view returns (address) {
-        return _spentBy[epoch][nullifier];
+    function cancelNonce() external {
+        uint256 used = _useNonce(msg.sender);
+        emit NonceCancelled(msg.sender, used);
     }
 
     /// @inheritdoc IMarginAttestor
@@ -192,128 +236,210 @@ contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
         return _domainSeparatorV4();
     }
 
-    // ------------------------------------------------------------------------------------------------ allocation
+    // ------------------------------------------------------------------------------------------------ liens
 
     /// @inheritdoc IMarginAttestor
     function allocate(address consumer, uint256 amount) external {
         if (consumer == address(0) || amount == 0) revert MarginAttestor__InvalidAllocation(consumer, amount);
-        Attestation storage a = _attestations[msg.sender];
-        if (!_isLive(a)) revert MarginAttestor__NoLiveAttestation(msg.sender);
-        uint256 total = _totalAllocated[msg.sender];
-        uint256 available = a.minExcess - total;
+        uint256 a = _att[msg.sender];
+        State s = _stateOf(a);
+        if (s != State.Live) revert MarginAttestor__NotLive(msg.sender, s);
+        uint256 acct = _acct[msg.sender];
+        uint256 total = acct & MASK96;
+        uint256 term = acct >> 96;
+        uint256 available = (a & MASK96) - total;
         if (amount > available) revert MarginAttestor__OverAllocated(amount, available);
-        _totalAllocated[msg.sender] = total + amount;
-        uint256 allocation = _allocations[msg.sender][consumer] + amount;
-        _allocations[msg.sender][consumer] = allocation;
-        emit Allocated(msg.sender, consumer, amount, allocation);
+        uint256 l = _liens[msg.sender][consumer];
+        uint256 lien = (l >> 96 == term ? l & MASK96 : 0) + amount;
+        _acct[msg.sender] = (total + amount) | (term << 96);
+        _liens[msg.sender][consumer] = lien | (term << 96);
+        emit Allocated(msg.sender, consumer, amount, lien);
     }
 
     /// @inheritdoc IMarginAttestor
-    function release(address subject, address consumer, uint256 amount) external {
-        if (msg.sender != subject && msg.sender != consumer) revert MarginAttestor__NotSubjectOrConsumer(msg.sender);
-        uint256 allocation = _allocations[subject][consumer];
-        if (amount > allocation) revert MarginAttestor__ReleaseExceedsAllocation(amount, allocation);
-        allocation -= amount;
-        _allocations[subject][consumer] = allocation;
-        _totalAllocated[subject] -= amount;
-        emit Released(subject, consumer, msg.sender, amount, allocation);
+    function release(address subject, uint256 amount) external {
+        uint256 acct = _acct[subject];
+        uint256 term = acct >> 96;
+        uint256 l = _liens[subject][msg.sender];
+        uint256 lien = l >> 96 == term ? l & MASK96 : 0;
+        if (amount == 0 || amount > lien) revert MarginAttestor__ReleaseExceedsLien(amount, lien);
+        lien -= amount;
+        _acct[subject] = ((acct & MASK96) - amount) | (term << 96);
+        _liens[subject][msg.sender] = lien | (term << 96);
+        emit Released(subject, msg.sender, amount, lien);
     }
 
     /// @inheritdoc IMarginAttestor
-    function allocatedTo(address subject, address consumer) external view returns (uint256) {
-        return _isLive(_attestations[subject]) ? _allocations[subject][consumer] : 0;
+    function reclaim() external {
+        uint256 a = _att[msg.sender];
+        (State s, uint64 lapsesAt) = _stateAndLapse(a);
+        if (s != State.Ended) revert MarginAttestor__NotEnded(msg.sender, s, a == 0 ? 0 : lapsesAt + gracePeriod);
+        _reclaim(msg.sender, _acct[msg.sender]);
     }
 
-    /// @inheritdoc IMarginAttestor
-    function totalAllocated(address subject) external view returns (uint256) {
-        return _totalAllocated[subject];
-    }
+    // ------------------------------------------------------------------------------------------------ reads
 
     /// @inheritdoc IMarginAttestor
     function availableExcess(address subject) external view returns (uint256) {
-        Attestation storage a = _attestations[subject];
-        return _isLive(a) ? a.minExcess - _totalAllocated[subject] : 0;
+        uint256 a = _att[subject];
+        if (_stateOf(a) != State.Live) return 0;
+        return (a & MASK96) - (_acct[subject] & MASK96);
+    }
+
+    /// @inheritdoc IMarginAttestor
+    function lienOf(address subject, address consumer) external view returns (Lien memory lien) {
+        uint256 l = _liens[subject][consumer];
+        if (l >> 96 != _acct[subject] >> 96 || l & MASK96 == 0) return lien;
+        lien.amount = l & MASK96;
+        (State s, uint64 lapsesAt) = _stateAndLapse(_att[subject]);
+        lien.state = s;
+        lien.until = s == State.Live ? lapsesAt : lapsesAt + gracePeriod;
+    }
+
+    /// @inheritdoc IMarginAttestor
+    function statusOf(address subject) external view returns (Status memory st) {
+        uint256 a = _att[subject];
+        if (a == 0) return st;
+        uint64 epoch = uint64((a >> 96) & MASK32);
+        IOracleHub.Context memory c = oracle.contextAt(epoch);
+        uint64 lapsesAt = _lapse(a, c.takenAt, c.supersededAt);
+        st.state = _state(lapsesAt);
+        st.epoch = epoch;
+        st.minExcess = a & MASK96;
+        st.allocated = _acct[subject] & MASK96;
+        st.available = st.state == State.Live ? st.minExcess - st.allocated : 0;
+        st.lapsesAt = lapsesAt;
+        st.graceEndsAt = lapsesAt + gracePeriod;
+        st.riskVersion = c.riskVersion;
+        st.venueIds = _ids(a);
+    }
+
+    /// @inheritdoc IMarginAttestor
+    function attestationOf(address subject) external view returns (Attestation memory at) {
+        uint256 a = _att[subject];
+        if (a == 0) return at;
+        at.epoch = uint64((a >> 96) & MASK32);
+        at.minExcess = a & MASK96;
+        at.venueIds = _ids(a);
+    }
+
+    /// @inheritdoc IBookHolder
+    function bookHeldUntil(address subject) external view returns (uint64) {
+        uint256 a = _att[subject];
+        if (a == 0) return 0;
+        (, uint64 lapsesAt) = _stateAndLapse(a);
+        return lapsesAt + gracePeriod;
     }
 
     // ------------------------------------------------------------------------------------------------ internals
 
-    /// @dev Checks (1)-(4); returns the ordered public inputs.
-    function _publicInputs(address subject, uint256[] calldata venueIds, uint256[] calldata nullifiers, uint64 epoch, uint256 minExcess)
+    /// @dev Checks (1)-(4); the ordered public inputs and what the record phase needs.
+    function _prepare(address subject, uint256[] calldata venueIds, uint256 bookNullifier, uint64 epoch, uint256 minExcess)
         private
         view
-        returns (uint256[] memory pubs)
+        returns (uint256[] memory pubs, Pending memory p)
     {
-        uint256 v = venueSlots;
-        // Check (1): slot counts.
-        if (venueIds.length != v || nullifiers.length != v) {
-            revert MarginAttestor__WrongSlotCount(venueIds.length, nullifiers.length, v);
-        }
-        // Check (2): snapshot exists, not stale.
-        uint256 marketHash = oracle.marketHashAt(epoch);
-        if (marketHash == 0) revert MarginAttestor__NoSnapshot(epoch);
-        uint64 latest = oracle.latestEpoch();
-        if (uint256(epoch) + maxEpochLag < latest) revert MarginAttestor__StaleEpoch(epoch, latest, maxEpochLag);
-        uint256 riskHash = riskParams.paramsHash();
-        if (riskHash == 0) revert MarginAttestor__NoRiskParams();
-        // Check (4): minExcess is a field element.
-        if (minExcess >= PoseidonSponge.FIELD) revert MarginAttestor__InvalidMinExcess(minExcess);
+        if (block.chainid != _chainId) revert MarginAttestor__ChainIdChanged(_chainId, block.chainid);
+        uint256 ids = _packIds(venueIds);
+        // Check (2): field elements and widths.
+        if (bookNullifier == 0 || bookNullifier >= PoseidonSponge.FIELD) revert MarginAttestor__InvalidBookNullifier(bookNullifier);
+        if (minExcess > MASK96) revert MarginAttestor__InvalidMinExcess(minExcess);
+        // Check (3): the snapshot exists and an attestation of it is Live now.
+        IOracleHub.Context memory c = oracle.contextAt(epoch);
+        if (c.contextHash == 0) revert MarginAttestor__NoSnapshot(epoch);
+        uint64 lapsesAt = c.takenAt + ttl;
+        if (c.supersededAt != 0 && c.supersededAt + renewalWindow < lapsesAt) lapsesAt = c.supersededAt + renewalWindow;
+        if (block.timestamp >= lapsesAt) revert MarginAttestor__EpochExpired(epoch, lapsesAt);
 
-        pubs = new uint256[](5 + 3 * v);
+        uint256 v = venueSlots;
+        pubs = new uint256[](5 + v);
         pubs[0] = uint256(uint160(subject));
-        pubs[1] = epoch;
-        pubs[2] = marketHash;
-        pubs[3] = riskHash;
+        pubs[1] = _domain;
+        pubs[2] = c.contextHash;
+        _writeRoots(pubs, venueIds, epoch, c.takenAt);
+        pubs[3 + v] = bookNullifier;
+        pubs[4 + v] = minExcess | (ids << MIN_EXCESS_BITS);
+
+        p.subject = subject;
+        p.packed = minExcess | (uint256(epoch) << 96) | (ids << 128);
+        p.bookNullifier = bookNullifier;
+        p.lapsesAt = lapsesAt;
+        p.riskVersion = c.riskVersion;
+        p.relayed = subject != msg.sender;
+    }
+
+    /// @dev Check (1): V slots, active ids first, strictly increasing, < 2^32, at least one; packed 32 bits each.
+    function _packIds(uint256[] calldata venueIds) private view returns (uint256 ids) {
+        uint256 v = venueSlots;
+        if (venueIds.length != v) revert MarginAttestor__WrongSlotCount(venueIds.length, v);
         uint256 previous = 0;
+        bool ended = false;
         for (uint256 i = 0; i < v; ++i) {
             uint256 id = venueIds[i];
-            uint256 nf = nullifiers[i];
             if (id == 0) {
-                // Check (3): an unused slot is all-zero (its root is 0 too).
-                if (nf != 0) revert MarginAttestor__UnusedSlotNotEmpty(i);
+                ended = true;
                 continue;
             }
-            // Check (3): strictly increasing, registered, root posted for the epoch.
-            if (id <= previous) revert MarginAttestor__VenuesNotIncreasing(previous, id);
+            if (ended || id <= previous || id > MASK32) revert MarginAttestor__BadVenueIds(i, id);
             previous = id;
-            if (!registry.isRegistered(id)) revert MarginAttestor__UnknownVenue(id);
-            uint256 root = registry.rootOf(id, epoch);
-            if (root == 0) revert MarginAttestor__NoRoot(id, epoch);
-            // Check (4): a nullifier is a nonzero field element (an alias nf + FIELD would dodge the spent set).
-            if (nf == 0 || nf >= PoseidonSponge.FIELD) revert MarginAttestor__InvalidNullifier(i, nf);
-            pubs[4 + i] = root;
-            pubs[4 + v + i] = id;
-            pubs[4 + 2 * v + i] = nf;
+            ids |= id << (32 * i);
         }
         if (previous == 0) revert MarginAttestor__NoVenues();
-        pubs[4 + 3 * v] = minExcess;
     }
 
-    /// @dev Check (5): spend the nullifiers for the subject, rejecting one spent by another subject in the epoch.
-    function _spend(address subject, uint64 epoch, uint256[] calldata nullifiers) private {
-        mapping(uint256 => address) storage spent = _spentBy[epoch];
-        for (uint256 i = 0; i < nullifiers.length; ++i) {
-            uint256 nf = nullifiers[i];
-            if (nf == 0) continue;
-            address by = spent[nf];
-            if (by == address(0)) {
-                spent[nf] = subject;
-            } else if (by != subject) {
-                revert MarginAttestor__NullifierSpent(nf, epoch, by);
+    /// @dev Check (4): pubs[3 + i] = the valid root of each active venue at the epoch (0 for an unused slot).
+    function _writeRoots(uint256[] memory pubs, uint256[] calldata venueIds, uint64 epoch, uint64 takenAt) private view {
+        (uint256[] memory roots, uint256 badVenue, uint64 invalidAt) = registry.rootsAt(venueIds, epoch, takenAt);
+        for (uint256 i = 0; i < roots.length; ++i) {
+            if (venueIds[i] != 0 && roots[i] == 0) revert MarginAttestor__NoRoot(venueIds[i], epoch);
+            pubs[3 + i] = roots[i];
+        }
+        if (badVenue != 0) revert MarginAttestor__RootInvalid(badVenue, epoch, invalidAt);
+    }
+
+    /// @dev Check (7): a later epoch, or the same epoch with at least (relayed: more than) the current excess.
+    function _isForward(Pending memory p) private view returns (bool) {
+        uint256 cur = _att[p.subject];
+        if (cur == 0) return true;
+        uint256 e = (p.packed >> 96) & MASK32;
+        uint256 ce = (cur >> 96) & MASK32;
+        if (e != ce) return e > ce;
+        uint256 x = p.packed & MASK96;
+        uint256 cx = cur & MASK96;
+        return p.relayed ? x > cx : x >= cx;
+    }
+
+    function _requireForward(Pending memory p) private view {
+        if (_isForward(p)) return;
+        uint256 cur = _att[p.subject];
+        uint64 e = uint64((p.packed >> 96) & MASK32);
+        uint64 ce = uint64((cur >> 96) & MASK32);
+        if (e < ce) revert MarginAttestor__OlderThanCurrent(e, ce);
+        revert MarginAttestor__NotForward(e, p.packed & MASK96, cur & MASK96);
+    }
+
+    /// @dev Checks (6) and (8), and the write (one slot; the liens' slot only when they must be reclaimed).
+    function _record(Pending memory p, uint256[] calldata venueIds) private {
+        registry.bindBook(p.bookNullifier, p.subject);
+        uint256 acct = _acct[p.subject];
+        uint256 total = acct & MASK96;
+        if (total != 0) {
+            uint256 cur = _att[p.subject];
+            if (_stateOf(cur) == State.Ended) {
+                _reclaim(p.subject, acct);
+            } else if (p.packed & MASK96 < total) {
+                revert MarginAttestor__BelowAllocated(p.packed & MASK96, total);
             }
         }
+        _att[p.subject] = p.packed;
+        emit Attested(p.subject, uint64((p.packed >> 96) & MASK32), p.bookNullifier, p.packed & MASK96, venueIds, p.lapsesAt, p.riskVersion);
     }
 
-    /// @dev Check (7) and the write.
-    function _record(address subject, uint64 epoch, uint256 minExcess, uint256[] calldata nullifiers) private {
-        Attestation storage a = _attestations[subject];
-        if (a.validUntilEpoch != 0 && epoch < a.epoch) revert MarginAttestor__OlderThanCurrent(epoch, a.epoch);
-        uint256 allocated = _totalAllocated[subject];
-        if (minExcess < allocated) revert MarginAttestor__BelowAllocated(minExcess, allocated);
-        uint64 validUntil = epoch + expiryEpochs;
-        a.epoch = epoch;
-        a.validUntilEpoch = validUntil;
-        a.minExcess = minExcess;
-        emit Attested(subject, epoch, minExcess, validUntil, nullifiers);
+    function _reclaim(address subject, uint256 acct) private {
+        uint256 total = acct & MASK96;
+        uint32 term = uint32(acct >> 96) + 1;
+        _acct[subject] = uint256(term) << 96;
+        emit Reclaimed(subject, total, term);
     }
 
     /// @dev attestFor / attestBatch: msg.sender is the subject, or the subject signed the request (EIP-712).
@@ -325,7 +451,7 @@ contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
                 ATTEST_REQUEST_TYPEHASH,
                 r.subject,
                 keccak256(abi.encodePacked(r.venueIds)),
-                keccak256(abi.encodePacked(r.nullifiers)),
+                r.bookNullifier,
                 r.epoch,
                 r.minExcess,
                 _useNonce(r.subject),
@@ -337,14 +463,36 @@ contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
         }
     }
 
-    /// @dev Check (6) on the single path: staticcall the snarkjs verifier with its fixed-size ABI.
-    function _verifySingle(uint256[8] calldata proof, uint256[] memory pubs) private view returns (bool) {
-        uint256[8] memory p = proof;
-        (bool ok, bytes memory ret) = verifier.staticcall(abi.encodePacked(verifierSelector, p, pubs));
-        return ok && ret.length == 32 && abi.decode(ret, (bool));
+    /// @dev The lifecycle state of a packed attestation now.
+    function _stateOf(uint256 a) private view returns (State s) {
+        (s,) = _stateAndLapse(a);
     }
 
-    function _isLive(Attestation storage a) private view returns (bool) {
-        return a.validUntilEpoch != 0 && oracle.latestEpoch() < a.validUntilEpoch;
+    function _stateAndLapse(uint256 a) private view returns (State, uint64) {
+        if (a == 0) return (State.None, 0);
+        (uint64 takenAt, uint64 supersededAt) = oracle.timesAt(uint64((a >> 96) & MASK32));
+        uint64 lapsesAt = _lapse(a, takenAt, supersededAt);
+        return (_state(lapsesAt), lapsesAt);
+    }
+
+    /// @dev lapsesAt = min(takenAt + ttl, supersededAt + renewalWindow, the earliest invalidation of its roots).
+    function _lapse(uint256 a, uint64 takenAt, uint64 supersededAt) private view returns (uint64 lapsesAt) {
+        lapsesAt = takenAt + ttl;
+        if (supersededAt != 0 && supersededAt + renewalWindow < lapsesAt) lapsesAt = supersededAt + renewalWindow;
+        uint64 inv = registry.invalidatedAt(_ids(a), uint64((a >> 96) & MASK32), takenAt);
+        if (inv != 0 && inv < lapsesAt) lapsesAt = inv;
+    }
+
+    function _state(uint64 lapsesAt) private view returns (State) {
+        if (block.timestamp < lapsesAt) return State.Live;
+        if (block.timestamp < uint256(lapsesAt) + gracePeriod) return State.Grace;
+        return State.Ended;
+    }
+
+    /// @dev The V venue ids of a packed attestation.
+    function _ids(uint256 a) private view returns (uint256[] memory ids) {
+        uint256 v = venueSlots;
+        ids = new uint256[](v);
+        for (uint256 i = 0; i < v; ++i) ids[i] = (a >> (128 + 32 * i)) & MASK32;
     }
 }

@@ -2,21 +2,49 @@
 pragma solidity 0.8.28;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {IBookHolder} from "./interfaces/IBookHolder.sol";
+import {IOracleHub} from "./interfaces/IOracleHub.sol";
 import {IVenueRegistry} from "./interfaces/IVenueRegistry.sol";
 import {PoseidonSponge} from "./lib/PoseidonSponge.sol";
 
 /// @title VenueRegistry
-/// @notice Venues registered by an admin (the owner), each with an operator key that alone posts the venue's account
-///         root once per epoch; a venue's epochs only move forward. MarginAttestor reads rootOf(venueId, epoch).
+/// @notice Venues and their roots, and the deployment's book ledger (docs/DESIGN.md §5).
+///         Roots: (1) only the venue's operator posts, (2) only for an epoch the oracle has snapshotted — so a leaked
+///         or mistyped key cannot post a far-future epoch that would freeze the venue, and every root is posted after
+///         its epoch's snapshot time — (3) epochs strictly increasing, (4) never while the venue is suspended.
+///         The admin (owner) revokes a root or suspends / resumes a venue; each records when, and statusChangedAt.
+///         Because roots are posted after their snapshot, a root of epoch e can only have become invalid if
+///         statusChangedAt ≥ takenAt(e): rootsAt / invalidatedAt skip the per-venue checks otherwise.
+///         Books: bindBook keeps one (subject, attestor) per book nullifier; a different holder takes a book only
+///         after the current holder's bookHeldUntil (its attestation's lapse plus grace) has passed.
 contract VenueRegistry is IVenueRegistry, Ownable {
     /// @notice Venue ids are below 2^32.
     uint256 public constant MAX_VENUE_ID = type(uint32).max;
 
-    mapping(uint256 venueId => Venue) private _venues;
-    mapping(uint256 venueId => mapping(uint64 epoch => uint256 root)) private _roots;
+    /// @inheritdoc IVenueRegistry
+    IOracleHub public immutable oracle;
 
-    /// @param admin the address that registers venues
-    constructor(address admin) Ownable(admin) {}
+    /// @inheritdoc IVenueRegistry
+    uint64 public statusChangedAt;
+
+    mapping(uint256 venueId => Venue) private _venues;
+    mapping(uint256 venueId => VenueStatus) private _status;
+    mapping(uint256 venueId => mapping(uint64 epoch => uint256 root)) private _roots;
+    mapping(uint256 venueId => mapping(uint64 epoch => uint64 time)) private _revokedAt;
+
+    mapping(address attestor => uint32 id) private _attestorIds;
+    address[] private _attestors;
+    /// @dev subject | attestorId << 160.
+    mapping(uint256 bookNullifier => uint256 binding) private _books;
+
+    /// @param admin the address that registers venues, revokes roots, suspends venues and authorizes attestors
+    /// @param oracle_ the oracle whose snapshots bound the venues' epochs
+    constructor(address admin, IOracleHub oracle_) Ownable(admin) {
+        if (address(oracle_) == address(0)) revert VenueRegistry__InvalidAttestor(address(0));
+        oracle = oracle_;
+    }
+
+    // ---------------------------------------------------------------------------------------------------- venues
 
     /// @inheritdoc IVenueRegistry
     function registerVenue(uint256 venueId, address operator) external onlyOwner {
@@ -40,10 +68,16 @@ contract VenueRegistry is IVenueRegistry, Ownable {
     /// @inheritdoc IVenueRegistry
     function postRoot(uint256 venueId, uint64 epoch, uint256 root) external {
         Venue storage v = _venues[venueId];
+        // Check (1): the venue's operator.
         if (v.operator == address(0)) revert VenueRegistry__UnknownVenue(venueId);
         if (msg.sender != v.operator) revert VenueRegistry__NotOperator(venueId, msg.sender);
+        // Check (4): not suspended.
+        if (_status[venueId].suspended) revert VenueRegistry__Suspended(venueId);
+        // Check (3): forward.
         if (v.hasRoot && epoch <= v.lastEpoch) revert VenueRegistry__EpochNotForward(venueId, epoch, v.lastEpoch);
         if (root == 0 || root >= PoseidonSponge.FIELD) revert VenueRegistry__InvalidRoot(root);
+        // Check (2): the oracle has snapshotted the epoch.
+        if (oracle.contextHashAt(epoch) == 0) revert VenueRegistry__EpochNotSnapshotted(epoch, oracle.latestEpoch());
         v.lastEpoch = epoch;
         v.hasRoot = true;
         _roots[venueId][epoch] = root;
@@ -51,8 +85,76 @@ contract VenueRegistry is IVenueRegistry, Ownable {
     }
 
     /// @inheritdoc IVenueRegistry
+    function revokeRoot(uint256 venueId, uint64 epoch) external onlyOwner {
+        uint256 root = _roots[venueId][epoch];
+        if (root == 0 || _revokedAt[venueId][epoch] != 0) revert VenueRegistry__NothingToRevoke(venueId, epoch);
+        _revokedAt[venueId][epoch] = uint64(block.timestamp);
+        statusChangedAt = uint64(block.timestamp);
+        emit RootRevoked(venueId, epoch, root);
+    }
+
+    /// @inheritdoc IVenueRegistry
+    function suspendVenue(uint256 venueId) external onlyOwner {
+        if (_venues[venueId].operator == address(0)) revert VenueRegistry__UnknownVenue(venueId);
+        VenueStatus storage s = _status[venueId];
+        if (s.suspended) revert VenueRegistry__Suspended(venueId);
+        s.suspended = true;
+        s.invalidatedAt = uint64(block.timestamp);
+        statusChangedAt = uint64(block.timestamp);
+        emit VenueSuspended(venueId);
+    }
+
+    /// @inheritdoc IVenueRegistry
+    function resumeVenue(uint256 venueId) external onlyOwner {
+        VenueStatus storage s = _status[venueId];
+        if (!s.suspended) revert VenueRegistry__NotSuspended(venueId);
+        Venue storage v = _venues[venueId];
+        uint64 from = v.hasRoot ? v.lastEpoch + 1 : 0;
+        s.suspended = false;
+        s.validFromEpoch = from;
+        emit VenueResumed(venueId, from);
+    }
+
+    /// @inheritdoc IVenueRegistry
     function rootOf(uint256 venueId, uint64 epoch) external view returns (uint256) {
         return _roots[venueId][epoch];
+    }
+
+    /// @inheritdoc IVenueRegistry
+    function rootInvalidatedAt(uint256 venueId, uint64 epoch) external view returns (uint64) {
+        return _invalidation(venueId, epoch);
+    }
+
+    /// @inheritdoc IVenueRegistry
+    function rootsAt(uint256[] calldata venueIds, uint64 epoch, uint64 since)
+        external
+        view
+        returns (uint256[] memory roots, uint256 invalidVenue, uint64 invalidatedAt_)
+    {
+        bool check = statusChangedAt >= since;
+        roots = new uint256[](venueIds.length);
+        for (uint256 i = 0; i < venueIds.length; ++i) {
+            uint256 id = venueIds[i];
+            if (id == 0) continue;
+            roots[i] = _roots[id][epoch];
+            if (!check) continue;
+            uint64 t = _invalidation(id, epoch);
+            if (t != 0 && (invalidatedAt_ == 0 || t < invalidatedAt_)) {
+                invalidatedAt_ = t;
+                invalidVenue = id;
+            }
+        }
+    }
+
+    /// @inheritdoc IVenueRegistry
+    function invalidatedAt(uint256[] calldata venueIds, uint64 epoch, uint64 since) external view returns (uint64 earliest) {
+        if (statusChangedAt < since) return 0;
+        for (uint256 i = 0; i < venueIds.length; ++i) {
+            uint256 id = venueIds[i];
+            if (id == 0) continue;
+            uint64 t = _invalidation(id, epoch);
+            if (t != 0 && (earliest == 0 || t < earliest)) earliest = t;
+        }
     }
 
     /// @inheritdoc IVenueRegistry
@@ -63,5 +165,61 @@ contract VenueRegistry is IVenueRegistry, Ownable {
     /// @inheritdoc IVenueRegistry
     function venue(uint256 venueId) external view returns (Venue memory) {
         return _venues[venueId];
+    }
+
+    /// @inheritdoc IVenueRegistry
+    function venueStatus(uint256 venueId) external view returns (VenueStatus memory) {
+        return _status[venueId];
+    }
+
+    /// @dev When (venue, epoch)'s root became invalid: its revocation, or the venue's suspension when it is
+    ///      suspended now or the epoch is before its validFromEpoch; the earlier of the two; 0 if valid.
+    function _invalidation(uint256 venueId, uint64 epoch) private view returns (uint64 t) {
+        t = _revokedAt[venueId][epoch];
+        VenueStatus storage s = _status[venueId];
+        if (s.suspended || epoch < s.validFromEpoch) {
+            uint64 u = s.invalidatedAt;
+            if (t == 0 || u < t) t = u;
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------- book ledger
+
+    /// @inheritdoc IVenueRegistry
+    function authorizeAttestor(address attestor) external onlyOwner {
+        if (attestor.code.length == 0 || _attestorIds[attestor] != 0) revert VenueRegistry__InvalidAttestor(attestor);
+        _attestors.push(attestor);
+        uint32 id = uint32(_attestors.length);
+        _attestorIds[attestor] = id;
+        emit AttestorAuthorized(attestor, id);
+    }
+
+    /// @inheritdoc IVenueRegistry
+    function attestorId(address attestor) external view returns (uint32) {
+        return _attestorIds[attestor];
+    }
+
+    /// @inheritdoc IVenueRegistry
+    function bindBook(uint256 bookNullifier, address subject) external {
+        uint32 id = _attestorIds[msg.sender];
+        if (id == 0) revert VenueRegistry__NotAttestor(msg.sender);
+        uint256 want = uint256(uint160(subject)) | (uint256(id) << 160);
+        uint256 have = _books[bookNullifier];
+        if (have == want) return;
+        if (have != 0) {
+            address holderSubject = address(uint160(have));
+            address holder = _attestors[uint32(have >> 160) - 1];
+            uint64 until = IBookHolder(holder).bookHeldUntil(holderSubject);
+            if (block.timestamp < until) revert VenueRegistry__BookBound(bookNullifier, holderSubject, holder, until);
+        }
+        _books[bookNullifier] = want;
+        emit BookBound(bookNullifier, subject, msg.sender);
+    }
+
+    /// @inheritdoc IVenueRegistry
+    function bookBinding(uint256 bookNullifier) external view returns (address subject, address attestor) {
+        uint256 b = _books[bookNullifier];
+        if (b == 0) return (address(0), address(0));
+        return (address(uint160(b)), _attestors[uint32(b >> 160) - 1]);
     }
 }

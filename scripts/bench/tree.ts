@@ -1,14 +1,17 @@
 /**
- * Venue account tree (prover/tree.ts VenueTree over @zk-kit/imt, Poseidon(2) nodes): build time for 10^5 and 10^6
- * accounts in a depth-20 tree (the production depth), time per account update (one path rehashed) and per path.
+ * The SDK's in-memory venue account tree (prover/tree.ts VenueTree over @zk-kit/imt, arity 4, Poseidon(4) nodes,
+ * poseidon-lite): build time for 10^5 and 10^6 accounts at the production depth, time per account update (one path
+ * rehashed) and per path. The venue kit's persistent tree (native hasher, SQLite) is measured in scripts/bench/venue.ts.
  */
 import { randomBytes } from "node:crypto";
 import { loadavg } from "node:os";
 import { FIELD } from "../../prover/hash.ts";
 import { VenueTree } from "../../prover/tree.ts";
+import { getInstance } from "../lib/instances.ts";
 import { mdTable, ms, sec, thousands, time, type Section } from "./common.ts";
 
-const DEPTH = 20;
+/** the production instance's depth (arity 4: 4^D accounts) */
+const DEPTH = getInstance("prod").params.D;
 const UPDATES = 500;
 
 const randomLeaf = (): bigint => BigInt(`0x${randomBytes(32).toString("hex")}`) % FIELD;
@@ -56,7 +59,7 @@ export const treeSection: Section = {
         rows,
       ),
       "",
-      "Build = `new VenueTree(20, leaves)` (one pass over the leaves, then each level hashed once); update = `tree.update(i, leaf)` at random indices (20 Poseidon(2) hashes); path = `tree.path(i)`. Poseidon from poseidon-lite (pure JS, one core). The load average shows how busy the 2-core machine was during the run.",
+      `Build = \`new VenueTree(${DEPTH}, leaves)\` (one pass over the leaves, then each level hashed once); update = \`tree.update(i, leaf)\` at random indices (${DEPTH} Poseidon(4) hashes); path = \`tree.path(i)\`. Poseidon from poseidon-lite (pure JS, one core). The venue kit's tree (native Poseidon on both cores, persistent) is in the "Venue kit" section. The load average shows how busy the 2-core machine was during the run.`,
       "",
       "`VenueTree` keeps its own leaf count: @zk-kit/imt's `leaves` getter copies the whole leaf array (O(n) per call), which made update and path cost 36 ms and 31 ms at 10^6 accounts before the fix (4c679f1).",
     ].join("\n");

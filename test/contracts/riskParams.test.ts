@@ -1,35 +1,80 @@
-/** RiskParams: range checks naming what is wrong; stored hash = prover riskParamsHash (negatives as field elements). */
+/**
+ * RiskParams: range checks naming what is wrong (v1 and model-v2 fields); stored hash and words = prover
+ * riskParamsHash / riskWords (v1 layout without the v2 fields, v2 layout with them); versions kept; only the
+ * deployment's timelock sets parameters, after its delay.
+ */
 import { expect } from "chai";
 import { network } from "hardhat";
-import { deployCore, type RiskParamsContract, type ZkMarginCore } from "../../client/deploy.ts";
+import type { Signer } from "ethers";
+import { chainRiskParams, deployCore, type RiskParamsContract, type ZkMarginCore } from "../../client/deploy.ts";
 import { riskParamsHash, riskWords } from "../../prover/commitments.ts";
-import { toField } from "../../prover/hash.ts";
 import type { RiskParams } from "../../prover/types.ts";
 import { testRisk } from "../fixtures/market.ts";
 
-const { ethers } = await network.create();
+const { ethers, networkHelpers } = await network.create();
+
+/** The test instance's fixture params with model-v2 fields (the calibrated shape of data/risk/test.json). */
+function v2Risk(): RiskParams {
+  return {
+    ...testRisk(),
+    basisCharge: [2_195n, 6_374n, 10_315n],
+    concentration: [4n, 262n, 85n],
+    shortOptionMin: [0n, 78_656n, 78_656n],
+    vegaGross: 1_000_000n,
+    noGammaGain: 1n,
+    venueDefault: 50_000n,
+  };
+}
 
 describe("RiskParams", function () {
   let core: ZkMarginCore;
   let rp: RiskParamsContract;
+  let governance: Signer, other: Signer;
 
   before(async function () {
+    [governance, other] = await ethers.getSigners();
     core = await deployCore(ethers, { instance: "test", feedsPerAsset: 0 });
-    rp = core.riskParams;
+    // the same contract owned directly by a test signer, to check each range without the timelock's round trip
+    rp = (await ethers.deployContract("RiskParams", [await governance.getAddress(), await core.poseidon.getAddress(), 3n, 4n])) as unknown as RiskParamsContract;
   });
+  const set = (r: RiskParams) => rp.setParams(chainRiskParams(r));
 
   describe("# setParams", function () {
-    it("should store the hash prover/commitments.ts computes, over the words of riskWords", async function () {
+    it("should store the hash prover/commitments.ts computes over the v1 words, as version 1", async function () {
       const r = testRisk();
-      const tx = rp.setParams(r);
+      const tx = set(r);
       await expect(tx).to.emit(rp, "ParamsSet");
-      console.log(`      (setParams gas, test instance: ${(await (await tx).wait())?.gasUsed.toLocaleString("en-US")})`);
+      console.log(`      (setParams gas, test instance v1: ${(await (await tx).wait())?.gasUsed.toLocaleString("en-US")})`);
       expect(await rp.paramsHash()).to.equal(riskParamsHash(r));
       expect(await rp.words()).to.deep.equal(riskWords(r));
       expect(riskWords(r)).to.have.length(3);
     });
 
-    it("should accept every bound at its maximum", async function () {
+    it("should hash model-v2 params with the v2 layout, as prover/commitments.ts does", async function () {
+      const r = v2Risk();
+      await set(r);
+      expect(await rp.words()).to.deep.equal(riskWords(r));
+      expect(riskWords(r)).to.have.length(4);
+      expect(await rp.paramsHash()).to.equal(riskParamsHash(r));
+    });
+
+    it("should keep every version's hash and parameters", async function () {
+      const v = await rp.version();
+      const r1 = testRisk();
+      await set(r1);
+      const r2 = v2Risk();
+      r2.venueDefault = 0n;
+      await set(r2);
+      expect(await rp.version()).to.equal(v + 2n);
+      expect(await rp.hashOf(v + 1n)).to.equal(riskParamsHash(r1));
+      expect(await rp.hashOf(v + 2n)).to.equal(riskParamsHash(r2));
+      const [h, cur] = await rp.current();
+      expect([h, cur]).to.deep.equal([riskParamsHash(r2), v + 2n]);
+      await expect(rp.hashOf(v + 3n)).to.be.revertedWithCustomError(rp, "RiskParams__UnknownVersion").withArgs(v + 3n);
+      await expect(rp.hashOf(0n)).to.be.revertedWithCustomError(rp, "RiskParams__UnknownVersion").withArgs(0n);
+    });
+
+    it("should accept every bound at its maximum (v1 and v2)", async function () {
       const r: RiskParams = {
         haircut: [1_000_000n, 0n, 1_000_000n],
         debtAddOn: [1_000_000n, 1_000_000n, 0n],
@@ -47,8 +92,14 @@ describe("RiskParams", function () {
         ],
         weights: [1_000_000n, 0n, 350_000n, 1_000_000n],
         grossCharge: 1_000_000n,
+        basisCharge: [1_000_000n, 0n, 1n],
+        concentration: [(1n << 20n) - 1n, 0n, 1n],
+        shortOptionMin: [3_000_000n, 0n, 1n],
+        vegaGross: 1_000_000n,
+        noGammaGain: 1n,
+        venueDefault: 1_000_000n,
       };
-      await rp.setParams(r);
+      await set(r);
       expect(await rp.paramsHash()).to.equal(riskParamsHash(r));
     });
 
@@ -64,20 +115,62 @@ describe("RiskParams", function () {
       ["too few haircuts", (r) => r.haircut.pop(), "RiskParams__WrongLength", ["haircut", 2n, 3n]],
       ["too many scenarios", (r) => r.moves.push([0n, 0n, 0n]), "RiskParams__WrongLength", ["moves", 5n, 4n]],
       ["a short scenario row", (r) => r.volDirs[2].pop(), "RiskParams__WrongLength", ["volDirs[k]", 2n, 3n]],
+      ["a basis charge above 1e6", (r) => (r.basisCharge![0] = 1_000_001n), "RiskParams__BasisChargeOutOfRange", [0n, 1_000_001n]],
+      ["a concentration of 2^20", (r) => (r.concentration![2] = 1n << 20n), "RiskParams__ConcentrationOutOfRange", [2n, 1n << 20n]],
+      ["a short-option minimum above 3e6", (r) => (r.shortOptionMin![1] = 3_000_001n), "RiskParams__ShortOptionMinOutOfRange", [1n, 3_000_001n]],
+      ["a gross vega weight above 1e6", (r) => (r.vegaGross = 1_000_001n), "RiskParams__VegaGrossOutOfRange", [1_000_001n]],
+      ["noGammaGain of 2", (r) => (r.noGammaGain = 2n), "RiskParams__NoGammaGainOutOfRange", [2n]],
+      ["a venue default above 1e6", (r) => (r.venueDefault = 1_000_001n), "RiskParams__VenueDefaultOutOfRange", [1_000_001n]],
+      ["a partial v2 set (no concentration)", (r) => (r.concentration = []), "RiskParams__WrongLength", ["concentration", 0n, 3n]],
     ];
     for (const [what, edit, error, args] of cases) {
       it(`should reject ${what} with ${error}`, async function () {
-        const r = testRisk();
+        const r = v2Risk();
         edit(r);
-        await expect(rp.setParams(r))
+        await expect(set(r))
           .to.be.revertedWithCustomError(rp, error)
           .withArgs(...args);
       });
     }
 
-    it("should only let governance set parameters", async function () {
-      const [, other] = await ethers.getSigners();
-      await expect((rp.connect(other) as RiskParamsContract).setParams(testRisk())).to.be.revertedWithCustomError(rp, "OwnableUnauthorizedAccount");
+    it("should reject a v2 scalar without the v2 arrays", async function () {
+      await expect(rp.setParams({ ...chainRiskParams(testRisk()), venueDefault: 1n }))
+        .to.be.revertedWithCustomError(rp, "RiskParams__PartialModelV2")
+        .withArgs("venueDefault");
+    });
+
+    it("should only let the owner set parameters", async function () {
+      await expect((rp.connect(other) as RiskParamsContract).setParams(chainRiskParams(testRisk()))).to.be.revertedWithCustomError(rp, "OwnableUnauthorizedAccount");
+    });
+  });
+
+  describe("# through the deployment's timelock", function () {
+    it("should be owned by the timelock and set only after its delay", async function () {
+      expect(await core.riskParams.owner()).to.equal(await core.timelock.getAddress());
+      const delay = await core.timelock.getMinDelay();
+      expect(delay).to.equal(2n * 86_400n);
+      const r = testRisk();
+      const { readyAt } = await core.proposeRiskParams(r);
+      await expect(core.executeRiskParams(r)).to.be.revertedWithCustomError(core.timelock, "TimelockUnexpectedOperationState");
+      await networkHelpers.time.increaseTo(readyAt);
+      expect(await core.executeRiskParams(r)).to.equal(riskParamsHash(r));
+      expect(await core.riskParams.version()).to.equal(1n);
+    });
+
+    it("should not let anyone but the proposer schedule, nor skip the delay", async function () {
+      const data = core.riskParams.interface.encodeFunctionData("setParams", [chainRiskParams(testRisk())]);
+      const target = await core.riskParams.getAddress();
+      const asOther = core.timelock.connect(other) as typeof core.timelock;
+      await expect(asOther.schedule(target, 0n, data, ethers.ZeroHash, ethers.ZeroHash, 2n * 86_400n)).to.be.revertedWithCustomError(core.timelock, "AccessControlUnauthorizedAccount");
+      await expect(core.timelock.schedule(target, 0n, data, ethers.ZeroHash, ethers.ZeroHash, 60n)).to.be.revertedWithCustomError(core.timelock, "TimelockInsufficientDelay");
+    });
+
+    it("should bubble a range error up from the timelock's execution", async function () {
+      const r = testRisk();
+      r.haircut[0] = 1_000_001n;
+      const { readyAt } = await core.proposeRiskParams(r);
+      await networkHelpers.time.increaseTo(readyAt);
+      await expect(core.executeRiskParams(r)).to.be.revertedWithCustomError(core.riskParams, "RiskParams__HaircutOutOfRange").withArgs(0n, 1_000_001n);
     });
   });
 });

@@ -1,17 +1,18 @@
 /**
- * client/attestor.ts against the real contracts on Hardhat's in-process network with real proofs: attest (single,
- * relayed with an EIP-712 signature, batch), read, isSolvent, allocate/release, and custom errors decoded into
- * readable messages. The human-readable ABI is checked against the compiled IMarginAttestor.
+ * client/attestor.ts against the real contracts on Hardhat's in-process network with real proofs from the SDK
+ * (generateProof over venue statements): attest (single, relayed with an EIP-712 signature, batch), the lender and
+ * consumer reads, allocate / release / reclaim, cancelNonce, and custom errors of the attestor and of the book ledger
+ * decoded into readable messages. The human-readable ABI is checked against the compiled IMarginAttestor.
  */
 import { expect } from "chai";
 import type { Signer } from "ethers";
 import hre from "hardhat";
-import { ZkMarginChainError } from "../../prover/errors.ts";
+import { ZkMarginChainError, ZkMarginInputError } from "../../prover/errors.ts";
 import { generateProof, releaseProver, type ZkMarginProof } from "../../prover/generateProof.ts";
 import type { Statement } from "../../prover/statement.ts";
 import { accountKeys, Venue } from "../../prover/venue.ts";
 import { buildInstance } from "../../scripts/lib/pipeline.ts";
-import { AttestorClient, marginAttestorInterface, MARGIN_ATTESTOR_ABI } from "../../client/attestor.ts";
+import { AttestorClient, LifecycleState, MARGIN_ATTESTOR_ABI, attestable, marginAttestorInterface, type AttestableProof } from "../../client/attestor.ts";
 import { deployZkMargin, type ZkMarginDeployment } from "../../client/deploy.ts";
 import { TEST_PARAMS, testMarket, testRisk, usd } from "../fixtures/market.ts";
 import { hedgedBook } from "./book.ts";
@@ -36,11 +37,13 @@ describe("# AttestorClient (real contracts, real proofs)", function () {
   const statements: Record<"a" | "b", Statement[]> = { a: [], b: [] };
   const secrets = { a: 0xa11cen, b: 0xb0bn };
 
-  const prove = (who: "a" | "b", subject: string, minExcess: bigint): Promise<ZkMarginProof> =>
-    generateProof(
-      { statements: statements[who], traderSecret: secrets[who], market: testMarket(), risk: testRisk(), epoch: EPOCH, subject: BigInt(subject), minExcess },
+  const prove = async (who: "a" | "b", subject: string, minExcess: bigint): Promise<AttestableProof> => {
+    const proof: ZkMarginProof = await generateProof(
+      { statements: statements[who], traderSecret: secrets[who], market: testMarket(), risk: testRisk(), epoch: EPOCH, subject: BigInt(subject), domain: zk.domain, minExcess },
       { instance: "test" },
     );
+    return attestable(proof, EPOCH);
+  };
 
   before(async () => {
     await buildInstance("test", { log: () => undefined });
@@ -50,8 +53,8 @@ describe("# AttestorClient (real contracts, real proofs)", function () {
     [trader, other, third, lender] = signers.slice(1, 5);
     [traderAddr, otherAddr, thirdAddr, lenderAddr] = await Promise.all([trader, other, third, lender].map((s) => s.getAddress()));
     zk = await deployZkMargin(ethers, { instance: "test" });
-    await zk.setMarket(testMarket(), EPOCH);
     await zk.setRiskParams(testRisk());
+    await zk.setMarket(testMarket(), EPOCH);
     for (const [i, { venueId, holdings }] of hedgedBook().entries()) {
       const venue = Venue.forInstance(venueId, TEST_PARAMS);
       const a = accountKeys(secrets.a);
@@ -84,79 +87,88 @@ describe("# AttestorClient (real contracts, real proofs)", function () {
     expect(MARGIN_ATTESTOR_ABI.length).to.equal(sigs(compiled).length);
   });
 
-  describe("single attestation, nullifiers, allocation", () => {
-    let proofA: ZkMarginProof;
+  describe("single attestation, the book ledger, liens", () => {
+    let proofA: AttestableProof;
 
     before(async () => {
       proofA = await prove("a", traderAddr, usd("50000"));
     });
 
-    it("should attest, wait for the receipt and read the attestation back", async () => {
+    it("should attest, wait for the receipt and read the attestation back, for a lender and a consumer", async () => {
       const client = new AttestorClient(await zk.attestor.getAddress(), trader);
+      expect(await client.domain()).to.equal(zk.domain);
       expect(await client.verify(proofA)).to.equal(true);
       const tx = await client.attest(proofA);
       expect(tx.gasUsed > 100_000n).to.equal(true);
       expect(tx.receipt.status).to.equal(1);
-      expect(await client.attestation(traderAddr)).to.deep.equal({ epoch: EPOCH, validUntilEpoch: EPOCH + (await zk.attestor.expiryEpochs()), minExcess: usd("50000") });
-      expect(await client.isSolvent(traderAddr, usd("50000"))).to.equal(true);
-      expect(await client.isSolvent(traderAddr, usd("50000") + 1n)).to.equal(false);
-      expect(await client.nullifierSpentBy(EPOCH, proofA.publicInputs.nullifiers[0])).to.equal(traderAddr);
+      expect(await client.attestation(traderAddr)).to.deep.equal({ epoch: EPOCH, minExcess: usd("50000"), venueIds: [11n, 22n, 0n] });
+      const s = await client.status(traderAddr);
+      const takenAt = (await zk.oracle.contextAt(EPOCH)).takenAt;
+      expect(s).to.deep.include({ state: LifecycleState.Live, epoch: EPOCH, minExcess: usd("50000"), allocated: 0n, available: usd("50000"), lapsesAt: takenAt + zk.timing.ttl, riskVersion: 1n });
+      expect(await client.availableExcess(traderAddr)).to.equal(usd("50000"));
     });
 
-    it("should decode a nullifier spent by another subject into a readable message", async () => {
-      const proofSameAccounts = await prove("a", otherAddr, usd("1000"));
+    it("should refuse a minExcess the attestor cannot store before any transaction", async () => {
+      const proof = { publicInputs: { subject: 1n, venueIds: [11n], bookNullifier: 1n, minExcess: 2n ** 96n } } as unknown as ZkMarginProof;
+      expect(() => attestable(proof, EPOCH)).to.throw(ZkMarginInputError, /^minExcess: .* 96 bits/);
+    });
+
+    it("should decode a book bound to another subject into a readable message", async () => {
+      const proofSameBook = await prove("a", otherAddr, usd("1000"));
       const client = new AttestorClient(await zk.attestor.getAddress(), other);
-      const e = await chainError(client.attest(proofSameAccounts));
-      expect(e.errorName).to.equal("MarginAttestor__NullifierSpent");
+      const e = await chainError(client.attest(proofSameBook));
+      expect(e.errorName).to.equal("VenueRegistry__BookBound");
       expect(e.message).to.match(
-        new RegExp(`^MarginAttestor__NullifierSpent\\(nullifier=\\d+, epoch=7, spentBy=${traderAddr}\\): a venue account already backs another subject's attestation in this epoch$`),
+        new RegExp(`^VenueRegistry__BookBound\\(bookNullifier=\\d+, subject=${traderAddr}, attestor=${await zk.attestor.getAddress()}, heldUntil=\\d+\\): this book backs another subject`),
       );
     });
 
-    it("should decode a proof whose public inputs do not match the chain", async () => {
+    it("should decode a proof whose statement does not match the chain", async () => {
       const client = new AttestorClient(await zk.attestor.getAddress(), trader);
-      const forged = { ...proofA, publicInputs: { ...proofA.publicInputs, minExcess: usd("60000") } };
-      const e = await chainError(client.attest(forged));
+      const e = await chainError(client.attest({ ...proofA, minExcess: usd("60000") }));
       expect(e.errorName).to.equal("MarginAttestor__InvalidProof");
-      expect(e.message).to.match(/does not verify against on-chain roots, market and risk params/);
+      expect(e.message).to.match(/does not verify against the chain's roots, context hash and domain/);
     });
 
-    it("should allocate within the attested excess, decode an over-allocation, and release", async () => {
+    it("should allocate within the attested excess, decode an over-allocation, and let only the lender release", async () => {
       const client = new AttestorClient(await zk.attestor.getAddress(), trader);
       await client.allocate(lenderAddr, usd("30000"));
-      expect(await client.allocatedTo(traderAddr, lenderAddr)).to.equal(usd("30000"));
+      expect(await client.lienOf(traderAddr, lenderAddr)).to.deep.include({ amount: usd("30000"), state: LifecycleState.Live });
       expect(await client.availableExcess(traderAddr)).to.equal(usd("20000"));
       const e = await chainError(client.allocate(lenderAddr, usd("20000") + 1n));
       expect(e.message).to.equal(
-        `MarginAttestor__OverAllocated(requested=${usd("20000") + 1n}, available=${usd("20000")}): the allocation would exceed the attested excess`,
+        `MarginAttestor__OverAllocated(requested=${usd("20000") + 1n}, available=${usd("20000")}): the allocation would exceed the unallocated attested excess`,
       );
+      const notMine = await chainError(client.release(traderAddr, 1n));
+      expect(notMine.errorName).to.equal("MarginAttestor__ReleaseExceedsLien");
       const asLender = new AttestorClient(await zk.attestor.getAddress(), lender);
-      await asLender.release(traderAddr, lenderAddr, usd("10000")); // loan repaid: the consumer releases
-      expect(await client.totalAllocated(traderAddr)).to.equal(usd("20000"));
+      await asLender.release(traderAddr, usd("10000")); // loan repaid: the consumer releases
+      expect((await client.status(traderAddr)).allocated).to.equal(usd("20000"));
+      const early = await chainError(client.reclaim());
+      expect(early.errorName).to.equal("MarginAttestor__NotEnded");
     });
   });
 
   describe("relayed and batched attestations", () => {
-    let relayed: ZkMarginProof;
+    let relayed: AttestableProof;
 
-    it("should attest a batch: one proof sent by its subject, one relayed with the subject's EIP-712 signature", async () => {
+    it("should attest a batch: one entry sent by its subject, one relayed with the subject's EIP-712 signature", async () => {
       const own = await prove("a", thirdAddr, usd("100"));
       relayed = await prove("b", otherAddr, usd("40000"));
       const asThird = new AttestorClient(await zk.attestor.getAddress(), third);
-      // trader A's accounts are already spent by `trader` this epoch: the whole batch reverts, nothing recorded
-      const deadline = BigInt(Math.floor(Date.now() / 1000) + 3600);
+      // trader A's book already backs `trader`: the whole batch reverts, nothing recorded
+      const deadline = BigInt(Math.floor(Date.now() / 1000) + 30 * 86_400);
       const sig = await asThird.signRequest(other, relayed, deadline);
       const e = await chainError(asThird.attestBatch([{ proof: own }, { proof: relayed, signature: sig, deadline }]));
-      expect(e.errorName).to.equal("MarginAttestor__NullifierSpent");
-      expect(await asThird.isSolvent(otherAddr, 1n)).to.equal(false);
-      // the relayed proof alone, signed again (the nonce was not used), goes through
-      const sig2 = await asThird.signRequest(other, relayed, deadline);
-      const tx = await asThird.attestBatch([{ proof: relayed, signature: sig2, deadline }]);
+      expect(e.errorName).to.equal("VenueRegistry__BookBound");
+      expect(await asThird.availableExcess(otherAddr)).to.equal(0n);
+      // the relayed proof alone, with the same signature (the nonce was not used), goes through
+      const tx = await asThird.attestBatch([{ proof: relayed, signature: sig, deadline }]);
       expect(tx.receipt.status).to.equal(1);
-      expect(await asThird.isSolvent(otherAddr, usd("40000"))).to.equal(true);
+      expect(await asThird.availableExcess(otherAddr)).to.equal(usd("40000"));
     });
 
-    it("should not accept a relayed proof signed by someone else than its subject", async () => {
+    it("should not sign a request for a proof of another subject", async () => {
       const client = new AttestorClient(await zk.attestor.getAddress(), third);
       try {
         await client.signRequest(third, relayed, 0n);
@@ -164,6 +176,16 @@ describe("# AttestorClient (real contracts, real proofs)", function () {
       } catch (err) {
         expect((err as Error).message).to.match(/not the proof's subject/);
       }
+    });
+
+    it("should cancel an outstanding signature", async () => {
+      const higher = await prove("b", otherAddr, usd("45000"));
+      const asThird = new AttestorClient(await zk.attestor.getAddress(), third);
+      const deadline = BigInt(Math.floor(Date.now() / 1000) + 30 * 86_400);
+      const sig = await asThird.signRequest(other, higher, deadline);
+      await new AttestorClient(await zk.attestor.getAddress(), other).cancelNonce();
+      const e = await chainError(asThird.attestFor(higher, sig, deadline));
+      expect(e.errorName).to.equal("MarginAttestor__InvalidSignature");
     });
   });
 });

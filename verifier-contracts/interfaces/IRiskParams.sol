@@ -2,8 +2,11 @@
 pragma solidity 0.8.28;
 
 /// @title IRiskParams
-/// @notice Governance risk parameters (SPEC.md §3) and their Poseidon hash, which equals riskParamsHash() in
-///         prover/commitments.ts (the Poseidon(8)-sponge over the packed words of riskWords()).
+/// @notice Governance risk parameters and their Poseidon hash, which equals riskParamsHash() in prover/commitments.ts
+///         (the Poseidon(8)-sponge over the packed words of riskWords()). Every setParams is a new version; versions
+///         are kept. The owner is the deployment's timelock (client/deploy.ts: an OpenZeppelin TimelockController),
+///         so a change is public for the timelock's delay before it exists, and it takes effect only at the oracle's
+///         next snapshot, which records the version it used (docs/DESIGN.md §5).
 interface IRiskParams {
     /// @notice The parameters for an instance with A assets and K scenarios.
     /// @param haircut H[a], ppm ≤ 1e6, haircut on positive spot
@@ -12,6 +15,12 @@ interface IRiskParams {
     /// @param volDirs U[k][a] in {-1, 0, 1}
     /// @param weights W[k], ppm ≤ 1e6
     /// @param grossCharge G, ppm ≤ 1e6
+    /// @param basisCharge model v2: b[a], ppm of the asset's gross notional, ≤ 1e6 (empty: model v1)
+    /// @param concentration model v2: c[a], ppm of g per $1M of g, < 2^20 (empty: model v1)
+    /// @param shortOptionMin model v2: m[a], ppm of the scan range per unit of short option notional, ≤ 3e6
+    /// @param vegaGross model v2: ω, ppm ≤ 1e6 (0 with model v1)
+    /// @param noGammaGain model v2: 1 drops positive option gamma from the scenarios, in {0, 1} (0 with model v1)
+    /// @param venueDefault model v2: δ, ppm of each venue's positive mark equity, ≤ 1e6 (0 with model v1)
     struct Params {
         uint256[] haircut;
         uint256[] debtAddOn;
@@ -19,6 +28,12 @@ interface IRiskParams {
         int256[][] volDirs;
         uint256[] weights;
         uint256 grossCharge;
+        uint256[] basisCharge;
+        uint256[] concentration;
+        uint256[] shortOptionMin;
+        uint256 vegaGross;
+        uint256 noGammaGain;
+        uint256 venueDefault;
     }
 
     /// @notice An array has the wrong length; `field` names it.
@@ -35,8 +50,25 @@ interface IRiskParams {
     error RiskParams__WeightOutOfRange(uint256 scenario, uint256 value);
     /// @notice The gross charge is above 1e6 ppm.
     error RiskParams__GrossChargeOutOfRange(uint256 value);
+    /// @notice A basis charge is above 1e6 ppm.
+    error RiskParams__BasisChargeOutOfRange(uint256 asset, uint256 value);
+    /// @notice A concentration charge does not fit 20 bits.
+    error RiskParams__ConcentrationOutOfRange(uint256 asset, uint256 value);
+    /// @notice A short-option minimum is above 3e6 ppm.
+    error RiskParams__ShortOptionMinOutOfRange(uint256 asset, uint256 value);
+    /// @notice The gross vega weight is above 1e6 ppm.
+    error RiskParams__VegaGrossOutOfRange(uint256 value);
+    /// @notice noGammaGain is not 0 or 1.
+    error RiskParams__NoGammaGainOutOfRange(uint256 value);
+    /// @notice The venue default charge is above 1e6 ppm.
+    error RiskParams__VenueDefaultOutOfRange(uint256 value);
+    /// @notice A model-v2 scalar is set without the model-v2 arrays (the six fields come together); `field` names it.
+    error RiskParams__PartialModelV2(string field);
     /// @notice No parameters were set yet.
     error RiskParams__NotSet();
+
+    /// @notice No parameters exist for that version.
+    error RiskParams__UnknownVersion(uint256 version);
 
     /// @notice Governance set new parameters.
     event ParamsSet(uint256 indexed version, uint256 paramsHash, Params params);
@@ -49,8 +81,17 @@ interface IRiskParams {
     /// @notice The hash of the current parameters, 0 before the first setParams.
     function paramsHash() external view returns (uint256);
 
-    /// @notice How many times parameters were set.
+    /// @notice How many times parameters were set: the current version (0 before the first).
     function version() external view returns (uint256);
+
+    /// @notice The current version and its hash, in one call (what OracleHub records at each snapshot).
+    function current() external view returns (uint256 paramsHash, uint256 version);
+
+    /// @notice The hash of a past or current version; reverts with RiskParams__UnknownVersion for 0 or a future one.
+    function hashOf(uint256 version) external view returns (uint256);
+
+    /// @notice The parameters of a past or current version (what a proof of a snapshot with that version needs).
+    function paramsOf(uint256 version) external view returns (Params memory);
 
     /// @notice The current parameters; reverts with RiskParams__NotSet before the first setParams.
     function params() external view returns (Params memory);
