@@ -7,9 +7,9 @@ import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {IBookHolder} from "./interfaces/IBookHolder.sol";
 import {IGroth16BatchVerifier} from "./interfaces/IGroth16BatchVerifier.sol";
 import {IMarginAttestor} from "./interfaces/IMarginAttestor.sol";
-import {IMarginVerifier} from "./interfaces/IMarginVerifier.sol";
 import {IOracleHub} from "./interfaces/IOracleHub.sol";
 import {IVenueRegistry} from "./interfaces/IVenueRegistry.sol";
+import {MarginDomain} from "./lib/MarginDomain.sol";
 import {PoseidonSponge} from "./lib/PoseidonSponge.sol";
 
 /// @title MarginAttestor
@@ -30,13 +30,15 @@ import {PoseidonSponge} from "./lib/PoseidonSponge.sol";
 ///         subject's liens, unless the previous attestation has Ended, whose liens are then reclaimed.
 ///         Storage per subject: one slot for the attestation (minExcess 96 | epoch 32 | venue ids 4×32), one for the
 ///         liens' total and term (written only by allocate / release / reclaim); one slot per lien.
-contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
+///         Abstract: the instance's single-proof verifier is inlined by the generated InstanceMarginAttestor
+///         (verifier-contracts/generated/<instance>/MarginVerifier.sol), which implements _verifyProof.
+abstract contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
     /// @notice The EIP-712 type of attestFor / attestBatch requests.
     bytes32 public constant ATTEST_REQUEST_TYPEHASH = keccak256(
         "AttestRequest(address subject,uint256[] venueIds,uint256 bookNullifier,uint64 epoch,uint256 minExcess,uint256 nonce,uint256 deadline)"
     );
-    /// @notice The domain tag of the public input `domain`.
-    string public constant DOMAIN_TAG = "zkmargin.domain.v1";
+    /// @notice The domain tag of the public input `domain` (lib/MarginDomain.sol).
+    string public constant DOMAIN_TAG = MarginDomain.TAG;
     /// @notice Venue ids, and so venue slots packed 32 bits each; at most 4 slots (one tail word, one storage slot).
     uint256 public constant MAX_VENUE_SLOTS = 4;
     /// @notice ttl and gracePeriod are at most a year.
@@ -50,8 +52,6 @@ contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
     IVenueRegistry public immutable registry;
     /// @notice Snapshots: context hashes and their times.
     IOracleHub public immutable oracle;
-    /// @notice The instance's single-proof verifier (domain folded).
-    IMarginVerifier public immutable verifier;
     /// @notice The instance's batch verifier.
     IGroth16BatchVerifier public immutable batchVerifier;
     /// @notice Venue slots V of the instance.
@@ -75,7 +75,6 @@ contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
     /// @notice Contract dependencies.
     struct Deps {
         IVenueRegistry registry;
-        IMarginVerifier verifier;
         IGroth16BatchVerifier batchVerifier;
     }
 
@@ -96,7 +95,7 @@ contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
         bool relayed;
     }
 
-    /// @param deps the registry (and through it the oracle) and the instance's two verifiers
+    /// @param deps the registry (and through it the oracle) and the instance's batch verifier
     /// @param venueSlots_ V of the instance (1..4)
     /// @param timing 0 < ttl ≤ MAX_PERIOD, renewalWindow ≤ ttl, 0 < gracePeriod ≤ MAX_PERIOD
     constructor(Deps memory deps, uint256 venueSlots_, Timing memory timing) EIP712("zkmargin MarginAttestor", "2") {
@@ -106,22 +105,25 @@ contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
         if (timing.renewalWindow > timing.ttl) revert MarginAttestor__InvalidConfig("renewalWindow");
         if (timing.gracePeriod == 0 || timing.gracePeriod > MAX_PERIOD) revert MarginAttestor__InvalidConfig("gracePeriod");
         uint256 npub = 5 + venueSlots_;
-        uint256 d = uint256(keccak256(abi.encodePacked(DOMAIN_TAG, block.chainid, address(deps.registry)))) % PoseidonSponge.FIELD;
-        if (deps.verifier.NPUB() != npub || deps.verifier.DOMAIN_INDEX() != 1 || deps.verifier.DOMAIN() != d) {
-            revert MarginAttestor__InvalidConfig("verifier");
-        }
         if (deps.batchVerifier.NPUB() != npub) revert MarginAttestor__InvalidConfig("batchVerifier");
         registry = deps.registry;
         oracle = deps.registry.oracle();
-        verifier = deps.verifier;
         batchVerifier = deps.batchVerifier;
         venueSlots = venueSlots_;
         publicSignalCount = npub;
         ttl = timing.ttl;
         renewalWindow = timing.renewalWindow;
         gracePeriod = timing.gracePeriod;
-        _domain = d;
+        _domain = MarginDomain.domainOf(address(deps.registry));
         _chainId = block.chainid;
+    }
+
+    /// @dev Check (5): the instance's Groth16 check of one proof (the inlined, generated verifier).
+    function _verifyProof(uint256[8] calldata proof, uint256[] memory pubs) internal view virtual returns (bool);
+
+    /// @dev The domain, for the generated constructor's check.
+    function _domainValue() internal view returns (uint256) {
+        return _domain;
     }
 
     // ------------------------------------------------------------------------------------------------ attestation
@@ -132,7 +134,7 @@ contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
     {
         (uint256[] memory pubs, Pending memory p) = _prepare(msg.sender, venueIds, bookNullifier, epoch, minExcess);
         _requireForward(p);
-        if (!verifier.verifyProof(proof, pubs)) revert MarginAttestor__InvalidProof();
+        if (!_verifyProof(proof, pubs)) revert MarginAttestor__InvalidProof();
         _record(p, venueIds);
     }
 
@@ -142,7 +144,7 @@ contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
             _prepare(request.subject, request.venueIds, request.bookNullifier, request.epoch, request.minExcess);
         _requireForward(p);
         _authorize(request, signature);
-        if (!verifier.verifyProof(proof, pubs)) revert MarginAttestor__InvalidProof();
+        if (!_verifyProof(proof, pubs)) revert MarginAttestor__InvalidProof();
         _record(p, request.venueIds);
     }
 
@@ -203,7 +205,7 @@ contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
         uint256 minExcess
     ) external view returns (bool) {
         (uint256[] memory pubs,) = _prepare(subject, venueIds, bookNullifier, epoch, minExcess);
-        return verifier.verifyProof(proof, pubs);
+        return _verifyProof(proof, pubs);
     }
 
     /// @inheritdoc IMarginAttestor
@@ -421,10 +423,11 @@ contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
     /// @dev Checks (6) and (8), and the write (one slot; the liens' slot only when they must be reclaimed).
     function _record(Pending memory p, uint256[] calldata venueIds) private {
         registry.bindBook(p.bookNullifier, p.subject);
-        uint256 acct = _acct[p.subject];
+        uint256 cur = _att[p.subject];
+        // A subject without an attestation has no liens: its liens' slot is read only on a renewal.
+        uint256 acct = cur == 0 ? 0 : _acct[p.subject];
         uint256 total = acct & MASK96;
         if (total != 0) {
-            uint256 cur = _att[p.subject];
             if (_stateOf(cur) == State.Ended) {
                 _reclaim(p.subject, acct);
             } else if (p.packed & MASK96 < total) {

@@ -63,10 +63,17 @@ export const gasSection: Section = {
       await zk.setMarket(testMarket(), e);
       for (const [k, v] of VENUES.entries()) await zk.postRoot(operators[k], v, e, world.root(v));
     };
-    // Every deployment from a fresh chain state has the same addresses, hence the same domain: prove once.
-    const snap = await ethers.provider.send("evm_snapshot", []);
+    // Every deployment from this chain state has the same addresses, hence the same domain: prove once, and
+    // return to this state before each deployment (a revert consumes the snapshot, so take it again).
+    let base = (await ethers.provider.send("evm_snapshot", [])) as string;
     const domain = (await deploy()).domain;
-    await ethers.provider.send("evm_revert", [snap]);
+    const fresh = async (): Promise<ZkMarginDeployment> => {
+      await ethers.provider.send("evm_revert", [base]);
+      base = (await ethers.provider.send("evm_snapshot", [])) as string;
+      const zk = await deploy();
+      if (zk.domain !== domain) throw new Error("gas bench: a redeployment got another domain");
+      return zk;
+    };
 
     ctx.log(`gas: proving ${4 + 2 * n} real proofs`);
     const t0 = performance.now();
@@ -91,7 +98,7 @@ export const gasSection: Section = {
       w.signTypedData(attestorDomain(chainId, await zk.attestor.getAddress()), ATTEST_REQUEST_TYPES, { ...r, nonce: await zk.attestor.nonces(r.subject) });
 
     // ---- single attestations, the verifiers, the liens
-    let zk = await deploy();
+    let zk = await fresh();
     const split = (p: Proved) => [[p.packed[0], p.packed[1]], [[p.packed[2], p.packed[3]], [p.packed[4], p.packed[5]]], [p.packed[6], p.packed[7]]] as const;
     const [a, b, c] = split(alice1);
     const snarkAlone = await zk.snarkVerifier.verifyProof.estimateGas(a as never, b as never, c as never, alice1.publicSignals);
@@ -139,7 +146,7 @@ export const gasSection: Section = {
     const batchRows: (string | number)[][] = [];
     for (const size of BATCHES) {
       for (const kind of ["first", "renewal"] as const) {
-        zk = await deploy();
+        zk = await fresh();
         if (kind === "renewal") {
           for (const [i, p] of batch1.slice(0, size).entries()) await as(zk, relayer).attestFor(p.packed, reqOf(p), await sign(zk, wallets[i], reqOf(p)));
           await epoch(zk, 2n);

@@ -9,7 +9,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { Wallet, keccak256, toUtf8Bytes, type Signer } from "ethers";
 import { ATTEST_REQUEST_TYPES, LifecycleState, attestorDomain } from "../../client/attestor.ts";
-import { DEFAULT_TIMING, deployZkMargin, type AttestRequest, type MarginAttestor, type VenueRegistry, type ZkMarginDeployment } from "../../client/deploy.ts";
+import { DEFAULT_TIMING, deployZkMargin, verifierArtifactNames, type AttestRequest, type MarginAttestor, type VenueRegistry, type ZkMarginDeployment } from "../../client/deploy.ts";
 import { testMarket, testRisk } from "../fixtures/market.ts";
 import { releaseProofs, requireArtifacts } from "../helpers/proofs.ts";
 import { World, attestArgs, hedgedTrader, type Proved } from "./world.ts";
@@ -383,8 +383,8 @@ describe("Attestation lifecycle (issue 12, real proofs, deployment defaults)", f
     });
 
     async function secondAttestor(zk: ZkMarginDeployment, authorize: boolean): Promise<MarginAttestor> {
-      const second = (await ethers.deployContract("MarginAttestor", [
-        { registry: await zk.registry.getAddress(), verifier: await zk.verifier.getAddress(), batchVerifier: await zk.batchVerifier.getAddress() },
+      const second = (await ethers.deployContract(verifierArtifactNames("test").attestor, [
+        { registry: await zk.registry.getAddress(), batchVerifier: await zk.batchVerifier.getAddress() },
         3n,
         DEFAULT_TIMING,
       ])) as unknown as MarginAttestor;
