@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
@@ -85,6 +86,17 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
         uint64 gracePeriod;
     }
 
+    /// @dev What a batch reads once for the entries that share it: the last epoch's snapshot context, and the roots of
+    ///      the last venue list at that epoch (already checked valid).
+    struct Cache {
+        bool hasContext;
+        uint64 epoch;
+        IOracleHub.Context context;
+        bool hasRoots;
+        uint256 ids;
+        uint256[] roots;
+    }
+
     /// @dev What the first phase of an attestation hands to the record phase.
     struct Pending {
         address subject;
@@ -132,7 +144,7 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
     function attest(uint256[8] calldata proof, uint256[] calldata venueIds, uint256 bookNullifier, uint64 epoch, uint256 minExcess)
         external
     {
-        (uint256[] memory pubs, Pending memory p) = _prepare(msg.sender, venueIds, bookNullifier, epoch, minExcess);
+        (uint256[] memory pubs, Pending memory p) = _prepare(msg.sender, venueIds, bookNullifier, epoch, minExcess, _noCache());
         _requireForward(p);
         if (!_verifyProof(proof, pubs)) revert MarginAttestor__InvalidProof();
         _record(p, venueIds);
@@ -141,7 +153,7 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
     /// @inheritdoc IMarginAttestor
     function attestFor(uint256[8] calldata proof, AttestRequest calldata request, bytes calldata signature) external {
         (uint256[] memory pubs, Pending memory p) =
-            _prepare(request.subject, request.venueIds, request.bookNullifier, request.epoch, request.minExcess);
+            _prepare(request.subject, request.venueIds, request.bookNullifier, request.epoch, request.minExcess, _noCache());
         _requireForward(p);
         _authorize(request, signature);
         if (!_verifyProof(proof, pubs)) revert MarginAttestor__InvalidProof();
@@ -159,9 +171,10 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
         uint256[] memory index = new uint256[](n);
         uint256 m = 0;
         uint256[] memory all = new uint256[](n * npub);
+        Cache memory cache = _noCache();
         for (uint256 i = 0; i < n; ++i) {
             AttestRequest calldata r = requests[i];
-            (uint256[] memory pubs, Pending memory p) = _prepare(r.subject, r.venueIds, r.bookNullifier, r.epoch, r.minExcess);
+            (uint256[] memory pubs, Pending memory p) = _prepare(r.subject, r.venueIds, r.bookNullifier, r.epoch, r.minExcess, cache);
             // An entry already recorded (or overtaken) is skipped, so copying one out and landing it first cannot
             // revert the batch; its signature is not checked (its nonce may be spent).
             if (!_isForward(p)) {
@@ -204,7 +217,7 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
         uint64 epoch,
         uint256 minExcess
     ) external view returns (bool) {
-        (uint256[] memory pubs,) = _prepare(subject, venueIds, bookNullifier, epoch, minExcess);
+        (uint256[] memory pubs,) = _prepare(subject, venueIds, bookNullifier, epoch, minExcess, _noCache());
         return _verifyProof(proof, pubs);
     }
 
@@ -214,7 +227,7 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
         view
         returns (uint256[] memory pubs)
     {
-        (pubs,) = _prepare(subject, venueIds, bookNullifier, epoch, minExcess);
+        (pubs,) = _prepare(subject, venueIds, bookNullifier, epoch, minExcess, _noCache());
     }
 
     /// @inheritdoc IMarginAttestor
@@ -336,7 +349,7 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
     // ------------------------------------------------------------------------------------------------ internals
 
     /// @dev Checks (1)-(4); the ordered public inputs and what the record phase needs.
-    function _prepare(address subject, uint256[] calldata venueIds, uint256 bookNullifier, uint64 epoch, uint256 minExcess)
+    function _prepare(address subject, uint256[] calldata venueIds, uint256 bookNullifier, uint64 epoch, uint256 minExcess, Cache memory cache)
         private
         view
         returns (uint256[] memory pubs, Pending memory p)
@@ -347,7 +360,13 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
         if (bookNullifier == 0 || bookNullifier >= PoseidonSponge.FIELD) revert MarginAttestor__InvalidBookNullifier(bookNullifier);
         if (minExcess > MASK96) revert MarginAttestor__InvalidMinExcess(minExcess);
         // Check (3): the snapshot exists and an attestation of it is Live now.
-        IOracleHub.Context memory c = oracle.contextAt(epoch);
+        if (!cache.hasContext || cache.epoch != epoch) {
+            cache.context = oracle.contextAt(epoch);
+            cache.epoch = epoch;
+            cache.hasContext = true;
+            cache.hasRoots = false;
+        }
+        IOracleHub.Context memory c = cache.context;
         if (c.contextHash == 0) revert MarginAttestor__NoSnapshot(epoch);
         uint64 lapsesAt = c.takenAt + ttl;
         if (c.supersededAt != 0 && c.supersededAt + renewalWindow < lapsesAt) lapsesAt = c.supersededAt + renewalWindow;
@@ -358,7 +377,12 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
         pubs[0] = uint256(uint160(subject));
         pubs[1] = _domain;
         pubs[2] = c.contextHash;
-        _writeRoots(pubs, venueIds, epoch, c.takenAt);
+        if (!cache.hasRoots || cache.ids != ids) {
+            cache.roots = _roots(venueIds, epoch, c.takenAt);
+            cache.ids = ids;
+            cache.hasRoots = true;
+        }
+        for (uint256 i = 0; i < v; ++i) pubs[3 + i] = cache.roots[i];
         pubs[3 + v] = bookNullifier;
         pubs[4 + v] = minExcess | (ids << MIN_EXCESS_BITS);
 
@@ -389,15 +413,18 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
         if (previous == 0) revert MarginAttestor__NoVenues();
     }
 
-    /// @dev Check (4): pubs[3 + i] = the valid root of each active venue at the epoch (0 for an unused slot).
-    function _writeRoots(uint256[] memory pubs, uint256[] calldata venueIds, uint64 epoch, uint64 takenAt) private view {
-        (uint256[] memory roots, uint256 badVenue, uint64 invalidAt) = registry.rootsAt(venueIds, epoch, takenAt);
+    /// @dev Check (4): the valid root of each active venue at the epoch (0 for an unused slot).
+    function _roots(uint256[] calldata venueIds, uint64 epoch, uint64 takenAt) private view returns (uint256[] memory roots) {
+        uint256 badVenue;
+        uint64 invalidAt;
+        (roots, badVenue, invalidAt) = registry.rootsAt(venueIds, epoch, takenAt);
         for (uint256 i = 0; i < roots.length; ++i) {
             if (venueIds[i] != 0 && roots[i] == 0) revert MarginAttestor__NoRoot(venueIds[i], epoch);
-            pubs[3 + i] = roots[i];
         }
         if (badVenue != 0) revert MarginAttestor__RootInvalid(badVenue, epoch, invalidAt);
     }
+
+    function _noCache() private pure returns (Cache memory cache) {}
 
     /// @dev Check (7): a later epoch, or the same epoch with at least (relayed: more than) the current excess.
     function _isForward(Pending memory p) private view returns (bool) {
@@ -461,9 +488,11 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
                 r.deadline
             )
         );
-        if (!SignatureChecker.isValidSignatureNow(r.subject, _hashTypedDataV4(structHash), signature)) {
-            revert MarginAttestor__InvalidSignature(r.subject);
-        }
+        bytes32 digest = _hashTypedDataV4(structHash);
+        // An EOA's signature first (no code-size lookup of the subject), then ERC-1271 for a contract wallet.
+        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, signature);
+        if (err == ECDSA.RecoverError.NoError && signer == r.subject) return;
+        if (!SignatureChecker.isValidERC1271SignatureNow(r.subject, digest, signature)) revert MarginAttestor__InvalidSignature(r.subject);
     }
 
     /// @dev The lifecycle state of a packed attestation now.

@@ -9,7 +9,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { Wallet, keccak256, toUtf8Bytes, type Signer } from "ethers";
 import { ATTEST_REQUEST_TYPES, LifecycleState, attestorDomain } from "../../client/attestor.ts";
-import { DEFAULT_TIMING, deployZkMargin, verifierArtifactNames, type AttestRequest, type MarginAttestor, type VenueRegistry, type ZkMarginDeployment } from "../../client/deploy.ts";
+import { DEFAULT_TIMING, chainRiskParams, deployZkMargin, verifierArtifactNames, type AttestRequest, type MarginAttestor, type VenueRegistry, type ZkMarginDeployment } from "../../client/deploy.ts";
 import { testMarket, testRisk } from "../fixtures/market.ts";
 import { releaseProofs, requireArtifacts } from "../helpers/proofs.ts";
 import { World, attestArgs, hedgedTrader, type Proved } from "./world.ts";
@@ -499,7 +499,7 @@ describe("Attestation lifecycle (issue 12, real proofs, deployment defaults)", f
 
     it("should not let anyone but the timelock set risk params", async function () {
       const zk = await fixture();
-      await expect(zk.riskParams.setParams({ ...testRisk(), basisCharge: [], concentration: [], shortOptionMin: [], vegaGross: 0n, noGammaGain: 0n, venueDefault: 0n }))
+      await expect(zk.riskParams.setParams(chainRiskParams(testRisk())))
         .to.be.revertedWithCustomError(zk.riskParams, "OwnableUnauthorizedAccount");
     });
 
