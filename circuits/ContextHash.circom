@@ -14,11 +14,12 @@ include "RiskParamsHash.circom";
  * @param A assets, K stress scenarios
  * @input epoch the epoch; no range assumption (see above)
  * @input price[A], scanRange[A], volShock[A] the market snapshot (ranges: MarketWords)
- * @input haircut[A], debtAddOn[A], moves[K][A], volDirs[K][A], weights[K], grossCharge the risk parameters (ranges:
- *        RiskParamsHash)
+ * @input haircut[A], debtAddOn[A], moves[K][A], volDirs[K][A], weights[K], grossCharge, basisCharge[A],
+ *        concentration[A], shortOptionMin[A], vegaGross, noGammaGain, venueDefault the risk parameters (model v2;
+ *        ranges: RiskParamsHash)
  * @output hash the context hash
  * Cost: MarketWords + RiskParamsHash + ceil((2 + MW) / 7) Poseidon(8) (one call for A ≤ 8: 2 + 4 words).
- *       Measured (--O2): 1,609 for A = 3, K = 4; 6,279 for A = 8, K = 16.
+ *       Measured (--O2): 1,839 for A = 3, K = 4; 6,822 for A = 8, K = 16 (with the model v2 fields).
  */
 template ContextHash(A, K) {
     signal input epoch;
@@ -31,6 +32,12 @@ template ContextHash(A, K) {
     signal input volDirs[K][A];
     signal input weights[K];
     signal input grossCharge;
+    signal input basisCharge[A];
+    signal input concentration[A];
+    signal input shortOptionMin[A];
+    signal input vegaGross;
+    signal input noGammaGain;
+    signal input venueDefault;
     signal output hash;
 
     // Check (1): the market words (range checks inside).
@@ -41,7 +48,8 @@ template ContextHash(A, K) {
     var MW = marketWordCount(A);
 
     // Check (2): the risk parameters' hash (range checks inside).
-    signal riskHash <== RiskParamsHash(A, K)(haircut, debtAddOn, moves, volDirs, weights, grossCharge);
+    signal riskHash <== RiskParamsHash(A, K)(haircut, debtAddOn, moves, volDirs, weights, grossCharge, basisCharge,
+                                             concentration, shortOptionMin, vegaGross, noGammaGain, venueDefault);
 
     // Check (3): the sponge over [epoch, riskHash, words…].
     component sponge = Sponge(2 + MW, 8);

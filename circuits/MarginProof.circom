@@ -34,18 +34,19 @@ function tailWordCount(V) {
  * @input (private) traderSecret, epoch, minExcess (USD × 1e8, < 2^112), venueIds[V] (active: strictly increasing in
  *        [1, 2^32); inactive: 0), salts[V], leafIndices[V], siblings[V][D][3], holdings[V][N][8] (HOLDING_FIELDS
  *        order), price[A], scanRange[A], volShock[A], haircut[A], debtAddOn[A], moves[K][A], volDirs[K][A],
- *        weights[K], grossCharge — the input names prover/circuitInput.ts emits.
+ *        weights[K], grossCharge, basisCharge[A], concentration[A], shortOptionMin[A], vegaGross, noGammaGain,
+ *        venueDefault (model v2) — the input names prover/circuitInput.ts emits.
  * No outputs: every public value is an input (order fixed in prover/publicSignals.ts and circuits/circuits.json).
  *
  * Constraints (circom --O2, measured per template by compiling it alone; test V=3,N=3,A=3,K=4,D=7 / prod V=4,N=8,
- * A=8,K=16,D=10). Before v2 (test D=4, prod D=20) in brackets:
+ * A=8,K=16,D=10), with model v2. Before v2 (v1 model, test D=4, prod D=20) in brackets:
  *   VenueSlot            V × 2,730 =  8,190 [8,868]   V × 3,838 = 15,352 [34,720]
- *   HoldingExposure    V·N × 323   =  2,907 [2,907]   V·N × 358 = 11,456 [11,456]
- *   ContextHash                     1,609 [2,219]              6,279 [10,197]  (market + risk hashes before)
- *   PortfolioMargin                 1,274 [1,274]              4,578 [4,578]
+ *   HoldingExposure    V·N × 357   =  3,213 [2,907]   V·N × 407 = 13,024 [11,456]
+ *   ContextHash                     1,839 [2,219]              6,822 [10,197]  (market + risk hashes before)
+ *   PortfolioMargin                 1,837 [1,274]              5,312 [4,578]
  *   this template (book nullifier,    541 [344]                  600 [370]
  *     ids, tail, subject)
- *   total                          14,521 [15,612]            38,265 [61,321]
+ *   total                          15,620 [15,612]            41,110 [61,321]
  * The test total plus its 8 public inputs + 1 stays under 2^14 (the test instance's ptau); prod needs 2^16.
  */
 template MarginProof(V, N, A, K, D) {
@@ -78,6 +79,12 @@ template MarginProof(V, N, A, K, D) {
     signal input volDirs[K][A];
     signal input weights[K];
     signal input grossCharge;
+    signal input basisCharge[A];
+    signal input concentration[A];
+    signal input shortOptionMin[A];
+    signal input vegaGross;
+    signal input noGammaGain;
+    signal input venueDefault;
 
     // Check (1): bind the subject (no other constraint uses it).
     signal subjectSquare <== subject * subject;
@@ -85,7 +92,8 @@ template MarginProof(V, N, A, K, D) {
     // Check (2): the market snapshot and risk parameters (range-checked for injectivity) and the epoch hash to the
     //            public context hash.
     signal computedContext <== ContextHash(A, K)(epoch, price, scanRange, volShock, haircut, debtAddOn, moves, volDirs,
-                                                 weights, grossCharge);
+                                                 weights, grossCharge, basisCharge, concentration, shortOptionMin,
+                                                 vegaGross, noGammaGain, venueDefault);
     contextHash === computedContext;
 
     // Check (3): bookNullifier = Poseidon(traderSecret, domain); it also binds the domain.
@@ -127,48 +135,62 @@ template MarginProof(V, N, A, K, D) {
     for (var v = 0; v < V; v++) tailPack.in[1 + v] <== venueIds[v];
     for (var t = 0; t < T; t++) tail[t] === tailPack.out[t];
 
-    // Check (7): range-check every holding and aggregate its exposure per asset (HoldingExposure).
+    // Check (7): range-check every holding and aggregate its exposure per asset (HoldingExposure); the mark
+    //            equity inputs per venue slot (model v2's default charge), the others over the whole book.
     component exposure[V][N];
     var deltaUnits[A];
     var gammaUnits[A];
     var vegaUnits[A];
-    var netUnits[A];
     var spotLong[A];
     var spotShort[A];
-    var cashValue = 0;
+    var grossUnits[A];
+    var shortOptUnits[A];
+    var grossVega[A];
+    var netUnits[V][A];
+    var cashValue[V];
     for (var a = 0; a < A; a++) {
         deltaUnits[a] = 0;
         gammaUnits[a] = 0;
         vegaUnits[a] = 0;
-        netUnits[a] = 0;
         spotLong[a] = 0;
         spotShort[a] = 0;
+        grossUnits[a] = 0;
+        shortOptUnits[a] = 0;
+        grossVega[a] = 0;
     }
     for (var v = 0; v < V; v++) {
+        cashValue[v] = 0;
+        for (var a = 0; a < A; a++) netUnits[v][a] = 0;
         for (var i = 0; i < N; i++) {
             exposure[v][i] = HoldingExposure(A);
             exposure[v][i].fields <== holdings[v][i];
-            exposure[v][i].grossCharge <== grossCharge;
+            exposure[v][i].noGammaGain <== noGammaGain;
             for (var a = 0; a < A; a++) {
                 deltaUnits[a] += exposure[v][i].deltaUnits[a];
                 gammaUnits[a] += exposure[v][i].gammaUnits[a];
                 vegaUnits[a] += exposure[v][i].vegaUnits[a];
-                netUnits[a] += exposure[v][i].netUnits[a];
                 spotLong[a] += exposure[v][i].spotLong[a];
                 spotShort[a] += exposure[v][i].spotShort[a];
+                grossUnits[a] += exposure[v][i].grossUnits[a];
+                shortOptUnits[a] += exposure[v][i].shortOptUnits[a];
+                grossVega[a] += exposure[v][i].grossVega[a];
+                netUnits[v][a] += exposure[v][i].netUnits[a];
             }
-            cashValue += exposure[v][i].cashValue;
+            cashValue[v] += exposure[v][i].cashValue;
         }
     }
 
     // Check (8): Equity − Requirement ≥ minExcess on the aggregated book (PortfolioMargin).
-    component margin = PortfolioMargin(A, K, V * N);
+    component margin = PortfolioMargin(A, K, V, N);
     margin.deltaUnits <== deltaUnits;
     margin.gammaUnits <== gammaUnits;
     margin.vegaUnits <== vegaUnits;
-    margin.netUnits <== netUnits;
     margin.spotLong <== spotLong;
     margin.spotShort <== spotShort;
+    margin.grossUnits <== grossUnits;
+    margin.shortOptUnits <== shortOptUnits;
+    margin.grossVega <== grossVega;
+    margin.netUnits <== netUnits;
     margin.cashValue <== cashValue;
     margin.price <== price;
     margin.scanRange <== scanRange;
@@ -178,5 +200,11 @@ template MarginProof(V, N, A, K, D) {
     margin.moves <== moves;
     margin.volDirs <== volDirs;
     margin.weights <== weights;
+    margin.grossCharge <== grossCharge;
+    margin.basisCharge <== basisCharge;
+    margin.concentration <== concentration;
+    margin.shortOptionMin <== shortOptionMin;
+    margin.vegaGross <== vegaGross;
+    margin.venueDefault <== venueDefault;
     margin.minExcess <== minExcess;
 }

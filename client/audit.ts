@@ -2,6 +2,7 @@
  * `zkmargin audit [--instance test]`: the auditor's toolkit (prover/audit/) on one built circuit instance.
  * Prints the constraint report per template, the circom --inspect warnings with their allow-list reasons, the
  * soundness scan, zkey verify, the verifier's constants and the manifest's hashes; exits 2 on any finding.
+ * `zkmargin audit --mutate [--check MarginProof#5]`: the mutation run (prover/audit/mutate.ts), exit 2 on a survivor.
  *
  * Registered in client/cli.ts with `registerAudit(program, run)`; also runs alone: `npx tsx client/audit.ts --instance test`.
  */
@@ -9,6 +10,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { Command } from "commander";
 import { runAudit, type AuditReport } from "../prover/audit/index.ts";
+import { mutationReport, runMutants } from "../prover/audit/mutate.ts";
 import { terminateCurve } from "../scripts/lib/snark.ts";
 
 export interface AuditCliOptions {
@@ -16,6 +18,12 @@ export interface AuditCliOptions {
   input?: string;
   skipZkey?: boolean;
   json?: string;
+  /** the mutation run instead of the audit */
+  mutate?: boolean;
+  /** with --mutate: only these checks ("MarginProof#5", or a template name) */
+  check?: string[];
+  /** with --mutate: the test files to run (default test/circuit/*.test.ts) */
+  tests?: string[];
 }
 
 function table(rows: (string | number)[][], head: string[]): string {
@@ -44,8 +52,20 @@ export function renderAudit(r: AuditReport): string {
   return out.join("\n");
 }
 
+/**
+ * The mutation run: each numbered check removed in turn, the circuit tests run on each mutant; exit 2 when a mutant
+ * survives (a check no test depends on) or cannot be built.
+ */
+export async function mutateCommand(o: AuditCliOptions): Promise<number> {
+  const results = await runMutants({ only: o.check, tests: o.tests, log: (l) => process.stderr.write(`${l}\n`) });
+  process.stdout.write(`${mutationReport(results)}\n`);
+  if (o.json) writeFileSync(o.json, JSON.stringify(results, null, 2));
+  return results.some((r) => r.status === "survived" || r.status === "error") ? 2 : 0;
+}
+
 /** Run the audit and print it; returns the exit code (0 ok, 2 findings). */
 export async function auditCommand(o: AuditCliOptions): Promise<number> {
+  if (o.mutate) return mutateCommand(o);
   try {
     const input = o.input ? (JSON.parse(readFileSync(o.input, "utf8")) as Record<string, unknown>) : undefined;
     const report = await runAudit({ instance: o.instance, input, skipZkey: o.skipZkey, log: (l) => process.stderr.write(`${l}\n`) });
@@ -63,7 +83,10 @@ function define(cmd: Command): Command {
     .option("--instance <name>", "circuit instance (circuits/circuits.json)", "test")
     .option("--input <file>", "circuit input JSON for the soundness scan (default: the built-in sample book)")
     .option("--skip-zkey", "skip zkey verify (the slow check)")
-    .option("--json <file>", "also write the full report as JSON");
+    .option("--json <file>", "also write the full report as JSON")
+    .option("--mutate", "mutation run: remove each numbered check (Check (n)) in turn and run the circuit tests; lists the survivors")
+    .option("--check <ids...>", "with --mutate: only these checks (MarginProof#5, or a template name)")
+    .option("--tests <files...>", "with --mutate: test files to run on each mutant (default test/circuit/*.test.ts)");
 }
 
 /** Register `audit` on the zkmargin program (client/cli.ts). `run` maps the returned exit code and errors. */

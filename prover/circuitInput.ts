@@ -19,7 +19,7 @@ import {
   riskParamsHash,
 } from "./commitments.ts";
 import { FIELD, toField, type PackValue } from "./hash.ts";
-import { COMPARE_SCALE, EPOCH_BITS, MAX_HOLDING_SLOTS, MIN_EXCESS_BITS, VENUE_ID_BITS, evaluateMarginExact, floorDiv, validateHolding, validateMarket, validateRisk } from "./model.ts";
+import { COMPARE_SCALE, EPOCH_BITS, MAX_HOLDING_SLOTS, MIN_EXCESS_BITS, VENUE_ID_BITS, evaluateMarginExact, floorDiv, isRiskV2, validateHolding, validateMarket, validateRisk } from "./model.ts";
 import type { PublicInputs } from "./publicSignals.ts";
 import { flattenPublicInputs } from "./publicSignals.ts";
 import { MAX_TREE_DEPTH, TREE_ARITY, rootFromPath, treeCapacity } from "./tree.ts";
@@ -58,7 +58,10 @@ export interface ProofRequest {
 }
 
 export interface BuildOptions {
-  /** Check that the book's excess reaches minExcess (default true). Tests turn it off to build failing inputs. */
+  /**
+   * Run the reference model (default true): model v2's validity rules (option |delta| ≤ 1, gross notional < 2^96) and
+   * excess ≥ minExcess. Tests turn it off to build inputs the model rejects and check that the circuit does too.
+   */
   requireMargin?: boolean;
   /** Check each account's path against its root (default true). */
   requireRoots?: boolean;
@@ -126,6 +129,9 @@ export function buildCircuitInput(req: ProofRequest, opts: BuildOptions = {}): {
   }
   validateMarket(market, A);
   validateRisk(risk, A, K);
+  if (!isRiskV2(risk)) {
+    fail("risk", "the circuit proves model v2: the risk params need basisCharge, concentration, shortOptionMin, vegaGross, noGammaGain and venueDefault (prover/model.ts withV2TermsOff gives v1's numbers)");
+  }
 
   if (!Array.isArray(accounts) || accounts.length === 0) fail("accounts", "at least one venue account is needed");
   if (accounts.length > V) fail("accounts", `${accounts.length} accounts, the instance has V=${V} venue slots`);
@@ -167,7 +173,15 @@ export function buildCircuitInput(req: ProofRequest, opts: BuildOptions = {}): {
   }
 
   if (requireMargin) {
-    const exact = evaluateMarginExact(accounts.flatMap((a) => a.holdings), market, risk);
+    // one holdings list per venue: model v2's default charge is per venue
+    let exact: ReturnType<typeof evaluateMarginExact>;
+    try {
+      exact = evaluateMarginExact(accounts.map((a) => a.holdings), market, risk);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      // "holdings[v][i].x: …" → "accounts[v].holdings[i].x: …"
+      throw new RangeError(e.message.replace(/^holdings\[(\d+)\]\[(\d+)\]/, "accounts[$1].holdings[$2]"));
+    }
     if (exact.excess < req.minExcess * COMPARE_SCALE) {
       fail("minExcess", `the book's portfolio excess is ${floorDiv(exact.excess, COMPARE_SCALE)} (USD × 1e8), below minExcess ${req.minExcess}`);
     }

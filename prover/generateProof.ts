@@ -1,7 +1,8 @@
 /**
  * generateProof: statements from several venues + trader secret + market snapshot + risk params → validated
  * request (prover/validate.ts, every bad input stops here) → circuit input (prover/circuitInput.ts) → witness →
- * Groth16 proof, with progress reported on the long steps. Artifacts are found by instance name
+ * Groth16 proof, with progress reported on the long steps. The witness comes from circom's C++ generator when the
+ * build made one (prover/witness.ts), else the WASM; a warm ProverSession (prover/proverSession.ts) may be passed. Artifacts are found by instance name
  * (build/<instance>/, scripts/lib/instances.ts) or passed explicitly.
  *
  * The result names every public signal (prover/publicSignals.ts), carries the snarkjs proof, and the packed
@@ -18,6 +19,8 @@ import { PROOF_FORMAT } from "./statement.ts";
 import type { InstanceParams } from "./types.ts";
 import { validateProveInput, type ProveInput } from "./validate.ts";
 import { asInputError } from "./venue.ts";
+import type { ProverSession } from "./proverSession.ts";
+import { witnessGenerator } from "./witness.ts";
 
 /** A margin proof: the public inputs by name, the snarkjs proof and the verifier's packed points. */
 export interface ZkMarginProof {
@@ -45,6 +48,8 @@ export interface GenerateProofOptions {
   /** instance name in circuits/circuits.json (default "test") */
   instance?: string;
   onProgress?: (p: ProofProgress) => void;
+  /** a warm prover (prover/proverSession.ts) of the same instance: key, curve and witness generator stay loaded */
+  session?: ProverSession;
 }
 
 /** An instance's parameters (V, N, A, K, D) from circuits/circuits.json. */
@@ -110,7 +115,7 @@ interface Prover {
  * instance's keys are not built.
  */
 export async function generateProof(input: ProveInput, opts: GenerateProofOptions = {}): Promise<ZkMarginProof> {
-  const instance = opts.instance ?? "test";
+  const instance = opts.session?.instance ?? opts.instance ?? "test";
   const report = opts.onProgress ?? (() => undefined);
 
   report({ stage: "validate", fraction: 0, message: "checking statements, market and risk params" });
@@ -121,12 +126,14 @@ export async function generateProof(input: ProveInput, opts: GenerateProofOption
   report({ stage: "validate", fraction: 1, message: "input valid" });
 
   report({ stage: "witness", fraction: 0, message: "computing the witness" });
-  const wtns: { type: "mem"; data?: Uint8Array } = { type: "mem" };
-  await snark.wtns.calculate(circuitInput as CircuitInput, paths.wasm, wtns);
+  const gen = opts.session ? undefined : await witnessGenerator(instance, { wasm: paths.wasm });
+  const wtns: { type: "mem"; data?: Uint8Array } = { type: "mem", data: gen ? await gen.calculate(circuitInput as CircuitInput) : undefined };
   report({ stage: "witness", fraction: 1, message: "witness computed" });
 
   report({ stage: "prove", fraction: 0, message: "proving (Groth16)" });
-  const { proof, publicSignals } = await (snark as unknown as Prover).groth16.prove(paths.zkey, wtns, progressLogger(report));
+  const { proof, publicSignals } = opts.session
+    ? await opts.session.prove(circuitInput as CircuitInput, progressLogger(report))
+    : await (snark as unknown as Prover).groth16.prove(paths.zkey, wtns, progressLogger(report));
   report({ stage: "prove", fraction: 1, message: "proof generated" });
 
   // The circuit's public outputs must be exactly the public inputs we meant to prove.

@@ -10,7 +10,7 @@
 import { accountLeafOf, contextHashOf, ownerHash } from "./commitments.ts";
 import { formatUsd, ZkMarginInputError, ZkMarginInsufficientMarginError } from "./errors.ts";
 import { FIELD } from "./hash.ts";
-import { evaluateMargin, MIN_EXCESS_BITS, validateMarket, validateRisk, VENUE_ID_BITS, type MarginResult } from "./model.ts";
+import { evaluateMargin, isRiskV2, MIN_EXCESS_BITS, validateMarket, validateRisk, VENUE_ID_BITS, type MarginResult } from "./model.ts";
 import type { AccountWitness, ProofRequest } from "./circuitInput.ts";
 import { parseMarket, parseRisk, parseStatement, toJsonValue, type Statement } from "./statement.ts";
 import { rootFromPath, treeCapacity } from "./tree.ts";
@@ -165,6 +165,9 @@ export function validateProveInput(input: ProveInput, params: InstanceParams): V
   const risk = parseRisk(toJsonValue(input.risk));
   asInputError(() => validateMarket(market, A));
   asInputError(() => validateRisk(risk, A, K));
+  if (!isRiskV2(risk)) {
+    fail("risk", "the circuit proves model v2: the risk params need basisCharge, concentration, shortOptionMin, vegaGross, noGammaGain and venueDefault");
+  }
   if (input.postedContextHash !== undefined) {
     const computed = contextHashOf(input.epoch, market, risk);
     if (computed !== input.postedContextHash) {
@@ -180,11 +183,14 @@ export function validateProveInput(input: ProveInput, params: InstanceParams): V
   let margin: MarginResult;
   try {
     margin = evaluateMargin(
-      sorted.flatMap((s) => s.holdings),
+      sorted.map((s) => s.holdings), // one list per venue: model v2's default charge is per venue
       market,
       risk,
     );
   } catch (e) {
+    const m = /^holdings\[(\d+)\]\[(\d+)\]([^:]*): (.*)$/s.exec((e as Error).message);
+    // the model saw the statements sorted by venue id: name the statement as the caller gave it
+    if (m) fail(`statements[${statements.indexOf(sorted[Number(m[1])])}].holdings[${m[2]}]${m[3]}`, `the margin model rejects the book: ${m[4]}`);
     fail("statements", `the margin model rejects the book: ${(e as Error).message}`);
   }
   if (margin.excess < input.minExcess) {

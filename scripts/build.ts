@@ -18,12 +18,13 @@ const program = new Command()
   .argument("<instances...>", `instances from circuits/circuits.json (${Object.keys(loadInstances()).join(", ")})`)
   .option("--ptau <file>", "a public-ceremony ptau (powersOfTau28_hez_final_NN.ptau), checked against its published hash; default env ZKMARGIN_PTAU, else the INSECURE dev ptau")
   .option("--force", "rebuild even if nothing changed")
+  .option("--skip-zkey-verify", "skip `zkey verify` (local iteration only; recorded in the manifest, the next build without it verifies)")
   .showHelpAfterError();
 
 async function main(): Promise<number> {
   program.parse();
   const names = program.args;
-  const opts = program.opts<{ ptau?: string; force?: boolean }>();
+  const opts = program.opts<{ ptau?: string; force?: boolean; skipZkeyVerify?: boolean }>();
   const known = loadInstances();
   const unknown = names.filter((n) => !(n in known));
   if (unknown.length > 0) {
@@ -31,7 +32,7 @@ async function main(): Promise<number> {
   }
   for (const name of names) {
     const t0 = Date.now();
-    const { skipped, manifest } = await buildInstance(name, { ptau: opts.ptau, force: opts.force });
+    const { skipped, manifest } = await buildInstance(name, { ptau: opts.ptau, force: opts.force, skipZkeyVerify: opts.skipZkeyVerify });
     const secs = ((Date.now() - t0) / 1000).toFixed(1);
     console.log(
       skipped

@@ -15,9 +15,11 @@ import { FIELD } from "../prover/hash.ts";
 import { VenueTree } from "../prover/tree.ts";
 import { Kind, type Holding } from "../prover/types.ts";
 import { warningBlocks } from "../scripts/lib/compile.ts";
+import { cppToolchainMissing } from "../scripts/lib/witnessCpp.ts";
+import { snarkjsWitness, witnessGenerator } from "../prover/witness.ts";
 import { ROOT, artifactPaths } from "../scripts/lib/instances.ts";
 import { buildInstance, verifierHeader, type Manifest } from "../scripts/lib/pipeline.ts";
-import { DEV_PTAU_BLAKE2B, HERMEZ_PTAU_BLAKE2B, devPtau, devPtauName, hermezPtauName, readPtauHeader } from "../scripts/lib/ptau.ts";
+import { DEV_BEACON, DEV_PTAU_BLAKE2B, HERMEZ_PTAU_BLAKE2B, devPtau, devPtauName, generateDevPtau, hermezPtauName, readPtauHeader } from "../scripts/lib/ptau.ts";
 import { snark, terminateCurve, type CircuitInput, type Groth16Proof, type Logger, type VerificationKey } from "../scripts/lib/snark.ts";
 
 const D = 4;
@@ -49,6 +51,19 @@ function fixture() {
     siblings: p.siblings,
   };
   return { input, root: p.root, venueId };
+}
+
+/** Another trader's account, in a tree of another shape (index 6 of 7 leaves, salt and holdings of its own). */
+function otherAccountInput(): CircuitInput {
+  const traderSecret = 0xb0bn;
+  const salt = 0x5a17n;
+  const venueId = 9n;
+  const holdings: Holding[] = [{ asset: 2, kind: Kind.Spot, size: 7n, entryPrice: 0n, mark: 0n, delta: 1n, gamma: 0n, vega: 0n }];
+  const words = holdingWords(holdings, { N: 3, A: 3 }); // the leaf instance's W = 4
+  const leaf = accountLeaf(ownerHash(traderSecret, salt), venueId, words);
+  const tree = new VenueTree(D, [1n, 2n, 3n, 4n, 5n, 6n, leaf]);
+  const p = tree.path(6);
+  return { root: p.root, venueId, traderSecret, salt, words, index: p.leafIndex, siblings: p.siblings };
 }
 
 async function witness(input: CircuitInput): Promise<void> {
@@ -222,6 +237,54 @@ describe("pipeline: instance leaf", function () {
     });
   });
 
+  describe("# C++ witness generator", function () {
+    it("should be recorded in the manifest with its hash, or with the reason it was not built", function () {
+      const rec = manifest.witnessCpp;
+      expect(rec, "manifest.witnessCpp").to.not.equal(undefined);
+      if (rec?.built) {
+        expect(manifest.files.witnessCpp?.sha256).to.equal(sha256(path.join(ROOT, rec.path)));
+        expect(rec.samples).to.be.at.least(1);
+      } else {
+        expect(rec?.reason).to.match(/missing|platform|ZKMARGIN_WITNESS_CPP|WARNING/);
+        expect(cppToolchainMissing() !== undefined || process.env.ZKMARGIN_WITNESS_CPP === "0").to.equal(true);
+      }
+    });
+
+    it("should give the very bytes of snarkjs's WASM witness, for valid accounts of other trees too", async function () {
+      const gen = await witnessGenerator("leaf");
+      if (cppToolchainMissing() === undefined) expect(gen.engine).to.equal("cpp");
+      const base = fixture().input;
+      // the build compared the sample input; this compares another account and another tree
+      for (const input of [base, otherAccountInput()]) {
+        const ours = await gen.calculate(input as CircuitInput);
+        const reference = await snarkjsWitness(input as CircuitInput, paths.wasm);
+        expect(Buffer.from(ours).equals(Buffer.from(reference))).to.equal(true);
+      }
+    });
+
+    it("should refuse an input that violates the circuit with the generator's message (no witness)", async function () {
+      const gen = await witnessGenerator("leaf");
+      const bad = { ...fixture().input, venueId: "0" }; // Check (1): venueId != 0
+      let err: unknown;
+      try {
+        await gen.calculate(bad as CircuitInput);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, "a witness for venueId 0").to.be.instanceOf(Error);
+    });
+
+    it("should report the missing toolchain by name (the pipeline then falls back to WASM)", function () {
+      const saved = process.env.PATH;
+      process.env.PATH = mkdtempSync(path.join(tmpdir(), "zkmargin-nopath-"));
+      try {
+        expect(cppToolchainMissing()).to.match(/^missing g\+\+, make, nasm/);
+      } finally {
+        process.env.PATH = saved;
+      }
+    });
+  });
+
   describe("# ptau", function () {
     let cache: string;
     const saved = process.env.ZKMARGIN_CACHE;
@@ -246,13 +309,41 @@ describe("pipeline: instance leaf", function () {
       expect(readPtauHeader(first?.path ?? "")).to.deep.equal({ power: 8, prepared: true });
       // deterministic: the same bytes as `snarkjs powersoftau new/beacon/prepare phase2` give on any machine
       expect(first?.blake2b).to.equal(DEV_PTAU_BLAKE2B[8]);
-      expect(lines.some((l) => /INSECURE dev ceremony, power 8\): step 3\/3 prepare phase2/.test(l))).to.equal(true);
+      expect(lines.some((l) => /INSECURE dev ceremony, power 8, direct\): done/.test(l))).to.equal(true);
       const mtime = statSync(first?.path ?? "").mtimeMs;
       lines.length = 0;
       const again = await devPtau(8, log);
       expect(again?.blake2b).to.equal(first?.blake2b);
       expect(statSync(again?.path ?? "").mtimeMs).to.equal(mtime);
       expect(lines.join("\n")).to.match(/using cached INSECURE development ptau/);
+    });
+
+    it("should write, computed directly, the very bytes of snarkjs's new + beacon + prepare phase2 (power 9, unpinned)", async function () {
+      // power 9 has no pinned hash: this is a comparison with a real snarkjs ceremony run here, not with a constant
+      expect(DEV_PTAU_BLAKE2B[9]).to.equal(undefined);
+      const direct = path.join(cache, "direct9.ptau");
+      const reference = path.join(cache, "snarkjs9.ptau");
+      await generateDevPtau(9, direct, log, "direct");
+      await generateDevPtau(9, reference, log, "snarkjs");
+      const a = readFileSync(direct);
+      const b = readFileSync(reference);
+      expect(a.length).to.equal(b.length);
+      expect(a.equals(b), "direct and snarkjs ptau files differ").to.equal(true);
+    });
+
+    it("should not match the snarkjs file when the beacon differs by one bit (the comparison sees the key)", async function () {
+      const { snark } = await import("../scripts/lib/snark.ts");
+      const { writeDevPtau } = await import("../scripts/lib/devPtau.ts");
+      const curve = await snark.curves.getCurveFromName("bn128");
+      const file = path.join(cache, "otherbeacon9.ptau");
+      const beaconHash = `${DEV_BEACON.beaconHash.slice(0, -1)}e`; // ...1f -> ...1e
+      await writeDevPtau(file, curve as never, { ...DEV_BEACON, power: 9, beaconHash });
+      const other = readFileSync(file);
+      const reference = readFileSync(path.join(cache, "snarkjs9.ptau"));
+      expect(other.length).to.equal(reference.length);
+      expect(other.equals(reference)).to.equal(false);
+      // the header (section 1) is the same; the points differ from section 2 on
+      expect(other.subarray(0, 64).equals(reference.subarray(0, 64))).to.equal(true);
     });
 
     it("should serve a smaller power from a larger cached ptau, and not generate when told not to", async function () {

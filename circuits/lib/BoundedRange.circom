@@ -11,6 +11,8 @@ include "circomlib/circuits/bitify.circom";
  * @param LO lower bound (inclusive)
  * @param HI upper bound (inclusive)
  * @input in the value
+ * No MarginProof template uses it since the packed market and risk values are checked single-sided (their exact
+ * ranges are the contracts'); it stays as the library's two-sided interval check, with its tests.
  * Cost: 2·BITS constraints.
  */
 template BoundedRange(BITS, LO, HI) {

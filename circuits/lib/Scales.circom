@@ -21,8 +21,11 @@ function GREEK_BITS() { return 64; }
 function VENUE_ID_BITS() { return 32; }
 /// minExcess (USD × 1e8): < 2^112 (far above any attainable equity, < 2^107 for V·N ≤ 64).
 function MIN_EXCESS_BITS() { return 112; }
-/// Width of the final solvency comparisons: every compared value lies in (−2^241.5, 2^241.5) (see PortfolioMargin).
-function SOLVENCY_BITS() { return 242; }
+/// Widths of the final solvency comparisons (PortfolioMargin Checks (8)-(9)): each covers the largest value the
+/// compared quantity can take when it is non-negative (so no solvent book is refused), while its most negative value
+/// stays above −(p − 2^width) (so no negative value passes): slack ∈ (−2^239.8, 2^233.7), slackK ∈ (−2^240.1, 2^237.7).
+function SLACK_BITS() { return 234; }
+function SCENARIO_SLACK_BITS() { return 238; }
 /// Equity terms are computed at scale EQUITY_SCALE = 10^14 (USD × 1e8 × 1e6 ppm); scenario P&L at
 /// PNL_SCALE = 2·10^32; weighted losses at PNL_SCALE · 10^6 = 2·10^38 = COMPARE_SCALE.
 /// EQUITY_TO_COMPARE = COMPARE_SCALE / EQUITY_SCALE.
@@ -62,4 +65,17 @@ function holdingPackWidth(A, j) {
 function emptyHoldingOffset(j) {
     var offsets[7] = [0, 0, 1 << (SIZE_BITS() - 1), 0, 1 << (DELTA_BITS() - 1), 1 << (GREEK_BITS() - 1), 1 << (GREEK_BITS() - 1)];
     return offsets[j];
+}
+/// Model v2: an option's |delta| ≤ DELTA_ONE, checked as DELTA_ONE − |delta| ∈ [0, 2^27) (DELTA_ONE < 2^27).
+function OPTION_DELTA_BITS() { return 27; }
+/// Model v2: the book's gross notional Σ_a P[a]·Σ|size| (units × 1e8 times USD × 1e8) is < 2^96.
+function GROSS_BITS() { return 96; }
+/// Model v2 scale factors (prover/model.ts): V2_TO_COMPARE = COMPARE_SCALE / 10^20, CONC_TO_COMPARE = COMPARE_SCALE / 10^36.
+function V2_TO_COMPARE() { return 2 * 10 ** 18; }
+function CONC_TO_COMPARE() { return 200; }
+/// Model v2: |venue mark equity| < N·2^63·2^64·10^6 < 2^(147 + ⌈log2 N⌉), the width of its sign check.
+function venueEquityBits(N) {
+    var b = 0;
+    while ((1 << b) < N) b++;
+    return 147 + b;
 }

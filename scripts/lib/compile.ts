@@ -1,6 +1,7 @@
 /**
  * Compile one circuit instance with circom 2 (the `circom2` npm package, WASM): writes the generated main
- * (circuits/main/<name>.circom) and build/<name>/{<name>.r1cs, <name>.sym, <name>_js/<name>.wasm}.
+ * (circuits/main/<name>.circom) and build/<name>/{<name>.r1cs, <name>.sym, <name>_js/<name>.wasm} (and, on request,
+ * the C++ witness generator's sources in build/<name>/<name>_cpp/).
  * circom2's sandbox only sees the working directory and below, so it runs from the repo root with relative paths.
  */
 import { spawnSync } from "node:child_process";
@@ -50,15 +51,18 @@ export function warningBlocks(log: string): string[] {
   return blocks.map((b) => b.join("\n").trimEnd());
 }
 
-/** Compile an instance (--O2, --inspect). Throws with circom's own message on a compile error. */
-export function compileInstance(inst: Instance, opts: { optimization?: "O1" | "O2" } = {}): CompileResult {
+/**
+ * Compile an instance (--O2, --inspect; with `cpp`, also circom's C++ witness generator into build/<name>/<name>_cpp/).
+ * Throws with circom's own message on a compile error.
+ */
+export function compileInstance(inst: Instance, opts: { optimization?: "O1" | "O2"; cpp?: boolean } = {}): CompileResult {
   const p = artifactPaths(inst.name);
   mkdirSync(path.dirname(p.main), { recursive: true });
   mkdirSync(p.dir, { recursive: true });
   writeFileSync(p.main, mainSource(inst));
   const rel = (f: string) => path.relative(ROOT, f);
   const bin = path.join(ROOT, "node_modules", ".bin", "circom2");
-  const args = [rel(p.main), "--r1cs", "--wasm", "--sym", `--${opts.optimization ?? "O2"}`, "--inspect", "-l", "node_modules", "-o", rel(p.dir)];
+  const args = [rel(p.main), "--r1cs", "--wasm", "--sym", ...(opts.cpp ? ["--c"] : []), `--${opts.optimization ?? "O2"}`, "--inspect", "-l", "node_modules", "-o", rel(p.dir)];
   const res = spawnSync(bin, args, { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   const log = `${res.stdout ?? ""}${res.stderr ?? ""}`.replace(ANSI_RE, "");
   if (res.error) throw new Error(`could not run circom2 (${bin}): ${res.error.message}`);
@@ -121,4 +125,17 @@ export function readR1csInfo(file: string): R1csInfo {
 /** The smallest ptau power whose Groth16 domain fits the circuit (snarkjs newZKey's rule). */
 export function requiredPtauPower(info: R1csInfo): number {
   return Math.floor(Math.log2(info.nConstraints + info.nPubInputs + info.nOutputs)) + 1;
+}
+
+/** Generate only circom's C++ witness generator sources of an instance (build/<name>/<name>_cpp/), at --O2. */
+export function generateCppSources(inst: Instance): void {
+  const p = artifactPaths(inst.name);
+  mkdirSync(path.dirname(p.main), { recursive: true });
+  mkdirSync(p.dir, { recursive: true });
+  writeFileSync(p.main, mainSource(inst));
+  const rel = (f: string) => path.relative(ROOT, f);
+  const bin = path.join(ROOT, "node_modules", ".bin", "circom2");
+  const res = spawnSync(bin, [rel(p.main), "--c", "--O2", "-l", "node_modules", "-o", rel(p.dir)], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  if (res.error) throw new Error(`could not run circom2 (${bin}): ${res.error.message}`);
+  if (res.status !== 0) throw new Error(`circom --c failed for instance "${inst.name}":\n${`${res.stdout ?? ""}${res.stderr ?? ""}`.replace(ANSI_RE, "").trimEnd()}`);
 }

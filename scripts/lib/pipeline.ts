@@ -8,9 +8,10 @@ import { createHash } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { compileInstance, readR1csInfo, requiredPtauPower, type R1csInfo } from "./compile.ts";
+import { compileInstance, generateCppSources, readR1csInfo, requiredPtauPower, type R1csInfo } from "./compile.ts";
 import { ROOT, artifactPaths, getInstance, type Instance } from "./instances.ts";
 import { resolvePtau, type PtauInfo } from "./ptau.ts";
+import { CPP_CFLAGS, compareWitnesses, cppPaths, cppStamp, cppToolchainMissing, makeCpp } from "./witnessCpp.ts";
 import { BuildError, type Logger } from "./common.ts";
 
 export { BuildError } from "./common.ts";
@@ -51,14 +52,25 @@ export interface Manifest {
     entropy: "insecure-dev" | "env";
     /** true if any part of the setup (ptau or phase 2 entropy) is a development shortcut */
     insecure: boolean;
+    /** false when the build skipped `zkey verify` (absent in manifests older than the flag: verified) */
+    verified?: boolean;
   };
   /** r1cs, wasm, zkey, vkey, verifier (Groth16Verifier.sol), plus any other generated Solidity file by name */
   files: { r1cs: FileEntry; wasm: FileEntry; zkey: FileEntry; vkey: FileEntry; verifier: FileEntry } & Record<string, FileEntry>;
+  /**
+   * circom's C++ witness generator (build/<name>/<name>_cpp/<name>), checked byte-identical to the WASM witness on
+   * the instance's samples at build time; null with the reason when it was not built (Node then uses the WASM).
+   */
+  witnessCpp?: WitnessCppRecord;
   tools: { circom2: string; circomlib: string; snarkjs: string; pipeline: number };
   builtAt: string;
   /** seconds per phase of the build that produced this manifest */
   seconds: Record<string, number>;
 }
+
+export type WitnessCppRecord =
+  | { built: true; path: string; sha256: string; stamp: string; cflags: string; samples: number; seconds: number }
+  | { built: false; reason: string };
 
 export interface BuildOptions {
   /** a public-ceremony ptau (else env ZKMARGIN_PTAU, else the cached INSECURE development ptau) */
@@ -67,6 +79,11 @@ export interface BuildOptions {
   log?: (line: string) => void;
   /** rebuild even if the stamp matches */
   force?: boolean;
+  /**
+   * skip `zkey verify` (default: env ZKMARGIN_SKIP_ZKEY_VERIFY=1); the manifest records `verified: false` and the
+   * next build without it verifies the existing key instead of rebuilding. CI never skips it.
+   */
+  skipZkeyVerify?: boolean;
 }
 
 /** Installed version of a dependency (read from node_modules: snarkjs's "exports" hides its package.json). */
@@ -213,15 +230,28 @@ export async function buildInstance(name: string, opts: BuildOptions = {}): Prom
       if (old && known && old.stamp === buildStamp(inst, known)) {
         const bad = manifestMismatches(old);
         const keysIntact = !bad.some((b) => /^(r1cs|wasm|zkey|vkey|verifier):/.test(b));
-        if (keysIntact && bad.length === 0 && old.batchWriter === batchWriterHash()) {
+        if (keysIntact && old.phase2.verified === false && !skipZkeyVerify(opts)) {
+          pr.say("3/5 phase2", "keys up to date but never verified (built with --skip-zkey-verify): verifying them now");
+          await verifyZkey(inst, known, pr);
+          old.phase2.verified = true;
+          writeFileSync(p.manifest, `${JSON.stringify(old, null, 2)}\n`);
+        }
+        const cppBad = bad.some((b) => b.startsWith("witnessCpp:"));
+        const otherBad = bad.filter((b) => !b.startsWith("witnessCpp:"));
+        const cppCurrent = !cppBad && cppUpToDate(inst, old.witnessCpp);
+        if (keysIntact && otherBad.length === 0 && old.batchWriter === batchWriterHash() && cppCurrent) {
           pr.say("up to date", `nothing changed (stamp ${old.stamp.slice(0, 12)}, ptau ${old.ptau.name}${old.ptau.insecure ? ", INSECURE dev ptau" : ""}); build skipped`);
           return { skipped: true, manifest: old };
         }
         if (keysIntact) {
-          pr.say("4/5 export", "keys up to date; regenerating the batch verifier only");
           rmSync(p.manifest, { force: true });
-          const batchWriter = await writeBatch(name, pr);
-          const manifest: Manifest = { ...old, batchWriter, files: manifestFiles(name), builtAt: new Date().toISOString() };
+          let batchWriter = old.batchWriter;
+          if (otherBad.length > 0 || old.batchWriter !== batchWriterHash()) {
+            pr.say("4/5 export", "keys up to date; regenerating the batch verifier only");
+            batchWriter = await writeBatch(name, pr);
+          }
+          const witnessCpp = cppCurrent && old.witnessCpp ? old.witnessCpp : await buildWitnessCpp(inst, pr);
+          const manifest: Manifest = { ...old, batchWriter, witnessCpp, files: manifestFiles(name, witnessCpp), builtAt: new Date().toISOString() };
           writeFileSync(p.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
           pr.say("5/5 manifest", `${rel(p.manifest)} updated; build done`);
           return { skipped: false, manifest };
@@ -232,6 +262,86 @@ export async function buildInstance(name: string, opts: BuildOptions = {}): Prom
   } finally {
     release();
   }
+}
+
+/** Build the C++ witness generator unless ZKMARGIN_WITNESS_CPP=0. */
+function wantCpp(): boolean {
+  return process.env.ZKMARGIN_WITNESS_CPP !== "0";
+}
+
+/** Whether a manifest's C++ witness record still holds: the same stamp and binary, or still not buildable. */
+function cppUpToDate(inst: Instance, rec: WitnessCppRecord | undefined): boolean {
+  if (rec === undefined) return false;
+  if (!rec.built) return !wantCpp() ? rec.reason.includes("ZKMARGIN_WITNESS_CPP") : cppToolchainMissing() !== undefined && !rec.reason.includes("ZKMARGIN_WITNESS_CPP");
+  if (!wantCpp()) return false;
+  const { binary } = cppPaths(inst.name);
+  return existsSync(binary) && rec.stamp === cppStamp(compileStamp(inst)) && sha256File(binary) === rec.sha256;
+}
+
+/**
+ * Step 4b: circom's C++ witness generator, built with the generated Makefile and accepted only if its witness is
+ * byte-identical to the WASM one on every sample input of the instance. Not built (the reason is logged and recorded,
+ * Node then uses the WASM witness) without the toolchain, off x86-64 Linux, without samples, or with
+ * ZKMARGIN_WITNESS_CPP=0. A generator that disagrees with the WASM stops the build.
+ */
+async function buildWitnessCpp(inst: Instance, pr: Progress): Promise<WitnessCppRecord> {
+  const phase = "4/5 C++ witness";
+  const notBuilt = (reason: string): WitnessCppRecord => {
+    pr.say(phase, `not built: ${reason}; Node computes witnesses with the WASM generator`);
+    return { built: false, reason };
+  };
+  if (!wantCpp()) return notBuilt("disabled by ZKMARGIN_WITNESS_CPP=0");
+  const missing = cppToolchainMissing();
+  if (missing !== undefined) return notBuilt(`${missing} (.ci/run installs g++, make, nasm, libgmp-dev, nlohmann-json3-dev)`);
+  let samples: { label: string; input: Record<string, unknown> }[];
+  try {
+    const { sampleInputs } = await import("../../prover/audit/samples.ts");
+    samples = await sampleInputs(inst.name);
+  } catch (e) {
+    return notBuilt(`no sample input to check it against the WASM witness (${(e as Error).message})`);
+  }
+  const t0 = pr.elapsed();
+  const cs = compileStamp(inst);
+  const cp = cppPaths(inst.name);
+  const srcStamp = path.join(cp.dir, "sources.stamp");
+  try {
+    if (!existsSync(cp.source) || readFileSafe(srcStamp) !== cs) {
+      pr.say(phase, "circom --c (generating the C++ sources)");
+      generateCppSources(inst);
+    }
+    writeFileSync(srcStamp, cs);
+    pr.say(phase, `make (g++ ${CPP_CFLAGS}) of ${rel(cp.source)}`);
+    makeCpp(inst.name);
+  } catch (e) {
+    // a toolchain that cannot build the generated code is a reason to fall back, not to lose the keys
+    return notBuilt(`WARNING ${(e as Error).message}`);
+  }
+  const diffs = await compareWitnesses(inst, cp.binary, samples);
+  if (diffs.length > 0) {
+    rmSync(cp.binary, { force: true });
+    throw new BuildError(`the C++ witness generator of "${inst.name}" disagrees with the WASM one: ${diffs.join("; ")}; build stopped`);
+  }
+  const seconds = Math.round((pr.elapsed() - t0) * 10) / 10;
+  pr.say(phase, `built; witness byte-identical to the WASM witness on ${samples.length} sample input(s)`);
+  return { built: true, path: rel(cp.binary), sha256: sha256File(cp.binary), stamp: cppStamp(cs), cflags: CPP_CFLAGS, samples: samples.length, seconds };
+}
+
+function skipZkeyVerify(opts: BuildOptions): boolean {
+  return opts.skipZkeyVerify ?? process.env.ZKMARGIN_SKIP_ZKEY_VERIFY === "1";
+}
+
+/** `zkey verify` of the instance's key against its r1cs and the ptau; removes the key and throws when it fails. */
+async function verifyZkey(inst: Instance, ptau: PtauInfo, pr: Progress): Promise<void> {
+  const { snark } = await import("./snark.ts");
+  const p = artifactPaths(inst.name);
+  pr.say("3/5 phase2", "step 4/4 zkey verify against r1cs and ptau");
+  const ok = await snark.zKey.verifyFromR1cs(p.r1cs, ptau.path, p.zkey, pr.logger("3/5 zkey verify"));
+  if (!ok) {
+    rmSync(p.zkey, { force: true });
+    rmSync(p.manifest, { force: true });
+    throw new BuildError(`zkey verify FAILED for instance "${inst.name}": ${rel(p.zkey)} does not match ${rel(p.r1cs)} and ${ptau.name}; build stopped`);
+  }
+  pr.say("3/5 phase2", "zkey verify: OK");
 }
 
 async function fullBuild(inst: Instance, opts: BuildOptions, pr: Progress): Promise<{ skipped: boolean; manifest: Manifest }> {
@@ -253,7 +363,7 @@ async function fullBuild(inst: Instance, opts: BuildOptions, pr: Progress): Prom
     rmSync(cStampFile, { force: true });
     let result;
     try {
-      result = compileInstance(inst);
+      result = compileInstance(inst, { cpp: wantCpp() && cppToolchainMissing() === undefined });
     } catch (e) {
       throw new BuildError((e as Error).message);
     }
@@ -285,33 +395,40 @@ async function fullBuild(inst: Instance, opts: BuildOptions, pr: Progress): Prom
   const z1 = path.join(p.dir, `${name}_0001.zkey`);
   rmSync(p.zkey, { force: true });
   const beaconHash = process.env.ZKMARGIN_BEACON ?? DEV_ZKEY_BEACON;
+  const skipVerify = skipZkeyVerify(opts);
   let contribution: { name: string; hash: string };
   let beaconOut: string;
   try {
     const log3 = pr.logger("3/5 phase2");
+    const step = (key: string) => {
+      const now = pr.elapsed();
+      seconds[key] = now - t;
+      t = now;
+    };
     pr.say("3/5 phase2", "step 1/4 groth16 setup (zkey new)");
     const res = await snark.zKey.newZKey(p.r1cs, ptau.path, z0, log3);
     if (res === -1 || !existsSync(z0)) throw new BuildError(`groth16 setup failed for instance "${name}" with ${ptau.name} (see the ERROR line above)`);
+    step("zkeyNew");
     const cName = entropy === "env" ? "zkmargin contribution (ZKMARGIN_ENTROPY)" : "zkmargin INSECURE dev contribution (fixed entropy)";
     pr.say("3/5 phase2", `step 2/4 contribution "${cName}"`);
     const cHash = await snark.zKey.contribute(z0, z1, cName, process.env.ZKMARGIN_ENTROPY || `zkmargin-insecure-dev-entropy-${name}`, log3);
     contribution = { name: cName, hash: Buffer.from(cHash).toString("hex") };
+    step("contribute");
     pr.say("3/5 phase2", `step 3/4 beacon ${beaconHash.slice(0, 16)}… 2^${BEACON_ITERATIONS_EXP} iterations`);
     const bHash = await snark.zKey.beacon(z1, p.zkey, "zkmargin final beacon", beaconHash, BEACON_ITERATIONS_EXP, log3);
     if (bHash === false) throw new BuildError(`zkey beacon failed: ZKMARGIN_BEACON must be hex (got "${beaconHash}")`);
     beaconOut = Buffer.from(bHash).toString("hex");
-    pr.say("3/5 phase2", "step 4/4 zkey verify against r1cs and ptau");
-    const ok = await snark.zKey.verifyFromR1cs(p.r1cs, ptau.path, p.zkey, pr.logger("3/5 zkey verify"));
-    if (!ok) {
-      rmSync(p.zkey, { force: true });
-      throw new BuildError(`zkey verify FAILED for instance "${name}": ${rel(p.zkey)} does not match ${rel(p.r1cs)} and ${ptau.name}; build stopped`);
+    step("beacon");
+    if (skipVerify) {
+      pr.say("3/5 phase2", "step 4/4 zkey verify SKIPPED (--skip-zkey-verify / ZKMARGIN_SKIP_ZKEY_VERIFY): the manifest says so, and the next build without the flag verifies the key");
+    } else {
+      await verifyZkey(inst, ptau, pr);
+      step("zkeyVerify");
     }
-    pr.say("3/5 phase2", "zkey verify: OK");
   } finally {
     rmSync(z0, { force: true });
     rmSync(z1, { force: true });
   }
-  seconds.phase2 = pr.elapsed() - t;
 
   // 4. export: verification key, Solidity verifier (untouched apart from a header), batch verifier
   t = pr.elapsed();
@@ -324,9 +441,12 @@ async function fullBuild(inst: Instance, opts: BuildOptions, pr: Progress): Prom
   pr.say("4/5 export", `${rel(p.vkey)}, ${rel(p.verifier)}`);
   const batchWriter = await writeBatch(name, pr);
   seconds.export = pr.elapsed() - t;
+  t = pr.elapsed();
+  const witnessCpp = await buildWitnessCpp(inst, pr);
+  seconds.witnessCpp = pr.elapsed() - t;
 
   // 5. manifest
-  const files = manifestFiles(name);
+  const files = manifestFiles(name, witnessCpp);
   const { path: _ptauPath, ...ptauRecord } = ptau;
   const manifest: Manifest = {
     instance: name,
@@ -344,7 +464,9 @@ async function fullBuild(inst: Instance, opts: BuildOptions, pr: Progress): Prom
       beacon: { hash: beaconHash, iterationsExp: BEACON_ITERATIONS_EXP, hashOut: beaconOut },
       entropy,
       insecure: ptau.insecure || entropy === "insecure-dev",
+      verified: !skipVerify,
     },
+    witnessCpp,
     files,
     tools: { circom2: pkgVersion("circom2"), circomlib: pkgVersion("circomlib"), snarkjs: pkgVersion("snarkjs"), pipeline: PIPELINE_VERSION },
     builtAt: new Date().toISOString(),
@@ -355,11 +477,12 @@ async function fullBuild(inst: Instance, opts: BuildOptions, pr: Progress): Prom
   return { skipped: false, manifest };
 }
 
-/** r1cs, wasm, zkey, vkey, verifier and every other generated .sol of the instance, hashed as they are now. */
-function manifestFiles(name: string): Manifest["files"] {
+/** r1cs, wasm, zkey, vkey, verifier, the C++ witness generator and every other generated .sol, hashed as they are now. */
+function manifestFiles(name: string, witnessCpp?: WitnessCppRecord): Manifest["files"] {
   const p = artifactPaths(name);
   const entry = (f: string): FileEntry => ({ path: rel(f), sha256: sha256File(f) });
   const files: Manifest["files"] = { r1cs: entry(p.r1cs), wasm: entry(p.wasm), zkey: entry(p.zkey), vkey: entry(p.vkey), verifier: entry(p.verifier) };
+  if (witnessCpp?.built) files.witnessCpp = { path: witnessCpp.path, sha256: witnessCpp.sha256 };
   for (const f of readdirSync(p.verifierDir).filter((f) => f.endsWith(".sol")).sort()) {
     const abs = path.join(p.verifierDir, f);
     if (abs !== p.verifier) files[f] = entry(abs);

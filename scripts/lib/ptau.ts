@@ -196,9 +196,10 @@ export function cachedDevPtaus(): { path: string; power: number }[] {
 }
 
 /**
- * The local development ptau (INSECURE) of at least `minPower`: the smallest cached one that serves, or a new one
- * generated with the same steps on every machine: `powersoftau new bn128 P`, `beacon` with DEV_BEACON_HASH
- * (2^10 iterations), `prepare phase2`.
+ * The local development ptau (INSECURE) of at least `minPower`: the smallest cached one that serves, or a new one,
+ * byte-identical on every machine to `powersoftau new bn128 P`, `beacon` with DEV_BEACON_HASH (2^10 iterations),
+ * `prepare phase2`; computed directly (generateDevPtau "direct"), or with those snarkjs steps when
+ * ZKMARGIN_DEV_PTAU=snarkjs.
  */
 export async function devPtau(minPower: number, log: Logger, generate = true): Promise<PtauInfo | undefined> {
   const cached = cachedDevPtaus().find((p) => p.power >= minPower);
@@ -212,7 +213,7 @@ export async function devPtau(minPower: number, log: Logger, generate = true): P
   } else {
     power = minPower;
     file = path.join(ptauDir(), devPtauName(power));
-    await generateDevPtau(power, file, log);
+    await generateDevPtau(power, file, log, process.env.ZKMARGIN_DEV_PTAU === "snarkjs" ? "snarkjs" : "direct");
   }
   const { power: headerPower, prepared } = readPtauHeader(file);
   if (headerPower !== power || !prepared) {
@@ -228,21 +229,39 @@ export async function devPtau(minPower: number, log: Logger, generate = true): P
   return { path: file, name: path.basename(file), blake2b, power, source: "dev", insecure: true };
 }
 
-async function generateDevPtau(power: number, file: string, log: Logger): Promise<void> {
+/** How a development ptau is produced: "direct" (scripts/lib/devPtau.ts, the default) or snarkjs's own ceremony steps. */
+export type DevPtauMethod = "direct" | "snarkjs";
+
+/** The beacon contribution of the development ceremony, as both methods apply it. */
+export const DEV_BEACON = Object.freeze({ beaconName: "zkmargin insecure dev beacon", beaconHash: DEV_BEACON_HASH, beaconIterationsExp: DEV_BEACON_ITERATIONS_EXP });
+
+/**
+ * Write the development ptau of `power` to `file` (through a temporary file, renamed when complete).
+ * "direct" computes every point as a known scalar times a generator (scripts/lib/devPtau.ts: about a minute at power
+ * 16); "snarkjs" runs `powersoftau new`, `beacon` and `prepare phase2` (half an hour at power 16), the reference the
+ * direct file is byte-compared with.
+ */
+export async function generateDevPtau(power: number, file: string, log: Logger, method: DevPtauMethod = "direct"): Promise<void> {
   mkdirSync(path.dirname(file), { recursive: true });
   const tmp = (step: string) => `${file}.${process.pid}.${step}.tmp`;
   const t0 = Date.now();
-  const say = (m: string) => log.info(`ptau (INSECURE dev ceremony, power ${power}): ${m} (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
+  const say = (m: string) => log.info(`ptau (INSECURE dev ceremony, power ${power}, ${method}): ${m} (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
   try {
     const { snark } = await import("./snark.ts");
     const curve = await snark.curves.getCurveFromName("bn128");
-    say(`step 1/3 powersoftau new -> ${path.basename(tmp("0"))}`);
-    await snark.powersOfTau.newAccumulator(curve, power, tmp("0"), log);
-    say("step 2/3 beacon (fixed public beacon: INSECURE)");
-    const ok = await snark.powersOfTau.beacon(tmp("0"), tmp("1"), "zkmargin insecure dev beacon", DEV_BEACON_HASH, DEV_BEACON_ITERATIONS_EXP, log);
-    if (ok === false) throw new BuildError("ptau: powersoftau beacon failed");
-    say("step 3/3 prepare phase2 (the long step)");
-    await snark.powersOfTau.preparePhase2(tmp("1"), tmp("2"), log);
+    if (method === "direct") {
+      const { writeDevPtau } = await import("./devPtau.ts");
+      say("computing new + beacon + prepare phase2 directly (known scalars times the generators)");
+      await writeDevPtau(tmp("2"), curve as unknown as import("./devPtau.ts").PtauCurve, { power, ...DEV_BEACON }, { ...log, info: (m) => log.info(`ptau (INSECURE dev ceremony, power ${power}, direct): ${m}`) });
+    } else {
+      say(`step 1/3 powersoftau new -> ${path.basename(tmp("0"))}`);
+      await snark.powersOfTau.newAccumulator(curve, power, tmp("0"), log);
+      say("step 2/3 beacon (fixed public beacon: INSECURE)");
+      const ok = await snark.powersOfTau.beacon(tmp("0"), tmp("1"), DEV_BEACON.beaconName, DEV_BEACON_HASH, DEV_BEACON_ITERATIONS_EXP, log);
+      if (ok === false) throw new BuildError("ptau: powersoftau beacon failed");
+      say("step 3/3 prepare phase2 (the long step)");
+      await snark.powersOfTau.preparePhase2(tmp("1"), tmp("2"), log);
+    }
     renameSync(tmp("2"), file);
     say(`done: ${file}`);
   } finally {

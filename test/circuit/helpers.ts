@@ -8,7 +8,7 @@ import { FIELD, packLayout, toField } from "../../prover/hash.ts";
 import { evaluateMargin } from "../../prover/model.ts";
 import { VenueTree } from "../../prover/tree.ts";
 import type { InstanceParams } from "../../prover/types.ts";
-import { TEST_PARAMS, accountsFor, bookHoldings, testMarket, testRisk, type Book } from "../fixtures/market.ts";
+import { TEST_PARAMS, accountsFor, bookVenues, testMarket, testRisk, type Book } from "../fixtures/market.ts";
 
 export const SECRET = 0x1234_5678_9abc_def0_1122_3344n;
 export const EPOCH = 42n;
@@ -21,7 +21,7 @@ export function requestFor(book: Book, opts: Partial<ProofRequest> = {}): ProofR
   const params: InstanceParams = { ...TEST_PARAMS };
   const market = opts.market ?? testMarket();
   const risk = opts.risk ?? testRisk();
-  const minExcess = opts.minExcess ?? evaluateMargin(bookHoldings(book), market, risk).excess;
+  const minExcess = opts.minExcess ?? evaluateMargin(bookVenues(book), market, risk).excess;
   return {
     params,
     traderSecret: SECRET,

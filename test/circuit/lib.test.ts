@@ -9,7 +9,7 @@ import { contextHashOf, marketWords, riskParamsHash, riskWords } from "../../pro
 import type { MarketSnapshot, RiskParams } from "../../prover/types.ts";
 import { VenueTree, rootFromPath } from "../../prover/tree.ts";
 import { loadCircuit, unitInstance, type CompiledCircuit } from "../helpers/witness.ts";
-import { prodMarket, prodRisk, testMarket, testRisk } from "../fixtures/market.ts";
+import { prodMarket, prodRisk, testMarket, testRisk, testRiskV1 } from "../fixtures/market.ts";
 import { FIELD } from "./helpers.ts";
 
 const s = (x: bigint) => toField(x).toString();
@@ -22,6 +22,12 @@ const riskInput = (r: RiskParams) => ({
   volDirs: r.volDirs.map((row) => row.map(s)),
   weights: r.weights.map(s),
   grossCharge: s(r.grossCharge),
+  basisCharge: r.basisCharge!.map(s),
+  concentration: r.concentration!.map(s),
+  shortOptionMin: r.shortOptionMin!.map(s),
+  vegaGross: s(r.vegaGross!),
+  noGammaGain: s(r.noGammaGain!),
+  venueDefault: s(r.venueDefault!),
 });
 
 describe("circuit library templates", function () {
@@ -163,13 +169,22 @@ describe("circuit library templates", function () {
       // word 0: P0, P1, P2 (64 bits each) then S0, S1 (20 bits each) = 232 bits; word 1: S2, Σ0, Σ1, Σ2.
       expect(w[0]).to.equal(m.price[0] + (m.price[1] << 64n) + (m.price[2] << 128n) + (m.scanRange[0] << 192n) + (m.scanRange[1] << 212n));
       expect(w[1]).to.equal(m.scanRange[2] + (m.volShock[0] << 20n) + (m.volShock[1] << 40n) + (m.volShock[2] << 60n));
-      const r = testRisk();
+      const r = testRiskV1();
       const rw = riskWords(r);
       expect(rw).to.have.length(3);
       // word 0 ends with moves[1][1] (6 × 20 + 5 × 23 = 235 bits): its offset value sits at bit 212
       expect((rw[0] >> 212n) & ((1n << 23n) - 1n)).to.equal(r.moves[1][1] + 3_000_000n);
       // word 2: weights[3] then grossCharge
       expect(rw[2]).to.equal(r.weights[3] + (r.grossCharge << 20n));
+      // model v2 params continue word 2 with b (3 × 20), c (3 × 20), m (3 × 22) from bit 40, ω at 226, the flag at 246;
+      // δ does not fit (247 + 20 > 248) and starts word 3
+      const v2 = testRisk();
+      const w2 = riskWords(v2);
+      expect(w2).to.have.length(4);
+      expect((w2[2] >> 40n) & ((1n << 20n) - 1n)).to.equal(v2.basisCharge![0]);
+      expect((w2[2] >> 160n) & ((1n << 22n) - 1n)).to.equal(v2.shortOptionMin![0]);
+      expect(w2[2] >> 226n).to.equal(v2.vegaGross! + (v2.noGammaGain! << 20n));
+      expect(w2[3]).to.equal(v2.venueDefault!);
     });
     it("should name the field of a value out of its range", () => {
       const m = testMarket();
@@ -238,10 +253,13 @@ describe("circuit library templates", function () {
         { price: [top, top, top], scanRange: [1_000_000n, 1_000_000n, 1_000_000n], volShock: [1_000_000n, 1_000_000n, 1_000_000n] },
         { price: [0n, top, 1n], scanRange: [0n, 1_000_000n, 0n], volShock: [1_000_000n, 0n, 1n] },
       ];
+      const v2Top = { basisCharge: [1_000_000n, 1_000_000n, 1_000_000n], concentration: [(1n << 20n) - 1n, (1n << 20n) - 1n, (1n << 20n) - 1n], shortOptionMin: [3_000_000n, 3_000_000n, 3_000_000n], vegaGross: 1_000_000n, noGammaGain: 1n, venueDefault: 1_000_000n };
+      const zero = { basisCharge: [0n, 0n, 0n], concentration: [0n, 0n, 0n], shortOptionMin: [0n, 0n, 0n], vegaGross: 0n, noGammaGain: 0n, venueDefault: 0n };
+      const mixed = { basisCharge: [1n, 0n, 1_000_000n], concentration: [0n, (1n << 20n) - 1n, 5n], shortOptionMin: [3_000_000n, 0n, 1n], vegaGross: 999_999n, noGammaGain: 1n, venueDefault: 1n };
       const risks: RiskParams[] = [
-        { haircut: [1_000_000n, 1_000_000n, 1_000_000n], debtAddOn: [1_000_000n, 1_000_000n, 1_000_000n], moves: grid(() => 3_000_000n), volDirs: grid(() => 1n), weights: [1_000_000n, 1_000_000n, 1_000_000n, 1_000_000n], grossCharge: 1_000_000n },
-        { haircut: [0n, 0n, 0n], debtAddOn: [0n, 0n, 0n], moves: grid(() => -3_000_000n), volDirs: grid(() => -1n), weights: [0n, 0n, 0n, 0n], grossCharge: 0n },
-        { haircut: [1n, 0n, 1_000_000n], debtAddOn: [0n, 1_000_000n, 7n], moves: grid((k, a) => ((k + a) % 2 === 0 ? -3_000_000n : 3_000_000n)), volDirs: grid((k, a) => BigInt(((k + a) % 3) - 1)), weights: [1_000_000n, 0n, 1n, 999_999n], grossCharge: 1_000_000n },
+        { haircut: [1_000_000n, 1_000_000n, 1_000_000n], debtAddOn: [1_000_000n, 1_000_000n, 1_000_000n], moves: grid(() => 3_000_000n), volDirs: grid(() => 1n), weights: [1_000_000n, 1_000_000n, 1_000_000n, 1_000_000n], grossCharge: 1_000_000n, ...v2Top },
+        { haircut: [0n, 0n, 0n], debtAddOn: [0n, 0n, 0n], moves: grid(() => -3_000_000n), volDirs: grid(() => -1n), weights: [0n, 0n, 0n, 0n], grossCharge: 0n, ...zero },
+        { haircut: [1n, 0n, 1_000_000n], debtAddOn: [0n, 1_000_000n, 7n], moves: grid((k, a) => ((k + a) % 2 === 0 ? -3_000_000n : 3_000_000n)), volDirs: grid((k, a) => BigInt(((k + a) % 3) - 1)), weights: [1_000_000n, 0n, 1n, 999_999n], grossCharge: 1_000_000n, ...mixed },
       ];
       for (const m of markets) {
         for (const r of risks) {

@@ -9,7 +9,7 @@ import { snark, terminateCurve, type CircuitInput as SnarkInput, type Verificati
 import { buildCircuitInput, type CircuitInput } from "../../prover/circuitInput.ts";
 import { bookNullifier, contextHash, contextHashOf, marketPackValues, marketWords, riskPackValues, riskParamsHash } from "../../prover/commitments.ts";
 import { PARAMS_SPONGE_WIDTH, packLayout, poseidon, sponge, toField, type PackValue } from "../../prover/hash.ts";
-import { COMPARE_SCALE, EQUITY_TO_COMPARE, evaluateMargin, evaluateMarginExact } from "../../prover/model.ts";
+import { COMPARE_SCALE, evaluateMargin, evaluateMarginExact, withV2TermsOff } from "../../prover/model.ts";
 import { flattenPublicInputs, publicSignalNames } from "../../prover/publicSignals.ts";
 import { Kind } from "../../prover/types.ts";
 import { loadCircuit, type CompiledCircuit } from "../helpers/witness.ts";
@@ -19,6 +19,7 @@ import {
   TEST_PARAMS,
   accountsFor,
   bookHoldings,
+  bookVenues,
   btcLongCallBook,
   btcShortCallBook,
   hedgedEthBook,
@@ -80,8 +81,8 @@ describe("MarginProof circuit (test instance)", function () {
         const w = await circuit.accept(input);
         expect(circuit.publicSignals(w)).to.deep.equal(flattenPublicInputs(publicInputs));
         // The in-circuit comparison values equal the model's exact integers.
-        const x = evaluateMarginExact(bookHoldings(book()), req.market, req.risk);
-        const slack = EQUITY_TO_COMPARE * (x.equity - x.grossCharge) - COMPARE_SCALE * req.minExcess;
+        const x = evaluateMarginExact(bookVenues(book()), req.market, req.risk);
+        const slack = x.excess + x.worstLoss - COMPARE_SCALE * req.minExcess;
         req.risk.weights.forEach((wk, k) => {
           expect(w[circuit.index(`main.margin.slackK[${k}]`)], `slackK[${k}]`).to.equal((slack + wk * x.scenarioPnl[k] + FIELD) % FIELD);
         });
@@ -99,8 +100,8 @@ describe("MarginProof circuit (test instance)", function () {
 
     it("should prove the isolated leg of a hedge only at its own (much smaller) excess", async () => {
       const leg = [hedgedEthBook()[0]];
-      const legExcess = evaluateMargin(leg[0].holdings, testMarket(), testRisk()).excess;
-      const whole = evaluateMargin(bookHoldings(hedgedEthBook()), testMarket(), testRisk()).excess;
+      const legExcess = evaluateMargin([leg[0].holdings], testMarket(), testRisk()).excess;
+      const whole = evaluateMargin(bookVenues(hedgedEthBook()), testMarket(), testRisk()).excess;
       expect(whole - legExcess).to.be.greaterThan(0n);
       await circuit.accept(inputFor(leg, { minExcess: legExcess }));
       expect(await circuit.accepts(inputFor(leg, { minExcess: legExcess + 1n }))).to.equal(false);
@@ -110,19 +111,27 @@ describe("MarginProof circuit (test instance)", function () {
   describe("# extremes of every range agree with the model exactly (no overflow, no wrap)", () => {
     const MAX64 = (1n << 64n) - 1n;
     const MAX63 = (1n << 63n) - 1n;
-    const market = () => ({ price: [MAX64, MAX64, MAX64], scanRange: [1_000_000n, 1_000_000n, 1_000_000n], volShock: [1_000_000n, 1_000_000n, 1_000_000n] });
-    const risk = (m: bigint, u: bigint, g: bigint) => ({
+    const MIN63 = -(1n << 63n);
+    const ONE = 100_000_000n; // DELTA_ONE: model v2's largest option |delta|
+    const market = (P: bigint) => ({ price: [P, P, P], scanRange: [1_000_000n, 1_000_000n, 1_000_000n], volShock: [1_000_000n, 1_000_000n, 1_000_000n] });
+    const risk = (m: bigint, u: bigint, g: bigint, v2: bigint) => ({
       haircut: [0n, 0n, 0n],
       debtAddOn: [1_000_000n, 1_000_000n, 1_000_000n],
       moves: Array.from({ length: 4 }, (_, k) => [m, k % 2 === 0 ? m : -m, -m]),
       volDirs: Array.from({ length: 4 }, () => [u, u, u]),
       weights: [1_000_000n, 1_000_000n, 1_000_000n, 1_000_000n],
       grossCharge: g,
+      basisCharge: [v2, v2, v2],
+      concentration: [v2 === 0n ? 0n : (1n << 20n) - 1n, 0n, v2],
+      shortOptionMin: [3n * v2, 3n * v2, 3n * v2],
+      vegaGross: v2,
+      noGammaGain: v2 === 0n ? 0n : 1n,
+      venueDefault: v2,
     });
     const maxOption = (asset: number, size: bigint, delta: bigint) => ({ asset, kind: Kind.Option, size, entryPrice: 0n, mark: MAX64, delta, gamma: MAX63, vega: MAX63 });
     const check = async (book: Book, m: ReturnType<typeof market>, r: ReturnType<typeof risk>) => {
-      const x = evaluateMarginExact(bookHoldings(book), m, r);
-      const excess = evaluateMargin(bookHoldings(book), m, r).excess;
+      const x = evaluateMarginExact(bookVenues(book), m, r);
+      const excess = evaluateMargin(bookVenues(book), m, r).excess;
       const minExcess = excess < 0n ? 0n : excess;
       const input = inputFor(book, { market: m, risk: r, minExcess });
       if (excess < 0n) {
@@ -130,19 +139,35 @@ describe("MarginProof circuit (test instance)", function () {
         return;
       }
       const w = await circuit.accept(input);
-      const slack = EQUITY_TO_COMPARE * (x.equity - x.grossCharge) - COMPARE_SCALE * minExcess;
+      const slack = x.excess + x.worstLoss - COMPARE_SCALE * minExcess;
       r.weights.forEach((wk, k) => expect(w[circuit.index(`main.margin.slackK[${k}]`)]).to.equal((slack + wk * x.scenarioPnl[k] + FIELD) % FIELD));
       expect(await circuit.accepts(retail({ ...input, minExcess: (minExcess + 1n).toString() }))).to.equal(false);
     };
 
-    it("should prove six maximal long options (largest positive P&L, gamma and vega terms) at their exact excess", () =>
-      check([{ venueId: 1n, holdings: [maxOption(0, MAX63, (1n << 31n) - 1n), maxOption(1, MAX63, (1n << 31n) - 1n), maxOption(2, MAX63, 0n)] }, { venueId: (1n << 32n) - 1n, holdings: [maxOption(0, MAX63, -(1n << 31n)), maxOption(1, MAX63, 1n), maxOption(2, MAX63, 1n)] }], market(), risk(3_000_000n, 1n, 0n)));
+    // Model v2 keeps the book's gross notional Σ|size|·P below 2^96, so the largest sizes and the largest prices do
+    // not meet: at P = 1 sizes, marks and greeks are maximal (the mark, gamma and vega terms, which the gross bound does
+    // not limit); at P = 2^64 − 1 the sizes are as large as the bound allows.
+    it("should prove six maximal long options at price 1 (largest mark, gamma and vega terms) at their exact excess", () =>
+      check([{ venueId: 1n, holdings: [maxOption(0, MAX63, ONE), maxOption(1, MAX63, ONE), maxOption(2, MAX63, 0n)] }, { venueId: (1n << 32n) - 1n, holdings: [maxOption(0, MAX63, -ONE), maxOption(1, MAX63, 1n), maxOption(2, MAX63, 1n)] }], market(1n), risk(3_000_000n, 1n, 0n, 0n)));
 
-    it("should prove six maximal long spot balances at a haircut of 0", () =>
-      check([1n, 2n].map((venueId) => ({ venueId, holdings: [0, 1, 2].map((a) => ({ ...spot(a, "0"), size: MAX63 })) })), market(), risk(0n, 0n, 0n)));
+    it("should prove six maximal long spot balances at a haircut of 0 at price 1", () =>
+      check([1n, 2n].map((venueId) => ({ venueId, holdings: [0, 1, 2].map((a) => ({ ...spot(a, "0"), size: MAX63 })) })), market(1n), risk(0n, 0n, 0n, 0n)));
+
+    it("should prove a book at the gross bound (2^96 − 1) at the largest price, with every v2 term at its maximum", async () => {
+      // 6 spot holdings of size 2^29·(1 + ε) at P = 2^64 − 1 reach Σ|size|·P = 2^96 − 1 with the last one trimmed
+      const P = MAX64;
+      const total = (1n << 96n) - 1n;
+      const each = total / P / 6n;
+      const sizes = [each, each, each, each, each, total / P - 5n * each];
+      expect(sizes.reduce((a, b) => a + b, 0n) * P <= total).to.equal(true);
+      const book = [1n, 2n].map((venueId, v) => ({ venueId, holdings: [0, 1, 2].map((a) => ({ ...spot(a, "0"), size: sizes[3 * v + a] })) }));
+      await check(book, market(P), risk(3_000_000n, 1n, 1_000_000n, 0n));
+      await check(book, market(P), risk(3_000_000n, 1n, 0n, 1_000_000n));
+    });
 
     it("should reject six maximal short options and maximal debt under the harshest risk params, like the model", async () => {
-      await check([{ venueId: 1n, holdings: [maxOption(0, -(1n << 63n), (1n << 31n) - 1n), maxOption(1, -(1n << 63n), -(1n << 31n)), { ...spot(2, "0"), size: -(1n << 63n) }] }, { venueId: 2n, holdings: [maxOption(0, -(1n << 63n), 0n), maxOption(1, -(1n << 63n), 5n), maxOption(2, -(1n << 63n), 7n)] }], market(), risk(-3_000_000n, -1n, 1_000_000n));
+      const harsh = risk(-3_000_000n, -1n, 1_000_000n, 1_000_000n);
+      await check([{ venueId: 1n, holdings: [maxOption(0, MIN63, ONE), maxOption(1, MIN63, -ONE), { ...spot(2, "0"), size: MIN63 }] }, { venueId: 2n, holdings: [maxOption(0, MIN63, 0n), maxOption(1, MIN63, 5n), maxOption(2, MIN63, 7n)] }], market(1n), harsh);
     });
   });
 
@@ -303,6 +328,17 @@ describe("MarginProof circuit (test instance)", function () {
       await circuit.accept(other);
     });
 
+    it("should not let a slot with a non-zero root count as inactive (root 0 ⇔ no account), tampered witness", async () => {
+      // slot 1 of the one-venue book is inactive; giving it a public root while keeping its witness "inactive" (no
+      // leaf, id 0, empty holdings) must break VenueSlot Check (1): the IsZero gadget ties active to the root
+      const w = await circuit.accept(single());
+      const t = [...w];
+      t[circuit.index("main.venueRoots[1]")] = 5n;
+      expect(circuit.violated(t)).to.not.be.empty;
+      // and an input that does so has no witness (the slot is then active and its empty leaf is not in root 5)
+      await rejects(set(single(), "venueRoots", [1], "5"));
+    });
+
     it("should reject an inactive slot carrying a venue id", async () => {
       await rejects(retail(set(single(), "venueIds", [1], "7")));
     });
@@ -363,6 +399,12 @@ describe("MarginProof circuit (test instance)", function () {
         input.volDirs = r.volDirs.map((row) => row.map(fe));
         input.weights = r.weights.map(fe);
         input.grossCharge = fe(r.grossCharge);
+        input.basisCharge = r.basisCharge!.map(fe);
+        input.concentration = r.concentration!.map(fe);
+        input.shortOptionMin = r.shortOptionMin!.map(fe);
+        input.vegaGross = fe(r.vegaGross!);
+        input.noGammaGain = fe(r.noGammaGain!);
+        input.venueDefault = fe(r.venueDefault!);
         input.contextHash = context(testMarket(), r).toString();
         return input;
       };
@@ -384,6 +426,12 @@ describe("MarginProof circuit (test instance)", function () {
       await rejects(withRisk({ ...r, volDirs: r.volDirs.map((row, k) => (k === 0 ? [0n, -2n, 0n] : row)) }));
       await rejects(withRisk({ ...r, weights: [1n << 20n, ...r.weights.slice(1)] }));
       await rejects(withRisk({ ...r, grossCharge: FIELD - 1n }));
+      await rejects(withRisk({ ...r, basisCharge: [0n, 1n << 20n, 0n] }));
+      await rejects(withRisk({ ...r, concentration: [FIELD - 1n, 0n, 0n] }));
+      await rejects(withRisk({ ...r, shortOptionMin: [0n, 0n, 1n << 22n] }));
+      await rejects(withRisk({ ...r, vegaGross: 1n << 20n }));
+      await rejects(withRisk({ ...r, noGammaGain: 2n }));
+      await rejects(withRisk({ ...r, venueDefault: FIELD - 1n }));
       // the edges of each width pass (the exact governance ranges are RiskParams.sol's and OracleHub's checks)
       await circuit.accept(withRisk({ ...r, moves: r.moves.map((row, k) => (k === 0 ? [-3_000_000n, 0n, 0n] : row)) }));
       await circuit.accept(withMarket({ ...m, volShock: [(1n << 20n) - 1n, m.volShock[1], m.volShock[2]] }));
@@ -397,6 +445,68 @@ describe("MarginProof circuit (test instance)", function () {
       const aliased = set(set(input, "minExcess", [], (BigInt(input.minExcess as string) + (1n << 112n)).toString()), "venueIds", [0], (BigInt((input.venueIds as string[])[0]) - 1n).toString());
       expect(retail(aliased).tail).to.deep.equal(input.tail);
       await rejects(aliased);
+    });
+
+    it("should reject an option |delta| above 1 (model v2) and accept exactly ±1; spot and linear deltas are free", async () => {
+      // slot [0][1] is the short BTC call; the venue re-commits its delta
+      const withDelta = (d: bigint, kind = Kind.Option) => recommitSlot(set(set(single(), "holdings", [0, 1, 5], fe(d)), "holdings", [0, 1, 1], String(kind)), 0);
+      await rejects(withDelta(100_000_001n));
+      await rejects(withDelta(-100_000_001n));
+      await rejects(withDelta((1n << 31n) - 1n));
+      for (const d of [100_000_000n, -100_000_000n, 0n]) {
+        const input = withDelta(d);
+        input.minExcess = "0";
+        await circuit.accept(retail(input));
+      }
+      // the same committed value on a spot holding (slot [0][0], 40,000 USDC) is ignored, so any 32-bit delta passes
+      const spotDelta = recommitSlot(set(single(), "holdings", [0, 0, 5], fe((1n << 31n) - 1n)), 0);
+      await circuit.accept(spotDelta);
+      // the model refuses such an option, naming the field
+      const book = btcShortCallBook();
+      book[0].holdings[1] = { ...book[0].holdings[1], delta: 100_000_001n };
+      expect(() => buildCircuitInput(requestFor(book, { minExcess: 0n }))).to.throw(RangeError, /^accounts\[0\]\.holdings\[1\]\.delta: /);
+    });
+
+    it("should reject a book whose gross notional reaches 2^96 (model v2's bound), like the model", async () => {
+      const P = (1n << 64n) - 1n;
+      const m = { price: [P, P, P], scanRange: [0n, 0n, 0n], volShock: [0n, 0n, 0n] };
+      const r = withV2TermsOff({ ...testRisk(), haircut: [0n, 0n, 0n], grossCharge: 0n });
+      // Σ|size|·P = 2^96 exactly needs |size| = 2^96 / P, not an integer; one unit more than floor crosses the bound
+      const below = (1n << 96n) / P;
+      const book = (size: bigint): Book => [{ venueId: 1n, holdings: [{ ...spot(0, "0"), size }] }];
+      expect(below * P < 1n << 96n && (below + 1n) * P >= 1n << 96n).to.equal(true);
+      await circuit.accept(inputFor(book(below), { market: m, risk: r, minExcess: 0n }));
+      await rejects(inputFor(book(below + 1n), { market: m, risk: r, minExcess: 0n }));
+      expect(() => buildCircuitInput(requestFor(book(below + 1n), { market: m, risk: r, minExcess: 0n }))).to.throw(RangeError, /gross notional/);
+    });
+
+    it("should not let a prover call a venue's positive mark equity non-positive (the default charge's sign bit)", async () => {
+      // Tampered witness: flip the sign bit of venue 0 (40,000 USDC, E_0 > 0) and recompute what depends on it. Its
+      // magnitude (2·0 − 1)·E_0 = p − E_0 needs 253 bits, so no assignment of the 149-bit decomposition fits.
+      const input = single();
+      const w = await circuit.accept(input);
+      const E0 = (w[circuit.index("main.margin.absEquity[0]")] * 1n) % FIELD;
+      expect(w[circuit.index("main.margin.equitySign[0]")]).to.equal(1n);
+      expect(FIELD - E0 >= 1n << 149n).to.equal(true);
+      const t = [...w];
+      t[circuit.index("main.margin.equitySign[0]")] = 0n;
+      t[circuit.index("main.margin.absEquity[0]")] = FIELD - E0;
+      t[circuit.index("main.margin.positiveEquity[0]")] = 0n;
+      expect(circuit.violated(t)).to.not.be.empty;
+    });
+
+    it("should count an option's positive gamma only without noGammaGain, exactly like the model", async () => {
+      // long BTC call: size·gamma > 0; with noGammaGain = 1 its gamma earns nothing in the up and down scenarios
+      for (const noGammaGain of [0n, 1n]) {
+        const risk = { ...testRisk(), noGammaGain };
+        const req = requestFor(btcLongCallBook(), { risk });
+        const { input } = buildCircuitInput(req);
+        await circuit.accept(input);
+        expect(await circuit.accepts(retail({ ...input, minExcess: (req.minExcess + 1n).toString() }))).to.equal(false);
+      }
+      const gain = evaluateMargin(bookVenues(btcLongCallBook()), testMarket(), { ...testRisk(), noGammaGain: 0n }).excess;
+      const noGain = evaluateMargin(bookVenues(btcLongCallBook()), testMarket(), { ...testRisk(), noGammaGain: 1n }).excess;
+      expect(gain > noGain).to.equal(true);
     });
 
     it("should reject a tail other than the packing of minExcess and the venue ids", async () => {
@@ -425,12 +535,29 @@ describe("MarginProof circuit (test instance)", function () {
       ["venue order gap bits", /^main\.idGapBits\[1\]\[1\]$/],
       ["asset one-hot", /^main\.exposure\[0\]\[1\]\.sel\[0\]$/],
       ["size range bits", /^main\.exposure\[0\]\[1\]\.SignedRange_.*\.bits\[10\]$/],
-      ["|size|", /^main\.exposure\[0\]\[1\]\.absSize$/],
+      ["|size| (gross units)", /^main\.exposure\[0\]\[1\]\.grossUnits\[0\]$/],
+      ["option |delta| ≤ 1", /^main\.exposure\[0\]\[1\]\.deltaRoom$/],
+      ["option |delta|", /^main\.exposure\[0\]\[1\]\.absDelta$/],
+      ["no-gamma-gain sign", /^main\.exposure\[0\]\[1\]\.gammaSigns$/],
+      ["no-gamma-gain gate", /^main\.exposure\[0\]\[1\]\.gammaDrop$/],
+      ["gamma exposure", /^main\.exposure\[0\]\[1\]\.gammaUnits\[0\]$/],
+      ["gross vega sign", /^main\.exposure\[0\]\[1\]\.vegaSigns$/],
+      ["gross vega", /^main\.exposure\[0\]\[1\]\.grossVega\[0\]$/],
+      ["short-option units", /^main\.exposure\[0\]\[1\]\.shortOptUnits\[0\]$/],
       ["delta exposure", /^main\.exposure\[0\]\[1\]\.deltaUnits\[1\]$/],
       ["kind one-hot", /^main\.exposure\[0\]\[1\]\.kindSel\[0\]$/],
       ["linear and option value", /^main\.exposure\[0\]\[1\]\.cashValue$/],
       ["spot haircut", /^main\.margin\.longCut\[0\]$/],
-      ["asset value", /^main\.margin\.assetValue\[1\]$/],
+      ["haircut value", /^main\.margin\.haircutValue\[1\]$/],
+      ["venue mark value", /^main\.margin\.markValue\[1\]\[1\]$/],
+      ["gross notional", /^main\.margin\.gross\[1\]$/],
+      ["gross and basis charge", /^main\.margin\.grossAndBasis\[1\]$/],
+      ["concentration", /^main\.margin\.concCharge\[1\]$/],
+      ["short-option minimum", /^main\.margin\.minCharge\[2\]$/],
+      ["gross vega charge", /^main\.margin\.vegaCharge$/],
+      ["venue equity sign", /^main\.margin\.equitySign\[0\]$/],
+      ["venue equity magnitude", /^main\.margin\.absEquity\[0\]$/],
+      ["venue default charge", /^main\.margin\.defaultCharge$/],
       ["scenario delta/gamma", /^main\.margin\.deltaGamma\[3\]\[1\]$/],
       ["scenario vega", /^main\.margin\.vegaMove\[1\]\[1\]$/],
       ["weighted scenario slack", /^main\.margin\.slackK\[2\]$/],
@@ -521,7 +648,7 @@ describe("MarginProof Groth16 proof with the pipeline's test key", function () {
     const book = prodDeskBook();
     const market = prodMarket();
     const risk = prodRisk();
-    const excess = evaluateMargin(bookHoldings(book), market, risk).excess;
+    const excess = evaluateMargin(bookVenues(book), market, risk).excess;
     const req = { params: PROD_PARAMS, traderSecret: SECRET, accounts: accountsFor(book, SECRET, PROD_PARAMS), epoch: 9n, subject: 1n, domain: DOMAIN, market, risk, minExcess: excess };
     const { input, publicInputs } = buildCircuitInput(req);
     const w = await prod.accept(input);

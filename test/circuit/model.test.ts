@@ -22,12 +22,12 @@ import {
   spot,
   spotVsShortPerpBook,
   testMarket,
-  testRisk,
+  testRiskV1,
   usd,
 } from "../fixtures/market.ts";
 
 const { USDC, ETH, BTC } = TEST_ASSETS;
-const margin = (h: Parameters<typeof evaluateMargin>[0]) => evaluateMargin(h, testMarket(), testRisk());
+const margin = (h: Parameters<typeof evaluateMargin>[0]) => evaluateMargin(h, testMarket(), testRiskV1());
 
 describe("reference model (prover/model.ts)", () => {
   describe("# fixture books, numbers checked by hand", () => {
@@ -105,18 +105,20 @@ describe("reference model (prover/model.ts)", () => {
       const r = evaluateMargin([spot(0, "100000"), perp(1, "10", "3000"), perp(1, "-10", "3000")], prodMarket(), prodRisk());
       expect(r.scenarioPnl).to.have.length(16);
       expect(r.equity).to.equal(usd("98000"));
-      expect(r.requirement).to.equal(usd("800") + usd("350")); // 0.5% × 160,000 gross; 35% × 1% × 100,000 depeg
+      // v1: 0.5% × 160,000 gross; 35% × 1% × 100,000 depeg. v2: ETH basis 0.2% × 60,000; ETH concentration
+      // 50 · 60,000² / (1e6 · $1M) = $0.18; venue default 1% × 100,000 mark equity (the perps are at their entry)
+      expect(r.requirement).to.equal(usd("800") + usd("350") + usd("120") + usd("0.18") + usd("1000"));
     });
   });
 
   describe("# exactness and rounding", () => {
     it("should report excess = floor(exact excess) and compare exactly", () => {
       const book = bookHoldings(btcShortCallBook());
-      const exact = evaluateMarginExact(book, testMarket(), testRisk());
+      const exact = evaluateMarginExact(book, testMarket(), testRiskV1());
       const r = margin(book);
       expect(r.excess).to.equal(model.floorDiv(exact.excess, model.COMPARE_SCALE));
-      expect(meetsMinExcess(book, testMarket(), testRisk(), r.excess)).to.equal(true);
-      expect(meetsMinExcess(book, testMarket(), testRisk(), r.excess + 1n)).to.equal(false);
+      expect(meetsMinExcess(book, testMarket(), testRiskV1(), r.excess)).to.equal(true);
+      expect(meetsMinExcess(book, testMarket(), testRiskV1(), r.excess + 1n)).to.equal(false);
       expect(r.excess - (r.equity - r.requirement)).to.be.oneOf([0n, 1n]);
     });
 
@@ -162,11 +164,11 @@ describe("reference model (prover/model.ts)", () => {
       ["asset index", () => margin([{ ...spot(0, "1"), asset: 3 }]), /^holdings\[0\]\.asset: 3 is not an asset index in \[0, 3\)/],
       ["kind", () => margin([{ ...spot(0, "1"), kind: 3 as Kind }]), /^holdings\[0\]\.kind/],
       ["size past 2^63", () => margin([{ ...spot(0, "1"), size: 1n << 63n }]), /^holdings\[0\]\.size: .* outside \[-9223372036854775808, 9223372036854775807\]/],
-      ["negative price", () => evaluateMargin([], { ...testMarket(), price: [1n, -1n, 1n] }, testRisk()), /^market\.price\[1\]/],
-      ["scan range > 1e6", () => evaluateMargin([], { ...testMarket(), scanRange: [1n, 1_000_001n, 1n] }, testRisk()), /^market\.scanRange\[1\]/],
-      ["move past 3e6", () => evaluateMargin([], testMarket(), { ...testRisk(), moves: testRisk().moves.map((r, k) => (k === 2 ? [0n, 3_000_001n, 0n] : r)) }), /^risk\.moves\[2\]\[1\]/],
-      ["vol direction 2", () => evaluateMargin([], testMarket(), { ...testRisk(), volDirs: testRisk().volDirs.map((r, k) => (k === 0 ? [2n, 0n, 0n] : r)) }), /^risk\.volDirs\[0\]\[0\]/],
-      ["missing weight", () => evaluateMargin([], testMarket(), { ...testRisk(), weights: [1n, 1n, 1n] }), /^risk\.moves: expected 3 rows/],
+      ["negative price", () => evaluateMargin([], { ...testMarket(), price: [1n, -1n, 1n] }, testRiskV1()), /^market\.price\[1\]/],
+      ["scan range > 1e6", () => evaluateMargin([], { ...testMarket(), scanRange: [1n, 1_000_001n, 1n] }, testRiskV1()), /^market\.scanRange\[1\]/],
+      ["move past 3e6", () => evaluateMargin([], testMarket(), { ...testRiskV1(), moves: testRiskV1().moves.map((r, k) => (k === 2 ? [0n, 3_000_001n, 0n] : r)) }), /^risk\.moves\[2\]\[1\]/],
+      ["vol direction 2", () => evaluateMargin([], testMarket(), { ...testRiskV1(), volDirs: testRiskV1().volDirs.map((r, k) => (k === 0 ? [2n, 0n, 0n] : r)) }), /^risk\.volDirs\[0\]\[0\]/],
+      ["missing weight", () => evaluateMargin([], testMarket(), { ...testRiskV1(), weights: [1n, 1n, 1n] }), /^risk\.moves: expected 3 rows/],
       ["an entry price on an option", () => margin([{ ...option(BTC, "1", BTC_ATM_CALL), entryPrice: 1n }]), /^holdings\[0\]\.entryPrice: must be 0 for a option holding/],
       ["a mark on a perp", () => margin([{ ...perp(ETH, "1", "3000"), mark: 1n }]), /^holdings\[0\]\.mark: must be 0 for a linear holding/],
       ["delta past 2^31", () => margin([{ ...option(BTC, "1", BTC_ATM_CALL), delta: 1n << 31n }]), /^holdings\[0\]\.delta/],

@@ -10,7 +10,7 @@ import { evaluateMargin } from "../../prover/model.ts";
 import { stringifyJson, type Statement } from "../../prover/statement.ts";
 import { validateProveInput, type ProveInput } from "../../prover/validate.ts";
 import { Venue } from "../../prover/venue.ts";
-import { perp, spot, TEST_ASSETS, TEST_PARAMS, testMarket, testRisk } from "../fixtures/market.ts";
+import { BTC_ATM_CALL, option, perp, spot, TEST_ASSETS, TEST_PARAMS, testMarket, testRisk, testRiskV1 } from "../fixtures/market.ts";
 import { hedgedBook, holdingsOf, venuesFor } from "./book.ts";
 
 const SUBJECT = 0x70997970c51812dc3a010c7d01b50e0d17dc79c8n;
@@ -119,7 +119,9 @@ describe("# validate (bad inputs stop before proving)", () => {
     expect(e).to.be.instanceOf(ZkMarginInsufficientMarginError);
     expect((e as ZkMarginInsufficientMarginError).shortfall).to.equal(123_456_789n);
     expect(e.field).to.equal("minExcess");
-    expect(e.message).to.match(/insufficient margin: the book's excess \$56,872\.50 .* is \$1\.23 short of minExcess \$56,873\.73/);
+    // excess $56,050.28: v1's $56,872.50 less model v2's basis $165 (0.2% × $60,000 ETH + 0.15% × $30,000 BTC),
+    // concentration $0.216 and venue default $657 (1% × ($50,500 + $15,200) mark equity)
+    expect(e.message).to.match(/insufficient margin: the book's excess \$56,050\.28 .* is \$1\.23 short of minExcess \$56,051\.52/);
     // exactly the excess is provable
     validateProveInput({ ...input, minExcess: excess }, TEST_PARAMS);
   });
@@ -201,6 +203,22 @@ describe("# validate (bad inputs stop before proving)", () => {
     expect((await rejects({ ...base(), subject: 1n << 160n })).field).to.equal("subject");
     expect((await rejects({ ...base(), domain: -1n })).field).to.equal("domain");
     expect((await rejects({ ...base(), minExcess: -1n })).field).to.equal("minExcess");
+  });
+
+  it("should not accept model v1 risk params (the circuit proves model v2), naming the field", async () => {
+    const e = await rejects({ ...base(), risk: testRiskV1() });
+    expect(e.field).to.equal("risk");
+    expect(e.message).to.match(/proves model v2/);
+  });
+
+  it("should name the holding of an option whose |delta| exceeds 1 (model v2)", async () => {
+    const input = base();
+    const venue = new Venue({ venueId: 11n, depth: 7, slots: 3, assets: 3 });
+    venue.openAccount(ownerHash(input.traderSecret, 5n), 5n, [spot(0, "1000"), { ...option(2, "1", BTC_ATM_CALL), delta: 100_000_001n }]);
+    input.statements[0] = venue.statement(0, 7n);
+    const e = await rejects(input);
+    expect(e.field).to.equal("statements[0].holdings[1].delta");
+    expect(e.message).to.match(/margin model rejects the book: .*\|delta\|/);
   });
 
   it("should name A when a venue packs its holdings for another asset count", async () => {

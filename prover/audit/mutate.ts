@@ -1,0 +1,320 @@
+/**
+ * Mutation run of the auditor's toolkit (`zkmargin audit --mutate`): every numbered check ("Check (n)") of every
+ * template must be load-bearing, i.e. removing it must make at least one circuit test fail.
+ *
+ * For each check, a mutant copy of the repository's circuits is made in a sandbox (build/mutate/sandbox/, a copy of
+ * circuits/, prover/, scripts/lib/ and test/ with node_modules linked, so the real build/ is never touched); the
+ * check's constraints are removed there, and the circuit tests run against it (they compile the small instances
+ * themselves: compile and witness only, no keys). A mutant whose tests all pass SURVIVES: its check is not covered.
+ *
+ * What "removing the check" means, statement by statement inside the check's block (from its "Check (n)" comment to
+ * the next check, a blank line or the end of the template):
+ *   `a === b;` and `assert(…);`      → commented out;
+ *   `x <== expr;`, `c.in <== expr;`  → `x <-- expr;` (the value is still computed, no longer constrained);
+ *   `x <== T(…)(…);` (anonymous component) → commented out when nothing outside the block reads x, else kept
+ *   (its template's own checks are mutated separately) and reported as kept.
+ */
+import { spawn } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { ROOT } from "../../scripts/lib/instances.ts";
+
+/** One numbered check of a template. */
+export interface Check {
+  /** repository-relative circuit file */
+  file: string;
+  template: string;
+  /** the n of "Check (n)" */
+  n: number;
+  /** the comment's first line */
+  title: string;
+  /** 0-based line range of the block, comment included: [start, end) */
+  start: number;
+  end: number;
+}
+
+export interface Mutation {
+  check: Check;
+  source: string;
+  /** what was done to each statement of the block */
+  edits: { line: number; action: "removed" | "unconstrained" | "kept"; text: string; why?: string }[];
+}
+
+export interface MutantResult {
+  check: Check;
+  id: string;
+  /** delegated: the check only instantiates components whose own checks are mutants of their own */
+  status: "killed" | "survived" | "error" | "delegated";
+  /** the first failing test (killed), or the error (error) */
+  detail: string;
+  edits: Mutation["edits"];
+  seconds: number;
+}
+
+const CHECK_RE = /^\s*\/\/\s*Check \((\d+)\):\s*(.*)$/;
+const TEMPLATE_RE = /^\s*template\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(/;
+
+/** Every "Check (n)" of the circuit files under circuits/ (lib/ included), in file order. */
+export function findChecks(root = ROOT): Check[] {
+  const dir = path.join(root, "circuits");
+  const files = [
+    ...readdirSync(dir).filter((f) => f.endsWith(".circom")).map((f) => path.join(dir, f)),
+    ...readdirSync(path.join(dir, "lib")).filter((f) => f.endsWith(".circom")).map((f) => path.join(dir, "lib", f)),
+  ].sort();
+  const out: Check[] = [];
+  for (const f of files) out.push(...checksOf(path.relative(root, f).split(path.sep).join("/"), readFileSync(f, "utf8")));
+  return out;
+}
+
+/** The checks of one circuit source. */
+export function checksOf(file: string, source: string): Check[] {
+  const lines = source.split("\n");
+  const out: Check[] = [];
+  let template = "";
+  let templateEnd = lines.length;
+  for (let i = 0; i < lines.length; i++) {
+    const t = TEMPLATE_RE.exec(lines[i]);
+    if (t) {
+      template = t[1];
+      templateEnd = lines.findIndex((l, j) => j > i && /^}/.test(l));
+      if (templateEnd < 0) templateEnd = lines.length;
+    }
+    const m = CHECK_RE.exec(lines[i]);
+    if (!m || !template) continue;
+    // the block: the comment's continuation lines, then code up to a blank line, the next check, a new comment at
+    // the check's own depth (the next paragraph) or the end of the enclosing scope (a line indented less)
+    const indent = (l: string) => l.length - l.trimStart().length;
+    const depth = indent(lines[i]);
+    let end = i + 1;
+    while (end < templateEnd && lines[end].trim().startsWith("//") && !CHECK_RE.test(lines[end])) end++;
+    while (
+      end < templateEnd &&
+      lines[end].trim() !== "" &&
+      !CHECK_RE.test(lines[end]) &&
+      !(lines[end].trim().startsWith("//") && indent(lines[end]) <= depth) &&
+      indent(lines[end]) >= depth
+    ) {
+      end++;
+    }
+    out.push({ file, template, n: Number(m[1]), title: m[2].trim(), start: i, end });
+  }
+  return out;
+}
+
+/** A readable id: "MarginProof#5". */
+export const checkId = (c: Check): string => `${c.template}#${c.n}`;
+
+/** Statements of a block: [first line, last line] spans of lines up to a `;` (comments and braces are skipped). */
+function statements(lines: string[], start: number, end: number): [number, number][] {
+  const out: [number, number][] = [];
+  let first = -1;
+  for (let i = start; i < end; i++) {
+    const code = lines[i].replace(/\/\/.*$/, "").trim();
+    if (code === "" && first < 0) continue;
+    if (first < 0) {
+      if (!/<==|==>|===|<--|-->|\bassert\s*\(/.test(code) && anonymousCall(code) === undefined) continue;
+      first = i;
+    }
+    if (code.endsWith(";")) {
+      out.push([first, i]);
+      first = -1;
+    }
+  }
+  return out;
+}
+
+/** The template name of the first anonymous component call `T(params)(inputs)` in a piece of code, if any. */
+function anonymousCall(code: string): string | undefined {
+  const re = /([A-Za-z_][A-Za-z0-9_]*)\s*\(/g;
+  for (let m = re.exec(code); m !== null; m = re.exec(code)) {
+    // skip the balanced parameter list, then look for the input list's "("
+    let depth = 0;
+    let j = m.index + m[0].length - 1;
+    for (; j < code.length; j++) {
+      if (code[j] === "(") depth++;
+      else if (code[j] === ")" && --depth === 0) break;
+    }
+    if (/^\s*\(/.test(code.slice(j + 1))) return m[1];
+  }
+  return undefined;
+}
+
+/** `signal name[d1][d2] <== …` → { name, dims }; undefined for any other left side (an element, a component input). */
+function declaredSignal(code: string): { name: string; dims: string[] } | undefined {
+  const m = /^\s*signal\s+(?:output\s+|input\s+)?([A-Za-z_][A-Za-z0-9_]*)((?:\s*\[[^\]]+\])*)\s*<==/.exec(code);
+  if (!m) return undefined;
+  return { name: m[1], dims: [...m[2].matchAll(/\[([^\]]+)\]/g)].map((d) => d[1].trim()) };
+}
+
+/** Remove a check's constraints from its template (see the module comment). */
+export function mutate(source: string, check: Check): Mutation {
+  const lines = source.split("\n");
+  const edits: Mutation["edits"] = [];
+  const codeOf = (from: number, to: number) => lines.slice(from, to).map((l) => l.replace(/\/\/.*$/, "")).join("\n");
+  let k = 0;
+  for (const [a, b] of statements(lines, check.start + 1, check.end)) {
+    const text = lines.slice(a, b + 1).join("\n");
+    const code = text.replace(/\/\/.*$/gm, "");
+    const comment = () => {
+      for (let i = a; i <= b; i++) lines[i] = `// [mutant] ${lines[i]}`;
+    };
+    const elsewhere = codeOf(0, a) + "\n" + codeOf(b + 1, lines.length);
+    const call = anonymousCall(code.includes("<==") ? code.split("<==")[1] : code);
+    if (/===/.test(code) || /\bassert\s*\(/.test(code)) {
+      comment();
+      edits.push({ line: a + 1, action: "removed", text: text.trim() });
+    } else if (call !== undefined) {
+      const decl = declaredSignal(code);
+      const lhs = code.includes("<==") ? code.split("<==")[0].trim() : "";
+      if (lhs === "" || lhs === "_") {
+        comment();
+        edits.push({ line: a + 1, action: "removed", text: text.trim() });
+      } else if (decl && !new RegExp(`\\b${decl.name}\\b`).test(elsewhere)) {
+        comment();
+        edits.push({ line: a + 1, action: "removed", text: text.trim() });
+      } else if (decl) {
+        // the component still runs, on a renamed output; the signal itself is only assigned (<--) from it
+        const tmp = `${decl.name}__mut`;
+        const dims = decl.dims.map((d) => `[${d}]`).join("");
+        lines[a] = lines[a].replace(new RegExp(`\\b${decl.name}\\b`), tmp);
+        const pad = " ".repeat(lines[a].length - lines[a].trimStart().length);
+        const idx = decl.dims.map((_, j) => `i${k}_${j}__mut`);
+        const loops = decl.dims.map((d, j) => `for (var ${idx[j]} = 0; ${idx[j]} < ${d}; ${idx[j]}++) `).join("");
+        const sub = idx.map((i) => `[${i}]`).join("");
+        lines[b] = `${lines[b]}\n${pad}signal ${decl.name}${dims};\n${pad}${loops}${decl.name}${sub} <-- ${tmp}${sub};`;
+        k++;
+        edits.push({ line: a + 1, action: "unconstrained", text: text.trim(), why: `${decl.name} now only assigned from ${call}'s output` });
+      } else {
+        // an element x[i] <== T(…)(…): removable when nothing but x's declaration names x elsewhere
+        const base = /^([A-Za-z_][A-Za-z0-9_]*)\s*\[/.exec(lhs)?.[1];
+        const uses = base === undefined ? "" : elsewhere.split("\n").filter((l) => !new RegExp(`^\\s*signal\\s+${base}\\b`).test(l)).join("\n");
+        if (base !== undefined && !new RegExp(`\\b${base}\\b`).test(uses)) {
+          comment();
+          edits.push({ line: a + 1, action: "removed", text: text.trim() });
+        } else {
+          edits.push({ line: a + 1, action: "kept", text: text.trim(), why: `${lhs} <== ${call}(…) is read elsewhere; ${call}'s own checks are mutated on their own` });
+        }
+      }
+    } else if (/<==/.test(code)) {
+      for (let i = a; i <= b; i++) lines[i] = lines[i].replace("<==", "<--");
+      edits.push({ line: a + 1, action: "unconstrained", text: text.trim() });
+    } else if (/==>/.test(code)) {
+      for (let i = a; i <= b; i++) lines[i] = lines[i].replace("==>", "-->");
+      edits.push({ line: a + 1, action: "unconstrained", text: text.trim() });
+    }
+  }
+  return { check, source: lines.join("\n"), edits };
+}
+
+export interface MutateOptions {
+  /** only these checks ("MarginProof#5", "MarginProof", "VenueSlot#3"); default every check */
+  only?: string[];
+  /** test files, relative to the repository (default: test/circuit/*.test.ts) */
+  tests?: string[];
+  /** extra mocha arguments (e.g. ["--grep", "@fast"]) */
+  mochaArgs?: string[];
+  log?: (line: string) => void;
+  /** per-mutant time limit in seconds (default 1800) */
+  timeoutSeconds?: number;
+}
+
+const SANDBOX_PARTS = ["circuits", "prover", "scripts/lib", "test", "client", "package.json", "tsconfig.json", ".mocharc.json"];
+
+/**
+ * A sandbox copy of the repository for mutants: the parts the circuit tests read, node_modules linked package by
+ * package except circomlib, which is copied (circom2 runs under WASI and only sees files below its working directory).
+ */
+export function makeSandbox(dir = path.join(ROOT, "build", "mutate", "sandbox")): string {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  for (const part of SANDBOX_PARTS) {
+    const src = path.join(ROOT, part);
+    if (existsSync(src)) cpSync(src, path.join(dir, part), { recursive: true, filter: (f) => !f.includes(`${path.sep}main${path.sep}`) });
+  }
+  const nm = path.join(dir, "node_modules");
+  mkdirSync(nm);
+  for (const entry of readdirSync(path.join(ROOT, "node_modules"))) {
+    const src = path.join(ROOT, "node_modules", entry);
+    if (entry === "circomlib") cpSync(src, path.join(nm, entry), { recursive: true, filter: (f) => !/[/\\]node_modules[/\\]/.test(path.relative(src, f)) });
+    else symlinkSync(src, path.join(nm, entry));
+  }
+  return dir;
+}
+
+/** Run the tests in the sandbox; resolves to the first failing test's title, or undefined when every test passed. */
+function runTests(dir: string, tests: string[], mochaArgs: string[], timeoutSeconds: number): Promise<{ failed?: string; error?: string }> {
+  return new Promise((resolve) => {
+    const mocha = path.join(dir, "node_modules", ".bin", "mocha");
+    const child = spawn(mocha, ["--no-config", "--node-option", "import=tsx", "--timeout", "600000", "--exit", "--bail", "--reporter", "dot", ...mochaArgs, ...tests], { cwd: dir, env: process.env });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutSeconds * 1000);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      if (code === 0) return resolve({});
+      const m = /\n\s*1\) (.+)\n([\s\S]*?)\n\s*\n/.exec(out);
+      if (m) return resolve({ failed: `${m[1].trim()} ${m[2].replace(/\s+/g, " ").trim()}`.slice(0, 300) });
+      resolve({ error: `mocha exited ${code ?? "by signal"} with no failing test: ${out.trim().split("\n").slice(-5).join(" ").slice(0, 300)}` });
+    });
+  });
+}
+
+/**
+ * The mutation run: one mutant per check, each checked by the circuit tests in the sandbox.
+ * A mutant that does not compile is reported as "error" (the tool's rule did not fit the block: read it).
+ */
+export async function runMutants(opts: MutateOptions = {}): Promise<MutantResult[]> {
+  const log = opts.log ?? (() => undefined);
+  const tests = opts.tests ?? readdirSync(path.join(ROOT, "test", "circuit")).filter((f) => f.endsWith(".test.ts")).map((f) => `test/circuit/${f}`);
+  const all = findChecks();
+  const selected = opts.only && opts.only.length > 0 ? all.filter((c) => opts.only?.some((o) => o === checkId(c) || o === c.template)) : all;
+  if (selected.length === 0) throw new Error(`no check matches ${opts.only?.join(", ")} (known: ${all.map(checkId).join(", ")})`);
+  const dir = makeSandbox();
+  log(`mutation run: ${selected.length} check(s), tests ${tests.join(" ")}, sandbox ${path.relative(ROOT, dir)}`);
+  const results: MutantResult[] = [];
+  try {
+    for (const check of selected) {
+      const t0 = Date.now();
+      const id = checkId(check);
+      const file = path.join(dir, check.file);
+      const original = readFileSync(path.join(ROOT, check.file), "utf8");
+      const m = mutate(original, check);
+      // every mutant starts from the pristine sources; the build/ of the previous mutant is dropped
+      cpSync(path.join(ROOT, "circuits"), path.join(dir, "circuits"), { recursive: true, filter: (f) => !f.includes(`${path.sep}main${path.sep}`) });
+      rmSync(path.join(dir, "build"), { recursive: true, force: true });
+      writeFileSync(file, m.source);
+      const removed = m.edits.filter((e) => e.action !== "kept").length;
+      let res: MutantResult;
+      if (removed === 0) {
+        res = { check, id, status: "delegated", detail: `every statement binds a component read elsewhere: ${m.edits.map((e) => e.why).join("; ")}`, edits: m.edits, seconds: 0 };
+      } else {
+        const r = await runTests(dir, tests, opts.mochaArgs ?? [], opts.timeoutSeconds ?? 1800);
+        const seconds = Math.round((Date.now() - t0) / 100) / 10;
+        res = r.failed !== undefined
+          ? { check, id, status: "killed", detail: r.failed, edits: m.edits, seconds }
+          : r.error !== undefined
+            ? { check, id, status: "error", detail: r.error, edits: m.edits, seconds }
+            : { check, id, status: "survived", detail: "every circuit test passed without this check", edits: m.edits, seconds };
+      }
+      results.push(res);
+      log(`${res.status.toUpperCase().padEnd(8)} ${id.padEnd(24)} ${check.title.slice(0, 60)} (${res.seconds}s)${res.status === "killed" ? "" : `: ${res.detail}`}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return results;
+}
+
+/** A markdown report of a mutation run (docs/AUDIT.md pastes it). */
+export function mutationReport(results: MutantResult[]): string {
+  const rows = results.map((r) => `| ${r.id} | ${r.check.file} | ${r.check.title.replace(/\|/g, "\\|")} | ${r.status} | ${r.detail.replace(/\|/g, "\\|").replace(/\n/g, " ")} |`);
+  const survived = results.filter((r) => r.status === "survived");
+  return [
+    `${results.length} mutants: ${results.filter((r) => r.status === "killed").length} killed, ${survived.length} survived, ${results.filter((r) => r.status === "error").length} error.`,
+    "",
+    "| check | file | what it protects | mutant | first failing test / note |",
+    "| --- | --- | --- | --- | --- |",
+    ...rows,
+  ].join("\n");
+}

@@ -1,0 +1,78 @@
+/**
+ * The mutation run of the auditor's toolkit (prover/audit/mutate.ts): the numbered checks are found with their blocks,
+ * each mutation removes exactly its check's constraints and still compiles, a mutant of a library check really
+ * accepts what the check refused, and a mutant run in the sandbox is killed by the test that covers its check.
+ */
+import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import { checkId, checksOf, findChecks, mutate, runMutants } from "../../prover/audit/mutate.ts";
+import { ROOT } from "../../scripts/lib/instances.ts";
+import { unitInstance, CompiledCircuit } from "../helpers/witness.ts";
+import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+describe("audit: mutation run", function () {
+  it("should find every numbered check of every template, each with its own block", function () {
+    const checks = findChecks();
+    const ids = checks.map(checkId);
+    for (const id of ["MarginProof#1", "MarginProof#5", "MarginProof#7", "VenueSlot#3", "HoldingExposure#6", "BoundedRange#2", "OneHot#3", "SignedRange#1"]) {
+      expect(ids, id).to.include(id);
+    }
+    expect(new Set(ids).size).to.equal(ids.length);
+    for (const c of checks) expect(c.end, checkId(c)).to.be.greaterThan(c.start + 1);
+  });
+
+  it("should end a check's block at the next paragraph, not at the end of the template", function () {
+    const src = [
+      "template T() {",
+      "    signal input a;",
+      "    // Check (1): a is a bit.",
+      "    a * (a - 1) === 0;",
+      "    // (2) not a numbered check",
+      "    signal b <== a * a;",
+      "}",
+    ].join("\n");
+    const [c] = checksOf("x.circom", src);
+    expect([c.start, c.end]).to.deep.equal([2, 4]);
+    const m = mutate(src, c);
+    expect(m.source).to.contain("// [mutant]     a * (a - 1) === 0;");
+    expect(m.source).to.contain("signal b <== a * a;"); // outside the block: untouched
+  });
+
+  it("should remove equalities, unconstrain assignments and free a component's output that is read elsewhere", function () {
+    const file = path.join(ROOT, "circuits", "MarginProof.circom");
+    const src = readFileSync(file, "utf8");
+    const c5 = findChecks().find((c) => checkId(c) === "MarginProof#5");
+    const m5 = mutate(src, c5 as never);
+    expect(m5.source).to.contain("// [mutant]     active[0] === 1;");
+    expect(m5.source).to.match(/idGap\[v\] <-- active\[v\]/);
+    const ie = findChecks().find((c) => checkId(c) === "AccountInclusion#2");
+    const mi = mutate(readFileSync(path.join(ROOT, "circuits", "AccountInclusion.circom"), "utf8"), ie as never);
+    // owner is read by Check (3): the hash still runs, owner is only assigned from it
+    expect(mi.source).to.contain("signal owner__mut <== Poseidon(2)([traderSecret, salt]);");
+    expect(mi.source).to.contain("owner <-- owner__mut;");
+  });
+
+  it("should make a mutant that really accepts what the check refused (BoundedRange#2 accepts HI + 1)", async function () {
+    // compiled in a scratch copy of circuits/ so the real build is not touched
+    const dir = path.join(ROOT, "build", "mutate-test");
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    cpSync(path.join(ROOT, "circuits", "lib"), path.join(dir, "lib"), { recursive: true });
+    const check = findChecks().find((c) => checkId(c) === "BoundedRange#2");
+    const lib = path.join(dir, "lib", "BoundedRange.circom");
+    writeFileSync(lib, mutate(readFileSync(lib, "utf8"), check as never).source);
+    const inst = unitInstance(path.relative(path.join(ROOT, "circuits"), path.join(dir, "lib", "BoundedRange")), "BoundedRange", { BITS: 20, LO: 0, HI: 1_000_000 });
+    const c = await CompiledCircuit.load({ ...inst, name: "mutant_BoundedRange_2" });
+    expect(await c.accepts({ in: "1000001" })).to.equal(true); // the mutant lost Check (2)
+    expect(await c.accepts({ in: "-1" })).to.equal(false); // Check (1) still holds
+  });
+
+  it("should kill a mutant with the circuit test that covers it (sandboxed run)", async function () {
+    const lines: string[] = [];
+    const [r] = await runMutants({ only: ["OneHot#2"], tests: ["test/circuit/lib.test.ts"], mochaArgs: ["--grep", "OneHot"], log: (l) => lines.push(l) });
+    expect(r.status, r.detail).to.equal("killed");
+    expect(r.detail).to.match(/OneHot/);
+    expect(lines.some((l) => /^KILLED\s+OneHot#2/.test(l))).to.equal(true);
+  });
+});

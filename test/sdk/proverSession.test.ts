@@ -1,0 +1,81 @@
+/**
+ * The warm prover (prover/proverSession.ts) on the test instance with its real keys: a session proves several books
+ * without reloading, with either witness generator, every proof verifies, the generators agree byte for byte, and a
+ * closed session refuses to prove.
+ */
+import { expect } from "chai";
+import { generateProof, releaseProver, type ZkMarginProof } from "../../prover/generateProof.ts";
+import { ProverSession } from "../../prover/proverSession.ts";
+import { verifyProof } from "../../prover/verifyProof.ts";
+import { cppGenerator, witnessGenerator } from "../../prover/witness.ts";
+import { buildInstance } from "../../scripts/lib/pipeline.ts";
+import { sampleInputs } from "../../prover/audit/samples.ts";
+import { cppToolchainMissing } from "../../scripts/lib/witnessCpp.ts";
+import { TEST_PARAMS, testMarket, testRisk, usd } from "../fixtures/market.ts";
+import { hedgedBook, venuesFor } from "./book.ts";
+import type { CircuitInput } from "../../scripts/lib/snark.ts";
+
+const SUBJECT = 0x90f79bf6eb2c4f870365e785982e1f101e93b906n;
+
+describe("# ProverSession (warm prover, real keys)", function () {
+  const setup = venuesFor(hedgedBook(), TEST_PARAMS);
+  const request = (minExcess: bigint) => ({
+    statements: setup.statements,
+    traderSecret: setup.traderSecret,
+    market: testMarket(),
+    risk: testRisk(),
+    epoch: setup.epoch,
+    subject: SUBJECT,
+    domain: 0xd0a1n,
+    minExcess,
+  });
+
+  before(async () => {
+    await buildInstance("test", { log: () => undefined });
+  });
+
+  after(async () => {
+    await releaseProver();
+  });
+
+  it("should prove two different statements in one session, each verifying, and refuse after close", async () => {
+    const session = await ProverSession.open("test");
+    const proofs: ZkMarginProof[] = [];
+    for (const minExcess of [usd("10000"), usd("50000")]) proofs.push(await generateProof(request(minExcess), { session }));
+    for (const p of proofs) expect(await verifyProof(p, { instance: "test" })).to.equal(true);
+    expect(proofs[0].publicInputs.minExcess).to.equal(usd("10000"));
+    expect(proofs[1].publicInputs.minExcess).to.equal(usd("50000"));
+    await session.close();
+    await session.close(); // idempotent
+    let err: unknown;
+    try {
+      await session.prove({});
+    } catch (e) {
+      err = e;
+    }
+    expect((err as Error).message).to.match(/after close/);
+  });
+
+  it("should give the same witness bytes with the C++ and the WASM generator", async function () {
+    const cpp = cppGenerator("test");
+    if ("reason" in cpp) {
+      // no generator only where the toolchain is missing, and the pipeline said so
+      expect(cppToolchainMissing(), cpp.reason).to.not.equal(undefined);
+      return;
+    }
+    const gens = [await witnessGenerator("test", { engine: "cpp" }), await witnessGenerator("test", { engine: "wasm" })];
+    expect(gens.map((g) => g.engine)).to.deep.equal(["cpp", "wasm"]);
+    for (const { input } of await sampleInputs("test")) {
+      const [a, b] = await Promise.all(gens.map((g) => g.calculate(input as CircuitInput)));
+      expect(Buffer.from(a).equals(Buffer.from(b))).to.equal(true);
+    }
+  });
+
+  it("should prove with a WASM-only session as well", async () => {
+    const session = await ProverSession.open("test", { engine: "wasm" });
+    expect(session.witnessEngine.engine).to.equal("wasm");
+    const p = await generateProof(request(usd("20000")), { session });
+    expect(await verifyProof(p, { instance: "test" })).to.equal(true);
+    await session.close();
+  });
+});
