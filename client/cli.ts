@@ -7,6 +7,8 @@
  *   report   statements + market + risk params → isolated vs cross vs portfolio margin
  *   demo     the end-to-end demo on Hardhat's in-process network (client/demo.ts)
  *   audit    constraint report, soundness scan, zkey and verifier checks (client/audit.ts registers it)
+ *   backtest the margin model against history, per book class (client/backtest.ts)
+ *   risk calibrate   model v2 parameters from price history (client/calibrate.ts)
  *
  * Exit codes (prover/errors.ts ExitCode): 0 ok · 1 bad input · 2 invalid proof or insufficient margin ·
  * 3 keys not built · 4 transaction reverted · 70 internal error.
@@ -14,6 +16,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { registerAudit } from "./audit.ts";
+import { registerBacktest } from "./backtest.ts";
+import { registerRisk } from "./calibrate.ts";
 import { progressReporter } from "./progress.ts";
 import { ExitCode, formatUsd, ZkMarginArtifactError, ZkMarginChainError, ZkMarginInputError } from "../prover/errors.ts";
 import { marginReport, renderReport } from "../prover/report.ts";
@@ -174,7 +178,7 @@ function reportCommand(o: { statements: string[]; market: string; risk: string; 
  * `audit` lives in client/audit.ts (the auditor's toolkit).
  */
 type Register = (program: Command, run: (action: () => Promise<number> | number) => Promise<void>) => void;
-const extraCommands: Register[] = [registerAudit];
+const extraCommands: Register[] = [registerAudit, registerBacktest, registerRisk];
 
 /** The `zkmargin` program. `run` wraps each action: it maps errors to exit codes (exported for tests). */
 export function buildProgram(): Command {

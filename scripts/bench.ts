@@ -18,6 +18,7 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
   gas: async () => (await import("./bench/gas.ts")).gasSection,
   tree: async () => (await import("./bench/tree.ts")).treeSection,
   capital: async () => (await import("./bench/capital.ts")).capitalSection,
+  backtest: async () => (await import("./bench/backtest.ts")).backtestSection,
 };
 const ORDER = Object.keys(SECTIONS);
 

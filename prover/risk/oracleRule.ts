@@ -62,7 +62,13 @@ export interface OracleSnapshot {
 export function isqrt(x: bigint): bigint {
   if (x < 0n) throw new RangeError(`isqrt: negative input ${x}`);
   if (x < 2n) return x;
-  let r = BigInt(Math.floor(Math.sqrt(Number(x))));
+  let r = BigInt(Math.floor(Math.sqrt(Number(x)))) + 1n;
+  r = (r + x / r) >> 1n; // one Newton step lands at or above ⌊√x⌋ (AM-GM); from above it decreases to ⌊√x⌋
+  for (;;) {
+    const next = (r + x / r) >> 1n;
+    if (next >= r) break;
+    r = next;
+  }
   while (r * r > x) r -= 1n;
   while ((r + 1n) * (r + 1n) <= x) r += 1n;
   return r;
