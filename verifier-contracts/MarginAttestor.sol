@@ -46,6 +46,8 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
     uint64 public constant MAX_PERIOD = 365 days;
 
     uint256 private constant MASK96 = (1 << 96) - 1;
+    /// @dev A batch remembers the roots of this many distinct venue lists of one epoch.
+    uint256 private constant CACHED_LISTS = 4;
     uint256 private constant MASK32 = (1 << 32) - 1;
     uint256 private constant MIN_EXCESS_BITS = 112;
 
@@ -92,9 +94,9 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
         bool hasContext;
         uint64 epoch;
         IOracleHub.Context context;
-        bool hasRoots;
-        uint256 ids;
-        uint256[] roots;
+        uint256 lists;
+        uint256[CACHED_LISTS] ids;
+        uint256[][CACHED_LISTS] roots;
     }
 
     /// @dev What the first phase of an attestation hands to the record phase.
@@ -364,7 +366,7 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
             cache.context = oracle.contextAt(epoch);
             cache.epoch = epoch;
             cache.hasContext = true;
-            cache.hasRoots = false;
+            cache.lists = 0;
         }
         IOracleHub.Context memory c = cache.context;
         if (c.contextHash == 0) revert MarginAttestor__NoSnapshot(epoch);
@@ -377,12 +379,14 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
         pubs[0] = uint256(uint160(subject));
         pubs[1] = _domain;
         pubs[2] = c.contextHash;
-        if (!cache.hasRoots || cache.ids != ids) {
-            cache.roots = _roots(venueIds, epoch, c.takenAt);
-            cache.ids = ids;
-            cache.hasRoots = true;
+        uint256[] memory roots = _cachedRoots(cache, ids);
+        if (roots.length == 0) {
+            roots = _roots(venueIds, epoch, c.takenAt);
+            cache.ids[cache.lists % CACHED_LISTS] = ids;
+            cache.roots[cache.lists % CACHED_LISTS] = roots;
+            ++cache.lists;
         }
-        for (uint256 i = 0; i < v; ++i) pubs[3 + i] = cache.roots[i];
+        for (uint256 i = 0; i < v; ++i) pubs[3 + i] = roots[i];
         pubs[3 + v] = bookNullifier;
         pubs[4 + v] = minExcess | (ids << MIN_EXCESS_BITS);
 
@@ -425,6 +429,15 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
     }
 
     function _noCache() private pure returns (Cache memory cache) {}
+
+    /// @dev The cached roots of a packed venue list at the cache's epoch (an empty array if not cached).
+    function _cachedRoots(Cache memory cache, uint256 ids) private pure returns (uint256[] memory) {
+        uint256 k = cache.lists < CACHED_LISTS ? cache.lists : CACHED_LISTS;
+        for (uint256 i = 0; i < k; ++i) {
+            if (cache.ids[i] == ids) return cache.roots[i];
+        }
+        return new uint256[](0);
+    }
 
     /// @dev Check (7): a later epoch, or the same epoch with at least (relayed: more than) the current excess.
     function _isForward(Pending memory p) private view returns (bool) {
@@ -472,8 +485,11 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
         emit Reclaimed(subject, total, term);
     }
 
-    /// @dev attestFor / attestBatch: msg.sender is the subject, or the subject signed the request (EIP-712).
-    function _authorize(AttestRequest calldata r, bytes calldata signature) private {
+    /// @dev attestFor / attestBatch: msg.sender is the subject, or the subject signed the request (EIP-712) with its
+    ///      current nonce. The nonce is not consumed: a request cannot be replayed because a relayed request must move
+    ///      the attestation strictly forward (check 7), and cancelNonce() bumps the nonce, voiding every outstanding
+    ///      request at once. So a subject may hand several requests to relayers, and landing one costs no nonce write.
+    function _authorize(AttestRequest calldata r, bytes calldata signature) private view {
         if (r.subject == msg.sender) return;
         if (block.timestamp > r.deadline) revert MarginAttestor__SignatureExpired(r.deadline);
         bytes32 structHash = keccak256(
@@ -484,7 +500,7 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
                 r.bookNullifier,
                 r.epoch,
                 r.minExcess,
-                _useNonce(r.subject),
+                nonces(r.subject),
                 r.deadline
             )
         );

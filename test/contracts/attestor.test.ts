@@ -216,14 +216,14 @@ describe("MarginAttestor (real proofs, instance test)", function () {
   });
 
   describe("# attestFor (EIP-712)", function () {
-    it("should record a relayed attestation signed by its subject, once", async function () {
+    it("should record a relayed attestation signed by its subject, once (the nonce is not consumed)", async function () {
       const zk = await fixture();
       const p = batch[0];
       const r = req(p);
       const sig = await sign(zk, wallets[0], r);
       await expect(as(zk, relayer).attestFor(p.packed, r, sig)).to.emit(zk.attestor, "Attested");
       expect(await zk.attestor.availableExcess(wallets[0].address)).to.equal(p.minExcess);
-      expect(await zk.attestor.nonces(wallets[0].address)).to.equal(1n);
+      expect(await zk.attestor.nonces(wallets[0].address)).to.equal(0n);
       await expect(as(zk, relayer).attestFor(p.packed, r, sig)).to.be.revertedWithCustomError(zk.attestor, "MarginAttestor__NotForward");
     });
 
