@@ -321,8 +321,9 @@ export class AttestorClient {
 
   /**
    * The subject's EIP-712 signature over the request of `proof`, authorising anyone to submit it (attestFor,
-   * attestBatch) until `deadline` (unix seconds), with the subject's current nonce: one outstanding request per
-   * subject at a time; cancelNonce() revokes it.
+   * attestBatch) until `deadline` (unix seconds), with the subject's current nonce. Landing a request does not use
+   * the nonce (a relayed request must move the attestation strictly forward, so it cannot be replayed); several may
+   * be outstanding, and cancelNonce() voids them all.
    */
   async signRequest(subject: Signer, proof: AttestableProof, deadline: bigint): Promise<string> {
     const request = attestRequest(proof, deadline);
@@ -336,7 +337,7 @@ export class AttestorClient {
     return subject.signTypedData(attestorDomain(chainId, this.address), ATTEST_REQUEST_TYPES, { ...request, nonce });
   }
 
-  /** Use the sender's nonce: every request it signed and nobody submitted yet stops being valid. */
+  /** Bump the sender's nonce: every request it signed with the current one stops being valid. */
   cancelNonce(): Promise<TxResult> {
     return this.send("cancelNonce", []);
   }

@@ -6,7 +6,8 @@
  *   Poseidon(8) (PoseidonT9 with circomlibjs's constants) → RiskTimelock (OpenZeppelin TimelockController) →
  *   RiskParams (owned by the timelock) → OracleHub (three mock AggregatorV3 feeds per asset unless told otherwise) →
  *   VenueRegistry (also the book ledger) → the instance's snarkjs Groth16Verifier (reference), MarginVerifier (domain
- *   folded) and Groth16BatchVerifier → MarginAttestor, authorized in the ledger.
+ *   folded; reference) and Groth16BatchVerifier → the instance's MarginAttestor (InstanceMarginAttestor: the same
+ *   verifier inlined), authorized in the ledger.
  *
  *   const { ethers } = await network.create();
  *   const zk = await deployZkMargin(ethers, { instance: "test" });
@@ -200,16 +201,17 @@ export interface DeployOptions {
 
 /**
  * Oracle defaults: feeds older than an hour or 2 % off the median are left out; the quorum is a majority of the
- * configured feeds and at least 2; λ = 0.94 per epoch, κ = 3σ, ν = 0 (the vol shock is its floor until the risk
- * engineer's calibration sets ν), h = 1 epoch; at most 7 epochs per snapshot; 100k gas per feed call.
+ * configured feeds and at least 2; at most 7 epochs per snapshot; 100k gas per feed call. λ, κ, ν and h are the risk
+ * calibration's (data/risk/test.oracle.json, docs/RISK.md): λ = 0.96, κ = 3.507, ν = 11.644, h = 1 epoch
+ * (test/contracts/oracle.test.ts checks they match the file).
  */
 export const DEFAULT_ORACLE_CONFIG: OracleConfig = {
   maxAge: 3600n,
   maxDeviationPpm: 20_000n,
   minGoodFeeds: 2n,
-  ewmaLambdaPpm: 940_000n,
-  kappaPpm: 3_000_000n,
-  nuPpm: 0n,
+  ewmaLambdaPpm: 960_000n,
+  kappaPpm: 3_506_568n,
+  nuPpm: 11_644_277n,
   horizonEpochs: 1n,
   maxEpochStep: 7n,
   feedGas: 100_000n,
@@ -261,7 +263,7 @@ export interface ZkMarginCore {
 export interface ZkMarginDeployment extends ZkMarginCore {
   /** snarkjs's untouched verifier (reference: the differential tests and audits use it) */
   snarkVerifier: Groth16Verifier;
-  /** the verifier MarginAttestor uses */
+  /** the standalone single-proof verifier, the same check MarginAttestor inlines (domain folded) */
   verifier: MarginVerifier;
   batchVerifier: Groth16BatchVerifier;
   attestor: MarginAttestor;
@@ -317,12 +319,14 @@ export async function deployPoseidonT9(ethers: HardhatEthers, admin: Signer): Pr
 }
 
 /** Fully qualified artifact names of an instance's generated verifiers. */
-export function verifierArtifactNames(instance: string): { verifier: string; marginVerifier: string; batchVerifier: string } {
+export function verifierArtifactNames(instance: string): { verifier: string; marginVerifier: string; batchVerifier: string; attestor: string } {
   const dir = `verifier-contracts/generated/${instance}`;
   return {
     verifier: `${dir}/Groth16Verifier.sol:Groth16Verifier`,
     marginVerifier: `${dir}/MarginVerifier.sol:MarginVerifier`,
     batchVerifier: `${dir}/Groth16BatchVerifier.sol:Groth16BatchVerifier`,
+    /** MarginAttestor with the instance's verifier inlined (generated beside MarginVerifier) */
+    attestor: `${dir}/MarginVerifier.sol:InstanceMarginAttestor`,
   };
 }
 
@@ -474,11 +478,7 @@ export async function deployZkMargin(ethers: HardhatEthers, opts: DeployOptions 
       `deployZkMargin: the "${instance.name}" verifiers are not compiled (run \`npx tsx scripts/build.ts ${instance.name}\` then \`npx hardhat build\`): ${(err as Error).message}`,
     );
   }
-  const attestor = await deploy<MarginAttestor>("MarginAttestor", [
-    { registry: registryAddr, verifier: await verifier.getAddress(), batchVerifier: await batchVerifier.getAddress() },
-    BigInt(params.V),
-    timing,
-  ]);
+  const attestor = await deploy<MarginAttestor>(names.attestor, [{ registry: registryAddr, batchVerifier: await batchVerifier.getAddress() }, BigInt(params.V), timing]);
   await (await core.registry.authorizeAttestor(await attestor.getAddress())).wait();
   if ((await attestor.domain()) !== domain) throw new Error("deployZkMargin: MarginAttestor.domain() differs from deploymentDomain()");
   return { ...core, snarkVerifier, verifier, batchVerifier, attestor, domain, timing };

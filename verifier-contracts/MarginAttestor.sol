@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {IBookHolder} from "./interfaces/IBookHolder.sol";
 import {IGroth16BatchVerifier} from "./interfaces/IGroth16BatchVerifier.sol";
 import {IMarginAttestor} from "./interfaces/IMarginAttestor.sol";
-import {IMarginVerifier} from "./interfaces/IMarginVerifier.sol";
 import {IOracleHub} from "./interfaces/IOracleHub.sol";
 import {IVenueRegistry} from "./interfaces/IVenueRegistry.sol";
+import {MarginDomain} from "./lib/MarginDomain.sol";
 import {PoseidonSponge} from "./lib/PoseidonSponge.sol";
 
 /// @title MarginAttestor
@@ -30,19 +31,23 @@ import {PoseidonSponge} from "./lib/PoseidonSponge.sol";
 ///         subject's liens, unless the previous attestation has Ended, whose liens are then reclaimed.
 ///         Storage per subject: one slot for the attestation (minExcess 96 | epoch 32 | venue ids 4×32), one for the
 ///         liens' total and term (written only by allocate / release / reclaim); one slot per lien.
-contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
+///         Abstract: the instance's single-proof verifier is inlined by the generated InstanceMarginAttestor
+///         (verifier-contracts/generated/<instance>/MarginVerifier.sol), which implements _verifyProof.
+abstract contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
     /// @notice The EIP-712 type of attestFor / attestBatch requests.
     bytes32 public constant ATTEST_REQUEST_TYPEHASH = keccak256(
         "AttestRequest(address subject,uint256[] venueIds,uint256 bookNullifier,uint64 epoch,uint256 minExcess,uint256 nonce,uint256 deadline)"
     );
-    /// @notice The domain tag of the public input `domain`.
-    string public constant DOMAIN_TAG = "zkmargin.domain.v1";
+    /// @notice The domain tag of the public input `domain` (lib/MarginDomain.sol).
+    string public constant DOMAIN_TAG = MarginDomain.TAG;
     /// @notice Venue ids, and so venue slots packed 32 bits each; at most 4 slots (one tail word, one storage slot).
     uint256 public constant MAX_VENUE_SLOTS = 4;
     /// @notice ttl and gracePeriod are at most a year.
     uint64 public constant MAX_PERIOD = 365 days;
 
     uint256 private constant MASK96 = (1 << 96) - 1;
+    /// @dev A batch remembers the roots of this many distinct venue lists of one epoch.
+    uint256 private constant CACHED_LISTS = 4;
     uint256 private constant MASK32 = (1 << 32) - 1;
     uint256 private constant MIN_EXCESS_BITS = 112;
 
@@ -50,8 +55,6 @@ contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
     IVenueRegistry public immutable registry;
     /// @notice Snapshots: context hashes and their times.
     IOracleHub public immutable oracle;
-    /// @notice The instance's single-proof verifier (domain folded).
-    IMarginVerifier public immutable verifier;
     /// @notice The instance's batch verifier.
     IGroth16BatchVerifier public immutable batchVerifier;
     /// @notice Venue slots V of the instance.
@@ -75,7 +78,6 @@ contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
     /// @notice Contract dependencies.
     struct Deps {
         IVenueRegistry registry;
-        IMarginVerifier verifier;
         IGroth16BatchVerifier batchVerifier;
     }
 
@@ -84,6 +86,17 @@ contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
         uint64 ttl;
         uint64 renewalWindow;
         uint64 gracePeriod;
+    }
+
+    /// @dev What a batch reads once for the entries that share it: the last epoch's snapshot context, and the roots of
+    ///      the last venue list at that epoch (already checked valid).
+    struct Cache {
+        bool hasContext;
+        uint64 epoch;
+        IOracleHub.Context context;
+        uint256 lists;
+        uint256[CACHED_LISTS] ids;
+        uint256[][CACHED_LISTS] roots;
     }
 
     /// @dev What the first phase of an attestation hands to the record phase.
@@ -96,7 +109,7 @@ contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
         bool relayed;
     }
 
-    /// @param deps the registry (and through it the oracle) and the instance's two verifiers
+    /// @param deps the registry (and through it the oracle) and the instance's batch verifier
     /// @param venueSlots_ V of the instance (1..4)
     /// @param timing 0 < ttl ≤ MAX_PERIOD, renewalWindow ≤ ttl, 0 < gracePeriod ≤ MAX_PERIOD
     constructor(Deps memory deps, uint256 venueSlots_, Timing memory timing) EIP712("zkmargin MarginAttestor", "2") {
@@ -106,22 +119,25 @@ contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
         if (timing.renewalWindow > timing.ttl) revert MarginAttestor__InvalidConfig("renewalWindow");
         if (timing.gracePeriod == 0 || timing.gracePeriod > MAX_PERIOD) revert MarginAttestor__InvalidConfig("gracePeriod");
         uint256 npub = 5 + venueSlots_;
-        uint256 d = uint256(keccak256(abi.encodePacked(DOMAIN_TAG, block.chainid, address(deps.registry)))) % PoseidonSponge.FIELD;
-        if (deps.verifier.NPUB() != npub || deps.verifier.DOMAIN_INDEX() != 1 || deps.verifier.DOMAIN() != d) {
-            revert MarginAttestor__InvalidConfig("verifier");
-        }
         if (deps.batchVerifier.NPUB() != npub) revert MarginAttestor__InvalidConfig("batchVerifier");
         registry = deps.registry;
         oracle = deps.registry.oracle();
-        verifier = deps.verifier;
         batchVerifier = deps.batchVerifier;
         venueSlots = venueSlots_;
         publicSignalCount = npub;
         ttl = timing.ttl;
         renewalWindow = timing.renewalWindow;
         gracePeriod = timing.gracePeriod;
-        _domain = d;
+        _domain = MarginDomain.domainOf(address(deps.registry));
         _chainId = block.chainid;
+    }
+
+    /// @dev Check (5): the instance's Groth16 check of one proof (the inlined, generated verifier).
+    function _verifyProof(uint256[8] calldata proof, uint256[] memory pubs) internal view virtual returns (bool);
+
+    /// @dev The domain, for the generated constructor's check.
+    function _domainValue() internal view returns (uint256) {
+        return _domain;
     }
 
     // ------------------------------------------------------------------------------------------------ attestation
@@ -130,19 +146,19 @@ contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
     function attest(uint256[8] calldata proof, uint256[] calldata venueIds, uint256 bookNullifier, uint64 epoch, uint256 minExcess)
         external
     {
-        (uint256[] memory pubs, Pending memory p) = _prepare(msg.sender, venueIds, bookNullifier, epoch, minExcess);
+        (uint256[] memory pubs, Pending memory p) = _prepare(msg.sender, venueIds, bookNullifier, epoch, minExcess, _noCache());
         _requireForward(p);
-        if (!verifier.verifyProof(proof, pubs)) revert MarginAttestor__InvalidProof();
+        if (!_verifyProof(proof, pubs)) revert MarginAttestor__InvalidProof();
         _record(p, venueIds);
     }
 
     /// @inheritdoc IMarginAttestor
     function attestFor(uint256[8] calldata proof, AttestRequest calldata request, bytes calldata signature) external {
         (uint256[] memory pubs, Pending memory p) =
-            _prepare(request.subject, request.venueIds, request.bookNullifier, request.epoch, request.minExcess);
+            _prepare(request.subject, request.venueIds, request.bookNullifier, request.epoch, request.minExcess, _noCache());
         _requireForward(p);
         _authorize(request, signature);
-        if (!verifier.verifyProof(proof, pubs)) revert MarginAttestor__InvalidProof();
+        if (!_verifyProof(proof, pubs)) revert MarginAttestor__InvalidProof();
         _record(p, request.venueIds);
     }
 
@@ -157,9 +173,10 @@ contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
         uint256[] memory index = new uint256[](n);
         uint256 m = 0;
         uint256[] memory all = new uint256[](n * npub);
+        Cache memory cache = _noCache();
         for (uint256 i = 0; i < n; ++i) {
             AttestRequest calldata r = requests[i];
-            (uint256[] memory pubs, Pending memory p) = _prepare(r.subject, r.venueIds, r.bookNullifier, r.epoch, r.minExcess);
+            (uint256[] memory pubs, Pending memory p) = _prepare(r.subject, r.venueIds, r.bookNullifier, r.epoch, r.minExcess, cache);
             // An entry already recorded (or overtaken) is skipped, so copying one out and landing it first cannot
             // revert the batch; its signature is not checked (its nonce may be spent).
             if (!_isForward(p)) {
@@ -202,8 +219,8 @@ contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
         uint64 epoch,
         uint256 minExcess
     ) external view returns (bool) {
-        (uint256[] memory pubs,) = _prepare(subject, venueIds, bookNullifier, epoch, minExcess);
-        return verifier.verifyProof(proof, pubs);
+        (uint256[] memory pubs,) = _prepare(subject, venueIds, bookNullifier, epoch, minExcess, _noCache());
+        return _verifyProof(proof, pubs);
     }
 
     /// @inheritdoc IMarginAttestor
@@ -212,7 +229,7 @@ contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
         view
         returns (uint256[] memory pubs)
     {
-        (pubs,) = _prepare(subject, venueIds, bookNullifier, epoch, minExcess);
+        (pubs,) = _prepare(subject, venueIds, bookNullifier, epoch, minExcess, _noCache());
     }
 
     /// @inheritdoc IMarginAttestor
@@ -334,7 +351,7 @@ contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
     // ------------------------------------------------------------------------------------------------ internals
 
     /// @dev Checks (1)-(4); the ordered public inputs and what the record phase needs.
-    function _prepare(address subject, uint256[] calldata venueIds, uint256 bookNullifier, uint64 epoch, uint256 minExcess)
+    function _prepare(address subject, uint256[] calldata venueIds, uint256 bookNullifier, uint64 epoch, uint256 minExcess, Cache memory cache)
         private
         view
         returns (uint256[] memory pubs, Pending memory p)
@@ -345,7 +362,13 @@ contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
         if (bookNullifier == 0 || bookNullifier >= PoseidonSponge.FIELD) revert MarginAttestor__InvalidBookNullifier(bookNullifier);
         if (minExcess > MASK96) revert MarginAttestor__InvalidMinExcess(minExcess);
         // Check (3): the snapshot exists and an attestation of it is Live now.
-        IOracleHub.Context memory c = oracle.contextAt(epoch);
+        if (!cache.hasContext || cache.epoch != epoch) {
+            cache.context = oracle.contextAt(epoch);
+            cache.epoch = epoch;
+            cache.hasContext = true;
+            cache.lists = 0;
+        }
+        IOracleHub.Context memory c = cache.context;
         if (c.contextHash == 0) revert MarginAttestor__NoSnapshot(epoch);
         uint64 lapsesAt = c.takenAt + ttl;
         if (c.supersededAt != 0 && c.supersededAt + renewalWindow < lapsesAt) lapsesAt = c.supersededAt + renewalWindow;
@@ -356,7 +379,14 @@ contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
         pubs[0] = uint256(uint160(subject));
         pubs[1] = _domain;
         pubs[2] = c.contextHash;
-        _writeRoots(pubs, venueIds, epoch, c.takenAt);
+        uint256[] memory roots = _cachedRoots(cache, ids);
+        if (roots.length == 0) {
+            roots = _roots(venueIds, epoch, c.takenAt);
+            cache.ids[cache.lists % CACHED_LISTS] = ids;
+            cache.roots[cache.lists % CACHED_LISTS] = roots;
+            ++cache.lists;
+        }
+        for (uint256 i = 0; i < v; ++i) pubs[3 + i] = roots[i];
         pubs[3 + v] = bookNullifier;
         pubs[4 + v] = minExcess | (ids << MIN_EXCESS_BITS);
 
@@ -387,14 +417,26 @@ contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
         if (previous == 0) revert MarginAttestor__NoVenues();
     }
 
-    /// @dev Check (4): pubs[3 + i] = the valid root of each active venue at the epoch (0 for an unused slot).
-    function _writeRoots(uint256[] memory pubs, uint256[] calldata venueIds, uint64 epoch, uint64 takenAt) private view {
-        (uint256[] memory roots, uint256 badVenue, uint64 invalidAt) = registry.rootsAt(venueIds, epoch, takenAt);
+    /// @dev Check (4): the valid root of each active venue at the epoch (0 for an unused slot).
+    function _roots(uint256[] calldata venueIds, uint64 epoch, uint64 takenAt) private view returns (uint256[] memory roots) {
+        uint256 badVenue;
+        uint64 invalidAt;
+        (roots, badVenue, invalidAt) = registry.rootsAt(venueIds, epoch, takenAt);
         for (uint256 i = 0; i < roots.length; ++i) {
             if (venueIds[i] != 0 && roots[i] == 0) revert MarginAttestor__NoRoot(venueIds[i], epoch);
-            pubs[3 + i] = roots[i];
         }
         if (badVenue != 0) revert MarginAttestor__RootInvalid(badVenue, epoch, invalidAt);
+    }
+
+    function _noCache() private pure returns (Cache memory cache) {}
+
+    /// @dev The cached roots of a packed venue list at the cache's epoch (an empty array if not cached).
+    function _cachedRoots(Cache memory cache, uint256 ids) private pure returns (uint256[] memory) {
+        uint256 k = cache.lists < CACHED_LISTS ? cache.lists : CACHED_LISTS;
+        for (uint256 i = 0; i < k; ++i) {
+            if (cache.ids[i] == ids) return cache.roots[i];
+        }
+        return new uint256[](0);
     }
 
     /// @dev Check (7): a later epoch, or the same epoch with at least (relayed: more than) the current excess.
@@ -421,10 +463,11 @@ contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
     /// @dev Checks (6) and (8), and the write (one slot; the liens' slot only when they must be reclaimed).
     function _record(Pending memory p, uint256[] calldata venueIds) private {
         registry.bindBook(p.bookNullifier, p.subject);
-        uint256 acct = _acct[p.subject];
+        uint256 cur = _att[p.subject];
+        // A subject without an attestation has no liens: its liens' slot is read only on a renewal.
+        uint256 acct = cur == 0 ? 0 : _acct[p.subject];
         uint256 total = acct & MASK96;
         if (total != 0) {
-            uint256 cur = _att[p.subject];
             if (_stateOf(cur) == State.Ended) {
                 _reclaim(p.subject, acct);
             } else if (p.packed & MASK96 < total) {
@@ -442,8 +485,11 @@ contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
         emit Reclaimed(subject, total, term);
     }
 
-    /// @dev attestFor / attestBatch: msg.sender is the subject, or the subject signed the request (EIP-712).
-    function _authorize(AttestRequest calldata r, bytes calldata signature) private {
+    /// @dev attestFor / attestBatch: msg.sender is the subject, or the subject signed the request (EIP-712) with its
+    ///      current nonce. The nonce is not consumed: a request cannot be replayed because a relayed request must move
+    ///      the attestation strictly forward (check 7), and cancelNonce() bumps the nonce, voiding every outstanding
+    ///      request at once. So a subject may hand several requests to relayers, and landing one costs no nonce write.
+    function _authorize(AttestRequest calldata r, bytes calldata signature) private view {
         if (r.subject == msg.sender) return;
         if (block.timestamp > r.deadline) revert MarginAttestor__SignatureExpired(r.deadline);
         bytes32 structHash = keccak256(
@@ -454,13 +500,15 @@ contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
                 r.bookNullifier,
                 r.epoch,
                 r.minExcess,
-                _useNonce(r.subject),
+                nonces(r.subject),
                 r.deadline
             )
         );
-        if (!SignatureChecker.isValidSignatureNow(r.subject, _hashTypedDataV4(structHash), signature)) {
-            revert MarginAttestor__InvalidSignature(r.subject);
-        }
+        bytes32 digest = _hashTypedDataV4(structHash);
+        // An EOA's signature first (no code-size lookup of the subject), then ERC-1271 for a contract wallet.
+        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, signature);
+        if (err == ECDSA.RecoverError.NoError && signer == r.subject) return;
+        if (!SignatureChecker.isValidERC1271SignatureNow(r.subject, digest, signature)) revert MarginAttestor__InvalidSignature(r.subject);
     }
 
     /// @dev The lifecycle state of a packed attestation now.

@@ -11,14 +11,15 @@ import {WordPacker} from "./lib/WordPacker.sol";
 /// @notice Governance risk parameters for an instance with A assets and K scenarios (docs/DESIGN.md §3, model v2).
 ///         setParams checks every exact range — the circuit checks only the packed widths and relies on these
 ///         (docs/DESIGN.md §4 "Range checks of hashed parameters"):
-///         (1) every array has its instance length; the six model-v2 fields are all present (arrays of length A)
-///             or all absent (empty arrays and zero scalars: the v1 layout, as prover/commitments.ts riskPackValues);
+///         (1) every array has its instance length, the model-v2 arrays included: the circuit proves model v2 only
+///             (docs/DESIGN.md §4), so every version is hashed in the v2 layout (a deployment that wants v1's numbers
+///             posts the v2 terms as zeros, prover/model.ts withV2TermsOff);
 ///         (2) haircuts, debt add-ons, weights, the gross charge, basis charges, gross vega and venue default are
 ///             ppm ≤ 1e6; (3) moves are in [-3e6, 3e6]; (4) vol directions are in {-1, 0, 1};
 ///         (5) concentration < 2^20, short-option minimum ≤ 3e6, noGammaGain ∈ {0, 1}.
 ///         It then packs the offset values [H..., B... (20 bits), M + 3e6 (k-major, 23 bits)..., U + 1 (k-major,
-///         2 bits)..., W..., G (20 bits)] and, for v2, [b... (20), c... (20), m... (22), ω (20), noGammaGain (1),
-///         δ (20)] into 248-bit words (lib/WordPacker.sol) and stores the Poseidon(8)-sponge hash over the words:
+///         2 bits)..., W..., G (20 bits), b... (20), c... (20), m... (22), ω (20), noGammaGain (1), δ (20)] into
+///         248-bit words (lib/WordPacker.sol) and stores the Poseidon(8)-sponge hash over the words:
 ///         riskWords() and riskParamsHash() in prover/commitments.ts. Each setParams is a new version (1, 2, …);
 ///         every version's parameters and hash stay readable. Ownership belongs to the deployment's timelock.
 contract RiskParams is IRiskParams, Ownable {
@@ -64,8 +65,8 @@ contract RiskParams is IRiskParams, Ownable {
     /// @inheritdoc IRiskParams
     function setParams(Params calldata p) external onlyOwner returns (uint256 h) {
         _checkV1(p);
-        bool v2 = _checkV2(p);
-        h = PoseidonSponge.hash(poseidon, _pack(p, v2));
+        _checkV2(p);
+        h = PoseidonSponge.hash(poseidon, _pack(p));
         uint256 v = ++version;
         _params[v] = p;
         _hashes[v] = h;
@@ -99,8 +100,7 @@ contract RiskParams is IRiskParams, Ownable {
     /// @inheritdoc IRiskParams
     function words() external view returns (uint256[] memory) {
         if (version == 0) revert RiskParams__NotSet();
-        Params memory p = _params[version];
-        return _pack(p, p.basisCharge.length != 0);
+        return _pack(_params[version]);
     }
 
     /// @dev Checks (1)-(4) of the v1 fields.
@@ -132,15 +132,9 @@ contract RiskParams is IRiskParams, Ownable {
         if (p.grossCharge > uint256(PPM)) revert RiskParams__GrossChargeOutOfRange(p.grossCharge);
     }
 
-    /// @dev Checks (1), (2) and (5) of the model-v2 fields; whether they are present.
-    function _checkV2(Params calldata p) private view returns (bool) {
+    /// @dev Checks (1), (2) and (5) of the model-v2 fields.
+    function _checkV2(Params calldata p) private view {
         uint256 nA = assetCount;
-        if (p.basisCharge.length == 0 && p.concentration.length == 0 && p.shortOptionMin.length == 0) {
-            if (p.vegaGross != 0) revert RiskParams__PartialModelV2("vegaGross");
-            if (p.noGammaGain != 0) revert RiskParams__PartialModelV2("noGammaGain");
-            if (p.venueDefault != 0) revert RiskParams__PartialModelV2("venueDefault");
-            return false;
-        }
         _len("basisCharge", p.basisCharge.length, nA);
         _len("concentration", p.concentration.length, nA);
         _len("shortOptionMin", p.shortOptionMin.length, nA);
@@ -152,14 +146,13 @@ contract RiskParams is IRiskParams, Ownable {
         if (p.vegaGross > uint256(PPM)) revert RiskParams__VegaGrossOutOfRange(p.vegaGross);
         if (p.noGammaGain > 1) revert RiskParams__NoGammaGainOutOfRange(p.noGammaGain);
         if (p.venueDefault > uint256(PPM)) revert RiskParams__VenueDefaultOutOfRange(p.venueDefault);
-        return true;
     }
 
     /// @dev The packed words of range-checked parameters (riskWords() in prover/commitments.ts).
-    function _pack(Params memory p, bool v2) private pure returns (uint256[] memory) {
+    function _pack(Params memory p) private pure returns (uint256[] memory) {
         uint256 nA = p.haircut.length;
         uint256 nK = p.weights.length;
-        WordPacker.Packer memory w = WordPacker.create(2 * nA + 2 * nK * nA + nK + 1 + (v2 ? 3 * nA + 3 : 0));
+        WordPacker.Packer memory w = WordPacker.create(2 * nA + 2 * nK * nA + nK + 1 + 3 * nA + 3);
         for (uint256 a = 0; a < nA; ++a) WordPacker.push(w, p.haircut[a], PPM_BITS);
         for (uint256 a = 0; a < nA; ++a) WordPacker.push(w, p.debtAddOn[a], PPM_BITS);
         for (uint256 k = 0; k < nK; ++k) {
@@ -170,14 +163,12 @@ contract RiskParams is IRiskParams, Ownable {
         }
         for (uint256 k = 0; k < nK; ++k) WordPacker.push(w, p.weights[k], PPM_BITS);
         WordPacker.push(w, p.grossCharge, PPM_BITS);
-        if (v2) {
-            for (uint256 a = 0; a < nA; ++a) WordPacker.push(w, p.basisCharge[a], PPM_BITS);
-            for (uint256 a = 0; a < nA; ++a) WordPacker.push(w, p.concentration[a], CONC_BITS);
-            for (uint256 a = 0; a < nA; ++a) WordPacker.push(w, p.shortOptionMin[a], SOM_BITS);
-            WordPacker.push(w, p.vegaGross, PPM_BITS);
-            WordPacker.push(w, p.noGammaGain, 1);
-            WordPacker.push(w, p.venueDefault, PPM_BITS);
-        }
+        for (uint256 a = 0; a < nA; ++a) WordPacker.push(w, p.basisCharge[a], PPM_BITS);
+        for (uint256 a = 0; a < nA; ++a) WordPacker.push(w, p.concentration[a], CONC_BITS);
+        for (uint256 a = 0; a < nA; ++a) WordPacker.push(w, p.shortOptionMin[a], SOM_BITS);
+        WordPacker.push(w, p.vegaGross, PPM_BITS);
+        WordPacker.push(w, p.noGammaGain, 1);
+        WordPacker.push(w, p.venueDefault, PPM_BITS);
         return WordPacker.words(w);
     }
 

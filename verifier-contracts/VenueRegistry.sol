@@ -18,6 +18,11 @@ import {PoseidonSponge} from "./lib/PoseidonSponge.sol";
 ///         Books: bindBook keeps one (subject, attestor) per book nullifier; a different holder takes a book only
 ///         after the current holder's bookHeldUntil (its attestation's lapse plus grace) has passed.
 contract VenueRegistry is IVenueRegistry, Ownable {
+    struct Era {
+        uint64 untilEpoch;
+        uint64 invalidatedAt;
+    }
+
     /// @notice Venue ids are below 2^32.
     uint256 public constant MAX_VENUE_ID = type(uint32).max;
 
@@ -29,12 +34,19 @@ contract VenueRegistry is IVenueRegistry, Ownable {
 
     mapping(uint256 venueId => Venue) private _venues;
     mapping(uint256 venueId => VenueStatus) private _status;
+    /// @dev Past suspensions, one per resume: roots of epochs below untilEpoch (and at or above the previous era's)
+    ///      became invalid at invalidatedAt. Kept so that a root's invalidation time never moves later.
+    mapping(uint256 venueId => Era[]) private _eras;
     mapping(uint256 venueId => mapping(uint64 epoch => uint256 root)) private _roots;
     mapping(uint256 venueId => mapping(uint64 epoch => uint64 time)) private _revokedAt;
 
     mapping(address attestor => uint32 id) private _attestorIds;
-    address[] private _attestors;
-    /// @dev subject | attestorId << 160.
+    /// @dev An authorized attestor by the low 96 bits of its address (unique among authorized attestors).
+    mapping(uint96 tag => address attestor) private _byTag;
+    uint32 private _attestorCount;
+    /// @dev subject | tag << 160, tag = the holder attestor's address mod 2^96: the holder's own renewal compares one
+    ///      slot with msg.sender and returns without reading its authorization (an unauthorized contract matching the
+    ///      value changes nothing: the binding stays the holder's).
     mapping(uint256 bookNullifier => uint256 binding) private _books;
 
     /// @param admin the address that registers venues, revokes roots, suspends venues and authorizes attestors
@@ -110,6 +122,7 @@ contract VenueRegistry is IVenueRegistry, Ownable {
         if (!s.suspended) revert VenueRegistry__NotSuspended(venueId);
         Venue storage v = _venues[venueId];
         uint64 from = v.hasRoot ? v.lastEpoch + 1 : 0;
+        _eras[venueId].push(Era(from, s.invalidatedAt));
         s.suspended = false;
         s.validFromEpoch = from;
         emit VenueResumed(venueId, from);
@@ -172,25 +185,38 @@ contract VenueRegistry is IVenueRegistry, Ownable {
         return _status[venueId];
     }
 
-    /// @dev When (venue, epoch)'s root became invalid: its revocation, or the venue's suspension when it is
-    ///      suspended now or the epoch is before its validFromEpoch; the earlier of the two; 0 if valid.
+    /// @dev When (venue, epoch)'s root became invalid: its revocation, or the suspension that followed its posting
+    ///      (the current one for epochs from validFromEpoch on, else the era that ended before them); the earlier
+    ///      of the two; 0 if valid. Both only ever appear, at the time of the admin's action: never later.
     function _invalidation(uint256 venueId, uint64 epoch) private view returns (uint64 t) {
         t = _revokedAt[venueId][epoch];
         VenueStatus storage s = _status[venueId];
-        if (s.suspended || epoch < s.validFromEpoch) {
-            uint64 u = s.invalidatedAt;
-            if (t == 0 || u < t) t = u;
+        uint64 u = 0;
+        if (epoch >= s.validFromEpoch) {
+            if (s.suspended) u = s.invalidatedAt;
+        } else {
+            Era[] storage eras = _eras[venueId];
+            for (uint256 k = 0; k < eras.length; ++k) {
+                if (epoch < eras[k].untilEpoch) {
+                    u = eras[k].invalidatedAt;
+                    break;
+                }
+            }
         }
+        if (u != 0 && (t == 0 || u < t)) t = u;
     }
 
     // ------------------------------------------------------------------------------------------------- book ledger
 
     /// @inheritdoc IVenueRegistry
     function authorizeAttestor(address attestor) external onlyOwner {
-        if (attestor.code.length == 0 || _attestorIds[attestor] != 0) revert VenueRegistry__InvalidAttestor(attestor);
-        _attestors.push(attestor);
-        uint32 id = uint32(_attestors.length);
+        uint96 tag = uint96(uint160(attestor));
+        if (attestor.code.length == 0 || _attestorIds[attestor] != 0 || _byTag[tag] != address(0)) {
+            revert VenueRegistry__InvalidAttestor(attestor);
+        }
+        uint32 id = ++_attestorCount;
         _attestorIds[attestor] = id;
+        _byTag[tag] = attestor;
         emit AttestorAuthorized(attestor, id);
     }
 
@@ -201,14 +227,13 @@ contract VenueRegistry is IVenueRegistry, Ownable {
 
     /// @inheritdoc IVenueRegistry
     function bindBook(uint256 bookNullifier, address subject) external {
-        uint32 id = _attestorIds[msg.sender];
-        if (id == 0) revert VenueRegistry__NotAttestor(msg.sender);
-        uint256 want = uint256(uint160(subject)) | (uint256(id) << 160);
+        uint256 want = uint256(uint160(subject)) | (uint256(uint96(uint160(msg.sender))) << 160);
         uint256 have = _books[bookNullifier];
         if (have == want) return;
+        if (_attestorIds[msg.sender] == 0) revert VenueRegistry__NotAttestor(msg.sender);
         if (have != 0) {
             address holderSubject = address(uint160(have));
-            address holder = _attestors[uint32(have >> 160) - 1];
+            address holder = _byTag[uint96(have >> 160)];
             uint64 until = IBookHolder(holder).bookHeldUntil(holderSubject);
             if (block.timestamp < until) revert VenueRegistry__BookBound(bookNullifier, holderSubject, holder, until);
         }
@@ -220,6 +245,6 @@ contract VenueRegistry is IVenueRegistry, Ownable {
     function bookBinding(uint256 bookNullifier) external view returns (address subject, address attestor) {
         uint256 b = _books[bookNullifier];
         if (b == 0) return (address(0), address(0));
-        return (address(uint160(b)), _attestors[uint32(b >> 160) - 1]);
+        return (address(uint160(b)), _byTag[uint96(b >> 160)]);
     }
 }

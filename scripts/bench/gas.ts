@@ -9,10 +9,14 @@ import { Wallet, keccak256, toUtf8Bytes, type Signer } from "ethers";
 import { network } from "hardhat";
 import { ATTEST_REQUEST_TYPES, attestorDomain } from "../../client/attestor.ts";
 import { deployZkMargin, type AttestRequest, type MarginAttestor, type ZkMarginDeployment } from "../../client/deploy.ts";
+import { existsSync } from "node:fs";
+import type { ProofRequest } from "../../prover/circuitInput.ts";
+import { evaluateMargin } from "../../prover/model.ts";
 import { publicSignalCount } from "../../prover/publicSignals.ts";
-import { TEST_PARAMS, testMarket, testRisk } from "../../test/fixtures/market.ts";
+import { PROD_PARAMS, TEST_PARAMS, accountsFor, prodDeskBook, prodMarket, prodRisk, testMarket, testRisk } from "../../test/fixtures/market.ts";
+import { proveMargin } from "../../test/helpers/proofs.ts";
 import { World, attestArgs, hedgedTrader, type Proved } from "../../test/contracts/world.ts";
-import { ROOT } from "../lib/instances.ts";
+import { ROOT, artifactPaths } from "../lib/instances.ts";
 import { mdTable, thousands, type Section } from "./common.ts";
 
 const BATCHES = [1, 4, 16];
@@ -63,10 +67,17 @@ export const gasSection: Section = {
       await zk.setMarket(testMarket(), e);
       for (const [k, v] of VENUES.entries()) await zk.postRoot(operators[k], v, e, world.root(v));
     };
-    // Every deployment from a fresh chain state has the same addresses, hence the same domain: prove once.
-    const snap = await ethers.provider.send("evm_snapshot", []);
+    // Every deployment from this chain state has the same addresses, hence the same domain: prove once, and
+    // return to this state before each deployment (a revert consumes the snapshot, so take it again).
+    let base = (await ethers.provider.send("evm_snapshot", [])) as string;
     const domain = (await deploy()).domain;
-    await ethers.provider.send("evm_revert", [snap]);
+    const fresh = async (): Promise<ZkMarginDeployment> => {
+      await ethers.provider.send("evm_revert", [base]);
+      base = (await ethers.provider.send("evm_snapshot", [])) as string;
+      const zk = await deploy();
+      if (zk.domain !== domain) throw new Error("gas bench: a redeployment got another domain");
+      return zk;
+    };
 
     ctx.log(`gas: proving ${4 + 2 * n} real proofs`);
     const t0 = performance.now();
@@ -91,7 +102,7 @@ export const gasSection: Section = {
       w.signTypedData(attestorDomain(chainId, await zk.attestor.getAddress()), ATTEST_REQUEST_TYPES, { ...r, nonce: await zk.attestor.nonces(r.subject) });
 
     // ---- single attestations, the verifiers, the liens
-    let zk = await deploy();
+    let zk = await fresh();
     const split = (p: Proved) => [[p.packed[0], p.packed[1]], [[p.packed[2], p.packed[3]], [p.packed[4], p.packed[5]]], [p.packed[6], p.packed[7]]] as const;
     const [a, b, c] = split(alice1);
     const snarkAlone = await zk.snarkVerifier.verifyProof.estimateGas(a as never, b as never, c as never, alice1.publicSignals);
@@ -118,8 +129,11 @@ export const gasSection: Section = {
     ctx.log(`gas: attest first ${first}, renew ${renew}`);
 
     const perVenue = first3 - first;
-    const estV4at4 = first3 + perVenue + 32n * 16n; // a fourth active venue, and its id word in calldata
-    const estV4at2 = first + 32n * 4n; // the fourth slot inactive: a zero root (skipped) and a zero id word
+    const slotWord = 32n * 4n; // the fourth slot's zero id word in calldata (a zero root is skipped by the verifier)
+    const estV4at2 = first + slotWord;
+    const estV4at4 = first + 2n * perVenue + slotWord;
+    const estRenewV4at2 = renew + slotWord;
+    const estRenewV4at4 = renew + 2n * perVenue + slotWord;
     const rows: (string | number)[][] = [
       ["`attest`, first attestation (book bound, record, event), 2 of 3 venues", BEFORE.attestFirst, thousands(first)],
       ["`attest`, first attestation, 3 of 3 venues", "—", thousands(first3)],
@@ -128,9 +142,9 @@ export const gasSection: Section = {
       ["`allocate`, lien increased", BEFORE.allocateMore, thousands(allocateMore)],
       ["`release` by the consumer", BEFORE.release, thousands(release)],
       ["`reclaim` after lapse + grace (all liens at once)", "—", thousands(reclaim)],
-      ["`MarginAttestor.verifyProof` view (inputs from chain state + MarginVerifier), estimate", "348,868", thousands(view)],
+      ["`MarginAttestor.verifyProof` view (inputs from chain state + the inlined verifier), estimate", "348,868", thousands(view)],
       ["snarkjs `Groth16Verifier.verifyProof` alone, estimate", "307,891", thousands(snarkAlone)],
-      ["generated `MarginVerifier.verifyProof` alone (domain folded, zero roots skipped), estimate", "—", thousands(mineAlone)],
+      ["generated `MarginVerifier.verifyProof` alone (domain folded, zero roots skipped; inlined in the attestor), estimate", "—", thousands(mineAlone)],
       ["→ MarginVerifier: one non-zero public input (ecMul + ecAdd)", "—", thousands(perInput)],
       ["→ one more active venue in `attest` (measured: 3 venues − 2 venues)", "—", thousands(perVenue)],
     ];
@@ -139,7 +153,7 @@ export const gasSection: Section = {
     const batchRows: (string | number)[][] = [];
     for (const size of BATCHES) {
       for (const kind of ["first", "renewal"] as const) {
-        zk = await deploy();
+        zk = await fresh();
         if (kind === "renewal") {
           for (const [i, p] of batch1.slice(0, size).entries()) await as(zk, relayer).attestFor(p.packed, reqOf(p), await sign(zk, wallets[i], reqOf(p)));
           await epoch(zk, 2n);
@@ -164,13 +178,50 @@ export const gasSection: Section = {
       }
     }
 
+    // ---- the production instance (V = 4), measured when its key is built (npm run build:prod) and --prod is given
+    let prodBlock = "";
+    if (ctx.prod && existsSync(artifactPaths("prod").zkey)) {
+      ctx.log("gas: production instance (V = 4): proving a 4-venue book at epochs 1 and 2");
+      const book = prodDeskBook();
+      const secret = 0x9e0d_5ec2e7n;
+      const accounts = accountsFor(book, secret, PROD_PARAMS);
+      const prodVenues = book.map((v) => v.venueId);
+      const zkp = await deployZkMargin(ethers, { instance: "prod", admin });
+      for (const [k, v] of prodVenues.entries()) await zkp.registerVenue(v, signers[10 + k]);
+      await zkp.setRiskParams(prodRisk());
+      const prodEpoch = async (e: bigint) => {
+        await zkp.setMarket(prodMarket(), e);
+        for (const [k, a] of accounts.entries()) await zkp.postRoot(signers[10 + k], a.venueId, e, a.root);
+      };
+      await prodEpoch(1n);
+      const minExcess = evaluateMargin(book.map((v) => v.holdings), prodMarket(), prodRisk()).excess / 2n;
+      const proveProd = async (e: bigint) => {
+        const req: ProofRequest = { params: PROD_PARAMS, traderSecret: secret, accounts, epoch: e, subject: BigInt(alice.address), domain: zkp.domain, market: prodMarket(), risk: prodRisk(), minExcess };
+        const p = await proveMargin(req, "prod");
+        return [p.packed, p.publicInputs.venueIds, p.publicInputs.bookNullifier, e, p.publicInputs.minExcess] as const;
+      };
+      const p1 = await proveProd(1n);
+      const p2 = await proveProd(2n);
+      const asP = zkp.attestor.connect(alice) as MarginAttestor;
+      const pFirst = await gasOf(asP.attest(...p1));
+      await asP.allocate(lender.address, 1_000n);
+      await prodEpoch(2n);
+      const pRenew = await gasOf(asP.attest(...p2));
+      ctx.log(`gas: prod attest first ${pFirst}, renew ${pRenew}`);
+      prodBlock = mdTable([`operation (instance prod, V = 4, ${publicSignalCount(4)} public signals, a book at 4 venues), measured`, "gas"], [
+        ["`attest`, first attestation (book bound, record, event)", thousands(pFirst)],
+        ["`attest`, renewal: next epoch, a lien carried, book already bound", thousands(pRenew)],
+      ]);
+    }
+
     const npub = publicSignalCount(TEST_PARAMS.V);
     return [
       mdTable([`operation (instance test, V = ${TEST_PARAMS.V}, ${npub} public signals)`, "before (v1 contracts)", "gas"], rows),
       "",
       "Transactions: `gasUsed` of the receipt (includes the 21,000 base and calldata). Views: `eth_estimateGas` (also includes the base). \"Before\" is the v1 contracts (per-epoch nullifiers, 14 public signals, no liens), measured by this bench at commit 68c0ee3; `reclaim` did not exist, and a v1 renewal re-wrote V nullifiers per epoch.",
       "",
-      `**Production instance (V = 4, ${publicSignalCount(4)} public signals), estimated** from the measured figures above (its key is not built on this machine): the fourth slot adds one root public input — skipped by MarginVerifier when the slot is inactive — and one venue-id word of calldata; each further active venue adds the measured per-venue delta (${thousands(perVenue)}: one ecMul + ecAdd, one root read, one id word). A first attestation of a book at 2 venues ≈ ${thousands(estV4at2)}; at 4 venues ≈ ${thousands(estV4at4)}; a renewal ≈ the V = 3 renewal plus the same deltas. The storage (one attestation slot, one binding slot per book) does not depend on V ≤ 4.`,
+      prodBlock ? `${prodBlock}\n` : "",
+      `**Production instance (V = 4, ${publicSignalCount(4)} public signals), estimated** from the measured test-instance figures above${prodBlock ? " (and measured, for a 4-venue book, in the table before)" : " (its key is not built on this machine)"}: the fourth slot adds one root public input — skipped by MarginVerifier when the slot is inactive — and one venue-id word of calldata; each further active venue adds the measured per-venue delta (${thousands(perVenue)}: one ecMul + ecAdd, one root read, one id word). A first attestation of a book at 2 venues ≈ ${thousands(estV4at2)}, at 4 venues ≈ ${thousands(estV4at4)}; a renewal at 2 venues ≈ ${thousands(estRenewV4at2)}, at 4 venues ≈ ${thousands(estRenewV4at4)}. The storage (one attestation slot, one binding slot per book) does not depend on V ≤ 4.`,
       "",
       mdTable(["n", "entries", "before: per proof (v1, first)", "attestBatch per proof", "attestFor loop per proof", "batch / loop", "Groth16BatchVerifier.verifyBatch per proof (estimate)"], batchRows),
       "",

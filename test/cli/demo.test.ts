@@ -1,6 +1,7 @@
 /**
  * `npm run demo` end to end, as a subprocess (what the README tells a fresh clone to run): keys, contracts, venues,
- * report, proof, on-chain attestation and allocation. Uses the test instance's keys (built here if missing).
+ * report, proof, on-chain attestation, a lien to a lender, a renewal across the next snapshot, the lapse. Uses the test
+ * instance's keys (built here if missing).
  */
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
@@ -24,9 +25,9 @@ describe("# demo (subprocess, end to end)", function () {
     code = res.status;
   });
 
-  it("should exit 0 after all eight steps", () => {
+  it("should exit 0 after all ten steps", () => {
     expect(code, stderr).to.equal(0);
-    for (let n = 1; n <= 8; n++) expect(stdout).to.contain(`[${n}/8]`);
+    for (let n = 1; n <= 10; n++) expect(stdout).to.contain(`[${n}/10]`);
   });
 
   it("should print the margin report with portfolio margin below isolated margin", () => {
@@ -38,14 +39,17 @@ describe("# demo (subprocess, end to end)", function () {
     expect(cross).to.be.at.most(iso);
   });
 
-  it("should prove, attest on-chain and allocate, printing proof time and gas", () => {
+  it("should prove, attest on-chain, allocate a lien, renew without a gap and lapse, printing proof time and gas", () => {
     expect(stdout).to.match(/proof generated in \d+\.\d s, verified off-chain/);
     expect(stdout).to.match(/attest: tx 0x[0-9a-f]+…, gas [\d,]+/);
     // the test instance has V = 3 venue slots: the demo proves its three-venue hedged book
-    expect(stdout).to.match(/\[4\/8\] 3 venues post their account roots/);
+    expect(stdout).to.match(/\[4\/10\] 3 venues post their account roots/);
     expect(stdout).to.contain("3 venue roots");
-    expect(stdout).to.match(/isSolvent\(trader, \$590,000\.00\) = true; isSolvent\(trader, \$590,000\.01\) = false/);
-    expect(stdout).to.match(/allocate\(\$236,000\.00\): gas [\d,]+; the lender reads allocatedTo = \$236,000\.00/);
+    expect(stdout).to.match(/allocate\(\$236,000\.00\): gas [\d,]+; the lender reads lienOf = \$236,000\.00, Live until/);
+    expect(stdout).to.match(/after the snapshot the lien is still Live until/);
+    expect(stdout).to.match(/the lien carried over: \$236,000\.00, Live until/);
+    expect(stdout).to.match(/the lien is Grace until .*the lender margin-calls/);
+    expect(stdout).to.match(/the lien is Ended: the lender liquidates; reclaim: gas [\d,]+, the lien is now \$0\.00/);
     expect(stdout).to.match(/gas: postRoot \/ attest \/ allocate +[\d,]+ \/ [\d,]+ \/ [\d,]+/);
   });
 });

@@ -9,12 +9,16 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { Wallet, keccak256, toUtf8Bytes, type Signer } from "ethers";
 import { ATTEST_REQUEST_TYPES, attestorDomain, deploymentDomain } from "../../client/attestor.ts";
-import { DEFAULT_TIMING, deployZkMargin, type AttestRequest, type MarginAttestor, type ZkMarginDeployment } from "../../client/deploy.ts";
+import { DEFAULT_TIMING, deployZkMargin, verifierArtifactNames, type AttestRequest, type MarginAttestor, type ZkMarginDeployment } from "../../client/deploy.ts";
 import { FIELD } from "../../prover/hash.ts";
 import { flattenPublicInputs, publicSignalCount } from "../../prover/publicSignals.ts";
 import { TEST_PARAMS, testMarket, testRisk } from "../fixtures/market.ts";
 import { releaseProofs, requireArtifacts, tamperA } from "../helpers/proofs.ts";
 import { World, attestArgs, hedgedTrader, type Proved } from "./world.ts";
+import { readFileSync } from "node:fs";
+import { artifactPaths } from "../../scripts/lib/instances.ts";
+import type { VerificationKey } from "../../scripts/lib/snark.ts";
+import { checkMarginVerifier } from "../../scripts/lib/verifierAudit.ts";
 
 const { ethers, networkHelpers } = await network.create();
 const VENUES = [1n, 2n, 3n];
@@ -84,16 +88,24 @@ describe("MarginAttestor (real proofs, instance test)", function () {
       expect(await zk.registry.attestorId(await zk.attestor.getAddress())).to.equal(1n);
     });
 
-    it("should refuse a verifier folded for another domain, a batch verifier of another instance, and bad timing", async function () {
+    it("should pass the audit's constant check: the key's constants, its domain and the folded IC0 in its code", async function () {
       const zk = await fixture();
-      const factory = await ethers.getContractFactory("MarginAttestor");
+      const vk = JSON.parse(readFileSync(artifactPaths("test").vkey, "utf8")) as VerificationKey;
+      const code = await ethers.provider.getCode(await zk.attestor.getAddress());
+      const ok = await checkMarginVerifier(code, vk, zk.domain, 1, "InstanceMarginAttestor");
+      expect(ok.ok, ok.detail).to.equal(true);
+      expect((await checkMarginVerifier(code, vk, zk.domain + 1n)).ok).to.equal(false);
+    });
+
+    it("should inline a verifier folded for its own domain, and refuse a batch verifier of another instance and bad timing", async function () {
+      const zk = await fixture();
+      const factory = await ethers.getContractFactory(verifierArtifactNames("test").attestor);
       const registry = await zk.registry.getAddress();
       const batchVerifier = await zk.batchVerifier.getAddress();
-      const elsewhere = await ethers.deployContract("verifier-contracts/generated/test/MarginVerifier.sol:MarginVerifier", [zk.domain + 1n]);
-      const deps = { registry, verifier: await zk.verifier.getAddress(), batchVerifier };
-      await expect(factory.deploy({ ...deps, verifier: await elsewhere.getAddress() }, 3n, DEFAULT_TIMING))
-        .to.be.revertedWithCustomError(factory, "MarginAttestor__InvalidConfig")
-        .withArgs("verifier");
+      // the same verifier as the standalone one folded for this registry's domain: both accept the proof
+      expect(await zk.verifier.verifyProof(P.alice1.packed, P.alice1.publicSignals)).to.equal(true);
+      expect(await zk.attestor.verifyProof(P.alice1.packed, await addr(alice), P.alice1.venueIds, P.alice1.bookNullifier, 1n, P.alice1.minExcess)).to.equal(true);
+      const deps = { registry, batchVerifier };
       const leafBatch = await ethers.deployContract("verifier-contracts/generated/leaf/Groth16BatchVerifier.sol:Groth16BatchVerifier");
       await expect(factory.deploy({ ...deps, batchVerifier: await leafBatch.getAddress() }, 3n, DEFAULT_TIMING))
         .to.be.revertedWithCustomError(factory, "MarginAttestor__InvalidConfig")
@@ -204,14 +216,14 @@ describe("MarginAttestor (real proofs, instance test)", function () {
   });
 
   describe("# attestFor (EIP-712)", function () {
-    it("should record a relayed attestation signed by its subject, once", async function () {
+    it("should record a relayed attestation signed by its subject, once (the nonce is not consumed)", async function () {
       const zk = await fixture();
       const p = batch[0];
       const r = req(p);
       const sig = await sign(zk, wallets[0], r);
       await expect(as(zk, relayer).attestFor(p.packed, r, sig)).to.emit(zk.attestor, "Attested");
       expect(await zk.attestor.availableExcess(wallets[0].address)).to.equal(p.minExcess);
-      expect(await zk.attestor.nonces(wallets[0].address)).to.equal(1n);
+      expect(await zk.attestor.nonces(wallets[0].address)).to.equal(0n);
       await expect(as(zk, relayer).attestFor(p.packed, r, sig)).to.be.revertedWithCustomError(zk.attestor, "MarginAttestor__NotForward");
     });
 

@@ -19,13 +19,13 @@ const VENUES = [1n, 2n, 3n];
 const RATE = 500_000n; // lend 50 % of the lien
 const { ttl: TTL, renewalWindow: WINDOW, gracePeriod: GRACE } = DEFAULT_TIMING;
 
-type Token = BaseContract & {
+type Token = Omit<BaseContract, "connect"> & {
   mint(to: string, amount: bigint): Promise<unknown>;
   approve(spender: string, amount: bigint): Promise<unknown>;
   balanceOf(who: string): Promise<bigint>;
   connect(s: Signer): Token;
 };
-type Line = BaseContract & {
+type Line = Omit<BaseContract, "connect"> & {
   borrow(amount: bigint): Promise<unknown>;
   repay(borrower: string, amount: bigint): Promise<unknown>;
   releaseExcess(amount: bigint): Promise<unknown>;

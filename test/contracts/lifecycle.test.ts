@@ -9,7 +9,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { Wallet, keccak256, toUtf8Bytes, type Signer } from "ethers";
 import { ATTEST_REQUEST_TYPES, LifecycleState, attestorDomain } from "../../client/attestor.ts";
-import { DEFAULT_TIMING, deployZkMargin, type AttestRequest, type MarginAttestor, type VenueRegistry, type ZkMarginDeployment } from "../../client/deploy.ts";
+import { DEFAULT_ORACLE_CONFIG, DEFAULT_TIMING, chainRiskParams, deployZkMargin, verifierArtifactNames, type AttestRequest, type MarginAttestor, type VenueRegistry, type ZkMarginDeployment } from "../../client/deploy.ts";
 import { testMarket, testRisk } from "../fixtures/market.ts";
 import { releaseProofs, requireArtifacts } from "../helpers/proofs.ts";
 import { World, attestArgs, hedgedTrader, type Proved } from "./world.ts";
@@ -273,7 +273,7 @@ describe("Attestation lifecycle (issue 12, real proofs, deployment defaults)", f
   describe("# oracle arithmetic", function () {
     it("should scale the EWMA decay by the elapsed epochs", async function () {
       const zk = await fixture();
-      const lambda = 940_000n;
+      const lambda = DEFAULT_ORACLE_CONFIG.ewmaLambdaPpm;
       const feeds = await Promise.all(zk.feeds[1].map((f) => f.getAddress()));
       await zk.oracle.setAsset(1n, feeds, 10_000n, 50_000n, 20_000n); // σ seed 2 %
       for (const f of zk.feeds[1]) await f.setAnswer(300_000_000_000n);
@@ -383,8 +383,8 @@ describe("Attestation lifecycle (issue 12, real proofs, deployment defaults)", f
     });
 
     async function secondAttestor(zk: ZkMarginDeployment, authorize: boolean): Promise<MarginAttestor> {
-      const second = (await ethers.deployContract("MarginAttestor", [
-        { registry: await zk.registry.getAddress(), verifier: await zk.verifier.getAddress(), batchVerifier: await zk.batchVerifier.getAddress() },
+      const second = (await ethers.deployContract(verifierArtifactNames("test").attestor, [
+        { registry: await zk.registry.getAddress(), batchVerifier: await zk.batchVerifier.getAddress() },
         3n,
         DEFAULT_TIMING,
       ])) as unknown as MarginAttestor;
@@ -499,7 +499,7 @@ describe("Attestation lifecycle (issue 12, real proofs, deployment defaults)", f
 
     it("should not let anyone but the timelock set risk params", async function () {
       const zk = await fixture();
-      await expect(zk.riskParams.setParams({ ...testRisk(), basisCharge: [], concentration: [], shortOptionMin: [], vegaGross: 0n, noGammaGain: 0n, venueDefault: 0n }))
+      await expect(zk.riskParams.setParams(chainRiskParams(testRisk())))
         .to.be.revertedWithCustomError(zk.riskParams, "OwnableUnauthorizedAccount");
     });
 

@@ -7,8 +7,12 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { readFileSync } from "node:fs";
 import { marginVerifierPath, marginVerifierSource, readVerificationKey } from "../../scripts/lib/batchVerifier.ts";
-import { artifactPaths } from "../../scripts/lib/instances.ts";
 import { proveLeaf, releaseProofs, requireArtifacts, tamperA, type RealProof } from "../helpers/proofs.ts";
+import { World, hedgedTrader, type Proved } from "./world.ts";
+import { checkMarginVerifier, foldedIC0 } from "../../scripts/lib/verifierAudit.ts";
+import { artifactPaths } from "../../scripts/lib/instances.ts";
+import type { VerificationKey } from "../../scripts/lib/snark.ts";
+import type { BaseContract } from "ethers";
 
 const { ethers } = await network.create();
 const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
@@ -85,7 +89,7 @@ describe("MarginVerifier (generated) ≡ snarkjs Groth16Verifier, real proofs", 
     expect(await mine.verifyProof([...p0.packed], p0.publicSignals.slice(1))).to.equal(false);
   });
 
-  it("should cost less than snarkjs's verifier (gas printed)", async function () {
+  it("should cost no more than the dynamic array's calldata over snarkjs's when nothing is folded or zero (gas printed)", async function () {
     const [p0] = proofs;
     const [a, b, c] = split(p0.packed);
     const g1 = await snark.verifyProof.estimateGas(a, b, c, p0.publicSignals);
@@ -100,11 +104,85 @@ describe("MarginVerifier (generated) ≡ snarkjs Groth16Verifier, real proofs", 
   });
 });
 
-describe("MarginVerifier of the margin instance (test): zero inputs skipped", function () {
-  it("should exist for the instance with its signal count", async function () {
-    const p = artifactPaths("test");
-    const vk = JSON.parse(readFileSync(p.vkey, "utf8")) as { nPublic: number };
-    const v = (await ethers.deployContract("verifier-contracts/generated/test/MarginVerifier.sol:MarginVerifier", [0n])) as unknown as Mine;
-    expect(await v.NPUB()).to.equal(BigInt(vk.nPublic));
+describe("MarginVerifier ≡ snarkjs Groth16Verifier on the margin instance (test): domain folded, zero roots skipped", function () {
+  const DOMAIN = 0x1234_5678_9abc_def0n;
+  const world = new World([hedgedTrader(0, [1n, 2n, 3n]), hedgedTrader(1, [1n, 2n, 3n])], [1n, 2n, 3n]);
+  let proofs: Proved[];
+  let snark: Single;
+  let mine: Mine;
+
+  before(async function () {
+    requireArtifacts("test");
+    proofs = [
+      await world.prove(0, { subject: "0x00000000000000000000000000000000000000a1", epoch: 1n, domain: DOMAIN, minExcess: world.excess(0) / 2n }),
+      await world.prove(1, { subject: "0x00000000000000000000000000000000000000b2", epoch: 5n, domain: DOMAIN, minExcess: 0n }),
+    ];
+    snark = (await ethers.deployContract("verifier-contracts/generated/test/Groth16Verifier.sol:Groth16Verifier")) as unknown as Single;
+    mine = (await ethers.deployContract("verifier-contracts/generated/test/MarginVerifier.sol:MarginVerifier", [DOMAIN])) as unknown as Mine;
+  });
+  after(releaseProofs);
+
+  async function both(p: readonly bigint[], pubs: bigint[]): Promise<[boolean, boolean]> {
+    const [a, b, c] = split(p);
+    return [await snark.verifyProof(a, b, c, pubs), await mine.verifyProof([...p], pubs)];
+  }
+
+  it("should be generated with the domain (public signal 1) folded", async function () {
+    const vk = await readVerificationKey("test");
+    expect(readFileSync(marginVerifierPath("test"), "utf8")).to.equal(marginVerifierSource(vk, "test", 1));
+    expect([await mine.NPUB(), await mine.DOMAIN_INDEX(), await mine.DOMAIN()]).to.deep.equal([BigInt(vk.nPublic), 1n, DOMAIN]);
+  });
+
+  it("should accept the valid proofs snarkjs accepts, whose inactive slot's root is 0 (skipped)", async function () {
+    for (const p of proofs) {
+      expect(p.publicSignals[3 + 2]).to.equal(0n);
+      expect(await both(p.packed, p.publicSignals)).to.deep.equal([true, true]);
+    }
+  });
+
+  it("should reject every changed signal, a tampered proof and another proof's signals, as snarkjs does", async function () {
+    const [p0, p1] = proofs;
+    expect(await both(tamperA(p0.packed), p0.publicSignals)).to.deep.equal([false, false]);
+    expect(await both(p0.packed, p1.publicSignals)).to.deep.equal([false, false]);
+    for (let j = 0; j < p0.publicSignals.length; j++) {
+      const s = [...p0.publicSignals];
+      s[j] = s[j] === 0n ? 1n : 0n;
+      expect(await both(p0.packed, s), `signal ${j} flipped to ${s[j]}`).to.deep.equal([false, false]);
+      s[j] = p0.publicSignals[j] + R;
+      expect(await both(p0.packed, s), `signal ${j} aliased`).to.deep.equal([false, false]);
+    }
+  });
+
+  it("should differ from snarkjs only on the domain: a valid proof of another domain is refused", async function () {
+    const other = (await ethers.deployContract("verifier-contracts/generated/test/MarginVerifier.sol:MarginVerifier", [DOMAIN + 1n])) as unknown as Mine;
+    const [p0] = proofs;
+    const [a, b, c] = split(p0.packed);
+    expect(await snark.verifyProof(a, b, c, p0.publicSignals)).to.equal(true);
+    expect(await other.verifyProof([...p0.packed], p0.publicSignals)).to.equal(false);
+    const f = await ethers.getContractFactory("verifier-contracts/generated/test/MarginVerifier.sol:MarginVerifier");
+    await expect(f.deploy(R)).to.be.revertedWithCustomError(f, "MarginVerifier__BadDomain").withArgs(R);
+  });
+
+  it("should pass the audit's constant check for its key and domain, and fail for another domain or key", async function () {
+    const vk = JSON.parse(readFileSync(artifactPaths("test").vkey, "utf8")) as VerificationKey;
+    const code = await ethers.provider.getCode(await (mine as unknown as BaseContract).getAddress());
+    const [x, y] = await foldedIC0(vk, 1, DOMAIN);
+    expect(x).to.not.equal(BigInt(vk.IC[0][0]));
+    expect((await checkMarginVerifier(code, vk, DOMAIN)).ok).to.equal(true);
+    const wrongDomain = await checkMarginVerifier(code, vk, DOMAIN + 1n);
+    expect(wrongDomain.ok).to.equal(false);
+    expect(wrongDomain.detail).to.match(/DOMAIN, IC0x \(folded\), IC0y \(folded\)/);
+    const leafVk = JSON.parse(readFileSync(artifactPaths("leaf").vkey, "utf8")) as VerificationKey;
+    expect((await checkMarginVerifier(code, leafVk, DOMAIN, 0)).ok).to.equal(false);
+    void y;
+  });
+
+  it("should save the folded input's and each zero input's ecMul (gas printed)", async function () {
+    const [p0] = proofs;
+    const [a, b, c] = split(p0.packed);
+    const g1 = await snark.verifyProof.estimateGas(a, b, c, p0.publicSignals);
+    const g2 = await mine.verifyProof.estimateGas([...p0.packed], p0.publicSignals);
+    console.log(`      (test, ${p0.publicSignals.length} signals, one zero root: snarkjs ${g1}, MarginVerifier ${g2}, saved ${g1 - g2})`);
+    expect(g1 - g2).to.be.greaterThan(10_000n);
   });
 });

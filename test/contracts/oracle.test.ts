@@ -11,6 +11,9 @@ import { DEFAULT_ORACLE_CONFIG, deployCore, type MockAggregatorV3, type OracleCo
 import { contextHashOf, marketWords } from "../../prover/commitments.ts";
 import { initialOracleState, isqrt, oracleSnapshot, type OracleAsset, type OracleState } from "../../prover/risk/oracleRule.ts";
 import { testMarket, testRisk } from "../fixtures/market.ts";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { ROOT } from "../../scripts/lib/instances.ts";
 
 const { ethers, networkHelpers } = await network.create();
 
@@ -277,7 +280,7 @@ describe("OracleHub", function () {
 
   describe("# volatility", function () {
     it("should update the EWMA variance each snapshot and scale S = max(floor, κ·σ·√h), Σ = max(floor, ν·σ)", async function () {
-      const cfg = { ...DEFAULT_ORACLE_CONFIG, horizonEpochs: 4n, nuPpm: 2_000_000n };
+      const cfg = { ...DEFAULT_ORACLE_CONFIG, kappaPpm: 3_000_000n, horizonEpochs: 4n, nuPpm: 2_000_000n };
       await oracle.setConfig(cfg);
       const seedVol = 20_000n; // 2% per epoch
       await configure(flat(100_000_000n), { floor: 50_000n, shockFloor: 10_000n, initialVol: seedVol });
@@ -311,6 +314,14 @@ describe("OracleHub", function () {
   });
 
   describe("# configuration", function () {
+    it("should deploy with the risk calibration's λ, κ, ν, h and epoch step (data/risk/test.oracle.json)", async function () {
+      const file = JSON.parse(readFileSync(path.join(ROOT, "data", "risk", "test.oracle.json"), "utf8")) as { config: Record<string, string> };
+      const c = await oracle.config();
+      expect([c.ewmaLambdaPpm, c.kappaPpm, c.nuPpm, c.horizonEpochs, c.maxEpochStep]).to.deep.equal(
+        ["ewmaLambdaPpm", "kappaPpm", "volShockMultPpm", "horizonEpochs", "maxEpochStep"].map((k) => BigInt(file.config[k])),
+      );
+    });
+
     it("should need at least three feeds per asset", async function () {
       const feeds = await Promise.all(core.feeds[0].slice(0, 2).map((x) => x.getAddress()));
       await expect(oracle.setAsset(0n, feeds, 0n, 0n, 0n)).to.be.revertedWithCustomError(oracle, "OracleHub__TooFewFeedsConfigured").withArgs(0n, 2n, 3n);

@@ -182,6 +182,21 @@ describe("VenueRegistry", function () {
       expect(await registry.rootInvalidatedAt(7n, 2n)).to.equal(0n);
       await expect(registry.suspendVenue(99n)).to.be.revertedWithCustomError(registry, "VenueRegistry__UnknownVenue").withArgs(99n);
     });
+
+    it("should never move a root's invalidation later: a second suspension dates only the roots posted since", async function () {
+      await registry.suspendVenue(7n);
+      const t1 = BigInt(await networkHelpers.time.latest());
+      await registry.resumeVenue(7n);
+      await (registry.connect(operator) as VenueRegistry).postRoot(7n, 2n, 72n);
+      await networkHelpers.time.increase(1000);
+      await registry.suspendVenue(7n);
+      const t2 = BigInt(await networkHelpers.time.latest());
+      expect(await registry.rootInvalidatedAt(7n, 1n)).to.equal(t1);
+      expect(await registry.rootInvalidatedAt(7n, 2n)).to.equal(t2);
+      await registry.resumeVenue(7n);
+      expect(await registry.rootInvalidatedAt(7n, 1n)).to.equal(t1);
+      expect(await registry.rootInvalidatedAt(7n, 2n)).to.equal(t2);
+    });
   });
 
   describe("# book ledger", function () {

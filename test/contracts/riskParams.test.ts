@@ -1,7 +1,7 @@
 /**
- * RiskParams: range checks naming what is wrong (v1 and model-v2 fields); stored hash and words = prover
- * riskParamsHash / riskWords (v1 layout without the v2 fields, v2 layout with them); versions kept; only the
- * deployment's timelock sets parameters, after its delay.
+ * RiskParams: range checks naming what is wrong (every field, model v2 included); stored hash and words = prover
+ * riskParamsHash / riskWords in the v2 layout (the circuit proves model v2 only); v1-shaped params refused; versions
+ * kept; only the deployment's timelock sets parameters, after its delay.
  */
 import { expect } from "chai";
 import { network } from "hardhat";
@@ -9,14 +9,14 @@ import type { Signer } from "ethers";
 import { chainRiskParams, deployCore, type RiskParamsContract, type ZkMarginCore } from "../../client/deploy.ts";
 import { riskParamsHash, riskWords } from "../../prover/commitments.ts";
 import type { RiskParams } from "../../prover/types.ts";
-import { testRisk } from "../fixtures/market.ts";
+import { testRisk, testRiskV1 } from "../fixtures/market.ts";
 
 const { ethers, networkHelpers } = await network.create();
 
-/** The test instance's fixture params with model-v2 fields (the calibrated shape of data/risk/test.json). */
+/** The test instance's fixture params with the calibrated model-v2 values of data/risk/test.json. */
 function v2Risk(): RiskParams {
   return {
-    ...testRisk(),
+    ...testRiskV1(),
     basisCharge: [2_195n, 6_374n, 10_315n],
     concentration: [4n, 262n, 85n],
     shortOptionMin: [0n, 78_656n, 78_656n],
@@ -40,22 +40,26 @@ describe("RiskParams", function () {
   const set = (r: RiskParams) => rp.setParams(chainRiskParams(r));
 
   describe("# setParams", function () {
-    it("should store the hash prover/commitments.ts computes over the v1 words, as version 1", async function () {
+    it("should store the hash prover/commitments.ts computes over the v2 words, as version 1", async function () {
       const r = testRisk();
       const tx = set(r);
       await expect(tx).to.emit(rp, "ParamsSet");
-      console.log(`      (setParams gas, test instance v1: ${(await (await tx).wait())?.gasUsed.toLocaleString("en-US")})`);
+      console.log(`      (setParams gas, test instance: ${(await (await tx).wait())?.gasUsed.toLocaleString("en-US")})`);
+      expect(await rp.version()).to.equal(1n);
       expect(await rp.paramsHash()).to.equal(riskParamsHash(r));
       expect(await rp.words()).to.deep.equal(riskWords(r));
-      expect(riskWords(r)).to.have.length(3);
+      expect(riskWords(r)).to.have.length(4);
     });
 
-    it("should hash model-v2 params with the v2 layout, as prover/commitments.ts does", async function () {
+    it("should hash the calibrated model-v2 params as prover/commitments.ts does", async function () {
       const r = v2Risk();
       await set(r);
       expect(await rp.words()).to.deep.equal(riskWords(r));
-      expect(riskWords(r)).to.have.length(4);
       expect(await rp.paramsHash()).to.equal(riskParamsHash(r));
+    });
+
+    it("should refuse v1-shaped params (the circuit proves model v2 only), naming the first missing field", async function () {
+      await expect(set(testRiskV1())).to.be.revertedWithCustomError(rp, "RiskParams__WrongLength").withArgs("basisCharge", 0n, 3n);
     });
 
     it("should keep every version's hash and parameters", async function () {
@@ -132,12 +136,6 @@ describe("RiskParams", function () {
           .withArgs(...args);
       });
     }
-
-    it("should reject a v2 scalar without the v2 arrays", async function () {
-      await expect(rp.setParams({ ...chainRiskParams(testRisk()), venueDefault: 1n }))
-        .to.be.revertedWithCustomError(rp, "RiskParams__PartialModelV2")
-        .withArgs("venueDefault");
-    });
 
     it("should only let the owner set parameters", async function () {
       await expect((rp.connect(other) as RiskParamsContract).setParams(chainRiskParams(testRisk()))).to.be.revertedWithCustomError(rp, "OwnableUnauthorizedAccount");

@@ -9,7 +9,7 @@
 import { expect } from "chai";
 import type { Signer } from "ethers";
 import hre from "hardhat";
-import { AttestorClient } from "../../client/attestor.ts";
+import { AttestorClient, LifecycleState, attestable } from "../../client/attestor.ts";
 import { deployZkMargin, type ZkMarginDeployment } from "../../client/deploy.ts";
 import { ZkMarginChainError } from "../../prover/errors.ts";
 import { generateProof, releaseProver, type ZkMarginProof } from "../../prover/generateProof.ts";
@@ -23,8 +23,6 @@ import { PROD_PARAMS, prodDeskBook, prodMarket, prodRisk, usd } from "../fixture
 
 const EPOCH = 9n;
 const SECRET = 0x9e0d_5ec2e7n;
-/** a deployment domain (on-chain it is the attestor's domain(); this off-chain test fixes one) */
-const DOMAIN = 0xd0a1n;
 
 describe("@prod production instance end to end (key, warm prover, off-chain and on-chain verification)", function () {
   let zk: ZkMarginDeployment;
@@ -43,8 +41,8 @@ describe("@prod production instance end to end (key, warm prover, off-chain and 
     trader = signers[1];
     traderAddr = await trader.getAddress();
     zk = await deployZkMargin(ethers, { instance: "prod" });
+    await zk.setRiskParams(prodRisk()); // before the snapshot, which binds the risk-params version
     await zk.setMarket(prodMarket(), EPOCH);
-    await zk.setRiskParams(prodRisk());
     for (const [i, { venueId, holdings }] of prodDeskBook().entries()) {
       const venue = Venue.forInstance(venueId, PROD_PARAMS);
       for (let k = 0; k < 3; k++) venue.openAccount(1000n + BigInt(k), 77n + BigInt(k), []); // other traders
@@ -76,7 +74,7 @@ describe("@prod production instance end to end (key, warm prover, off-chain and 
 
   it("should prove a four-venue book with the warm session and verify it off-chain", async function () {
     proof = await generateProof(
-      { statements, traderSecret: SECRET, market: prodMarket(), risk: prodRisk(), epoch: EPOCH, subject: BigInt(traderAddr), domain: DOMAIN, minExcess: usd("100000") },
+      { statements, traderSecret: SECRET, market: prodMarket(), risk: prodRisk(), epoch: EPOCH, subject: BigInt(traderAddr), domain: zk.domain, minExcess: usd("100000") },
       { session },
     );
     expect(proof.instance).to.equal("prod");
@@ -86,7 +84,7 @@ describe("@prod production instance end to end (key, warm prover, off-chain and 
 
   it("should prove again in the same session (the key and workers stay loaded) and get a different valid proof", async function () {
     const again = await generateProof(
-      { statements, traderSecret: SECRET, market: prodMarket(), risk: prodRisk(), epoch: EPOCH, subject: BigInt(traderAddr), domain: DOMAIN, minExcess: usd("100000") },
+      { statements, traderSecret: SECRET, market: prodMarket(), risk: prodRisk(), epoch: EPOCH, subject: BigInt(traderAddr), domain: zk.domain, minExcess: usd("100000") },
       { session },
     );
     expect(again.publicSignals).to.deep.equal(proof.publicSignals);
@@ -103,20 +101,22 @@ describe("@prod production instance end to end (key, warm prover, off-chain and 
 
   it("should attest on-chain through MarginAttestor and the generated prod verifier", async function () {
     const client = new AttestorClient(await zk.attestor.getAddress(), trader);
-    expect(await client.verify(proof)).to.equal(true);
-    const tx = await client.attest(proof);
+    expect(await client.verify(attestable(proof, EPOCH))).to.equal(true);
+    const tx = await client.attest(attestable(proof, EPOCH));
     expect(tx.receipt.status).to.equal(1);
+    console.log(`      (attest gas, prod instance V=4, 4 venues: ${tx.gasUsed})`);
     expect((await client.attestation(traderAddr)).minExcess).to.equal(usd("100000"));
-    expect(await client.isSolvent(traderAddr, usd("100000"))).to.equal(true);
+    const status = await client.status(traderAddr);
+    expect([status.state, status.available]).to.deep.equal([LifecycleState.Live, usd("100000")]);
   });
 
   it("should not attest a tampered proof on-chain", async function () {
     const client = new AttestorClient(await zk.attestor.getAddress(), trader);
     const forged: ZkMarginProof = { ...proof, points: [...proof.points.slice(0, 6), proof.points[7], proof.points[6]] as ZkMarginProof["points"] };
-    expect(await client.verify(forged)).to.equal(false);
+    expect(await client.verify(attestable(forged, EPOCH))).to.equal(false);
     let err: unknown;
     try {
-      await client.attest(forged);
+      await client.attest(attestable(forged, EPOCH));
     } catch (e) {
       err = e;
     }

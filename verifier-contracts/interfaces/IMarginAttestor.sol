@@ -167,8 +167,9 @@ interface IMarginAttestor is IBookHolder {
         external;
 
     /// @notice Attest an explicit subject's margin, authorised by the subject's EIP-712 signature over the request
-    ///         (type AttestRequest with the subject's current nonce); no signature when subject == msg.sender.
-    ///         A relayed request must move the attestation strictly forward (a later epoch or a higher excess).
+    ///         (type AttestRequest with the subject's current nonce, which landing does not consume); no signature when
+    ///         subject == msg.sender. A relayed request must move the attestation strictly forward (a later epoch or
+    ///         a higher excess), so it cannot be replayed; cancelNonce() voids every outstanding one.
     function attestFor(uint256[8] calldata proof, AttestRequest calldata request, bytes calldata signature) external;
 
     /// @notice Verify n proofs with one pairing check and record them. An entry that would not move its subject's
@@ -196,7 +197,7 @@ interface IMarginAttestor is IBookHolder {
     /// @notice The deployment's domain: keccak256(abi.encodePacked("zkmargin.domain.v1", chainId, registry)) mod p.
     function domain() external view returns (uint256);
 
-    /// @notice Use msg.sender's current nonce, invalidating every request it signed and nobody submitted yet.
+    /// @notice Bump msg.sender's nonce, voiding every request it signed with the current one.
     function cancelNonce() external;
 
     /// @notice Allocate part of msg.sender's Live attested excess to a consumer (the consumer's lien grows).

@@ -15,12 +15,12 @@ interface IRiskParams {
     /// @param volDirs U[k][a] in {-1, 0, 1}
     /// @param weights W[k], ppm ≤ 1e6
     /// @param grossCharge G, ppm ≤ 1e6
-    /// @param basisCharge model v2: b[a], ppm of the asset's gross notional, ≤ 1e6 (empty: model v1)
-    /// @param concentration model v2: c[a], ppm of g per $1M of g, < 2^20 (empty: model v1)
+    /// @param basisCharge model v2: b[a], ppm of the asset's gross notional, ≤ 1e6
+    /// @param concentration model v2: c[a], ppm of g per $1M of g, < 2^20
     /// @param shortOptionMin model v2: m[a], ppm of the scan range per unit of short option notional, ≤ 3e6
-    /// @param vegaGross model v2: ω, ppm ≤ 1e6 (0 with model v1)
-    /// @param noGammaGain model v2: 1 drops positive option gamma from the scenarios, in {0, 1} (0 with model v1)
-    /// @param venueDefault model v2: δ, ppm of each venue's positive mark equity, ≤ 1e6 (0 with model v1)
+    /// @param vegaGross model v2: ω, ppm ≤ 1e6
+    /// @param noGammaGain model v2: 1 drops positive option gamma from the scenarios, in {0, 1}
+    /// @param venueDefault model v2: δ, ppm of each venue's positive mark equity, ≤ 1e6
     struct Params {
         uint256[] haircut;
         uint256[] debtAddOn;
@@ -62,8 +62,6 @@ interface IRiskParams {
     error RiskParams__NoGammaGainOutOfRange(uint256 value);
     /// @notice The venue default charge is above 1e6 ppm.
     error RiskParams__VenueDefaultOutOfRange(uint256 value);
-    /// @notice A model-v2 scalar is set without the model-v2 arrays (the six fields come together); `field` names it.
-    error RiskParams__PartialModelV2(string field);
     /// @notice No parameters were set yet.
     error RiskParams__NotSet();
 

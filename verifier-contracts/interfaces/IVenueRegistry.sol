@@ -55,7 +55,7 @@ interface IVenueRegistry {
     error VenueRegistry__NothingToRevoke(uint256 venueId, uint64 epoch);
     /// @notice The caller is not an authorized attestor.
     error VenueRegistry__NotAttestor(address caller);
-    /// @notice The attestor is already authorized, or its address has no code.
+    /// @notice The attestor is already authorized, its address has no code, or its low 96 bits are an authorized one's.
     error VenueRegistry__InvalidAttestor(address attestor);
     /// @notice The book backs another subject (or the same subject on another attestor) until `heldUntil`.
     error VenueRegistry__BookBound(uint256 bookNullifier, address subject, address attestor, uint64 heldUntil);
