@@ -240,7 +240,9 @@ export function makeSandbox(dir = path.join(ROOT, "build", "mutate", `sandbox-${
   mkdirSync(dir, { recursive: true });
   for (const part of SANDBOX_PARTS) {
     const src = path.join(ROOT, part);
-    if (existsSync(src)) cpSync(src, path.join(dir, part), { recursive: true, filter: (f) => !f.includes(`${path.sep}main${path.sep}`) });
+    // leave out generated mains (circuits/main/): test the path below the copied part, never the absolute path, since
+    // a checkout may itself live under a folder named "main"
+    if (existsSync(src)) cpSync(src, path.join(dir, part), { recursive: true, filter: (f) => !path.relative(src, f).split(path.sep).includes("main") });
   }
   const nm = path.join(dir, "node_modules");
   mkdirSync(nm);
@@ -314,7 +316,9 @@ export async function runMutants(opts: MutateOptions = {}): Promise<MutantResult
       const m = mutate(original, check, statement);
       // every mutant starts from the pristine sources (their own mtimes, so the tests' compile cache keeps the
       // instances that include neither this mutant's file nor the previous one's: those two are newer than any build)
-      cpSync(path.join(ROOT, "circuits"), path.join(dir, "circuits"), { recursive: true, preserveTimestamps: true, filter: (f) => !f.includes(`${path.sep}main${path.sep}`) });
+      const circuitsDir = path.join(ROOT, "circuits");
+      // skip the generated mains (circuits/main/): test the path below circuits/, not the absolute one (a checkout may itself live under a folder named "main")
+      cpSync(circuitsDir, path.join(dir, "circuits"), { recursive: true, preserveTimestamps: true, filter: (f) => path.relative(circuitsDir, f).split(path.sep)[0] !== "main" });
       const now = new Date();
       if (previous !== undefined) utimesSync(path.join(dir, previous), now, now);
       writeFileSync(file, m.source);
