@@ -9,11 +9,21 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 
 export const CHROMIUM = process.env.ZKMARGIN_CHROMIUM ?? "/usr/bin/chromium";
 
+/** One request a page of the session made (any URL: the page's server, the RPC, anything else). */
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  /** the body as sent (JSON-RPC requests carry their method and parameters here) */
+  body: string;
+}
+
 export interface BrowserSession {
   context: BrowserContext;
   page: Page;
   /** console lines and page errors, for failure messages */
   log: string[];
+  /** every request of every page of the context, in order */
+  requests: RecordedRequest[];
   close(): Promise<void>;
 }
 
@@ -44,10 +54,14 @@ export async function launchBrowser(): Promise<BrowserSession> {
   const log: string[] = [];
   page.on("console", (m) => log.push(`[console.${m.type()}] ${m.text()}`));
   page.on("pageerror", (e) => log.push(`[pageerror] ${e.message}`));
+  const requests: RecordedRequest[] = [];
+  // context-wide: pages and their workers (the prover's artifact downloads) alike
+  context.on("request", (r) => requests.push({ method: r.method(), url: r.url(), body: r.postData() ?? "" }));
   return {
     context,
     page,
     log,
+    requests,
     async close() {
       await context.close();
       rmSync(userDataDir, { recursive: true, force: true });
