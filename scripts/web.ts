@@ -11,11 +11,10 @@
  */
 import { Command, InvalidArgumentError, Option } from "commander";
 import { existsSync } from "node:fs";
-import { instanceParams } from "../prover/generateProof.ts";
 import { startLocalChain } from "../web/localChain.ts";
 import { demoBook } from "../web/demoBook.ts";
 import { startWebServer } from "../web/server.ts";
-import { artifactPaths, getInstance } from "./lib/instances.ts";
+import { artifactPaths, getInstance, marginParams } from "./lib/instances.ts";
 
 const program = new Command()
   .name("npm run web --")
@@ -38,7 +37,7 @@ const opts = program.opts<{ port: string; instance: string; chain: boolean; demo
 
 async function main(): Promise<void> {
   getInstance(opts.instance);
-  const params = instanceParams(opts.instance);
+  const params = marginParams(opts.instance);
   const paths = artifactPaths(opts.instance);
   for (const f of [paths.wasm, paths.zkey, paths.vkey]) {
     if (!existsSync(f)) throw new Error(`instance "${opts.instance}" is not built (${f} missing): run \`npx tsx scripts/build.ts ${opts.instance}\``);

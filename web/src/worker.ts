@@ -4,6 +4,7 @@
  * reports progress from snarkjs's log lines.
  */
 /// <reference lib="webworker" />
+import { instanceFromManifest, type ProverArtifacts } from "../../prover/artifacts.ts";
 import { generateProof, type ProofProgress } from "../../prover/generateProof.ts";
 import type { ProveInput } from "../../prover/validate.ts";
 import { verifyProof } from "../../prover/verifyProof.ts";
@@ -64,9 +65,11 @@ const STAGE_SPAN: Record<ProofProgress["stage"], [number, number]> = {
 /** Prove a trader's request with the SDK's generateProof (the CLI's code), then verify it with verifyProof. */
 async function prove(id: number, instance: string, input: ProveInput): Promise<void> {
   let last = 0;
+  const urls = artifactUrls(instance, self.location.origin);
+  const manifest: unknown = await (await fetchOk(`${self.location.origin}/artifacts/${encodeURIComponent(instance)}/manifest.json`, "manifest.json")).json();
+  const artifacts: ProverArtifacts = { instance: instanceFromManifest(manifest), ...urls };
   const t0 = performance.now();
-  const proof = await generateProof(input, {
-    instance,
+  const proof = await generateProof(input, artifacts, {
     onProgress: (p) => {
       const [a, b] = STAGE_SPAN[p.stage];
       last = Math.max(last, a + (b - a) * p.fraction);
@@ -75,7 +78,7 @@ async function prove(id: number, instance: string, input: ProveInput): Promise<v
   });
   const proveMs = performance.now() - t0;
   post({ type: "progress", id, stage: "verifying the proof", fraction: 0.97 });
-  const verified = await verifyProof(proof);
+  const verified = await verifyProof(proof, artifacts);
   post({ type: "progress", id, stage: verified ? "proof verified" : "proof did NOT verify", fraction: 1 });
   post({ type: "done", id, result: proof, proveMs, verified });
 }
