@@ -15,11 +15,10 @@
  */
 import { Command, InvalidArgumentError, Option } from "commander";
 import { existsSync, readFileSync } from "node:fs";
-import { instanceParams } from "../prover/generateProof.ts";
 import { startLocalChain, type LocalChain } from "../web/localChain.ts";
 import { demoBook } from "../web/demoBook.ts";
 import { startWebServer, type DeploymentInfo } from "../web/server.ts";
-import { artifactPaths, getInstance } from "./lib/instances.ts";
+import { artifactPaths, getInstance, marginParams } from "./lib/instances.ts";
 
 const program = new Command()
   .name("npm run web --")
@@ -67,7 +66,7 @@ async function main(): Promise<void> {
   const deployment = opts.deployment ? readDeployment(opts.deployment) : undefined;
   const instance = deployment?.instance ?? opts.instance;
   getInstance(instance);
-  const params = instanceParams(instance);
+  const params = marginParams(instance);
   const paths = artifactPaths(instance);
   for (const f of [paths.wasm, paths.zkey, paths.vkey]) {
     if (!existsSync(f)) throw new Error(`instance "${instance}" is not built (${f} missing): run \`npx tsx scripts/build.ts ${instance}\``);

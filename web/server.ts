@@ -52,6 +52,7 @@ export interface ChainBridge {
 export type ArtifactResolver = (instance: string) => { wasm: string; zkey: string; vkey: string; manifest: string };
 const defaultArtifacts: ArtifactResolver = (instance) => artifactPaths(instance);
 
+/** Served per instance; the manifest carries the instance descriptor the SDK proves with (prover/artifacts.ts). */
 const ARTIFACT_FILES = {
   "circuit.wasm": { key: "wasm", type: "application/wasm" },
   "circuit.zkey": { key: "zkey", type: "application/octet-stream" },
@@ -222,14 +223,6 @@ export function webConfig(
     logLevel: "warn",
     clearScreen: false,
     plugins: [zkmarginRoutes(opts.getChain ?? (() => undefined), opts.artifacts, opts.getDemo, opts.getDeployment)],
-    resolve: {
-      // The prover SDK runs unchanged in the browser; only its two Node-only dependencies are swapped for
-      // browser adapters (web/src/shims): the instance table / artifact locations, and node:fs on artifacts.
-      alias: [
-        { find: /^(?:\.\.?\/)+(?:scripts\/)?lib\/instances\.ts$/, replacement: path.join(WEB_ROOT, "src/shims/instances.ts") },
-        { find: /^node:fs$/, replacement: path.join(WEB_ROOT, "src/shims/fs.ts") },
-      ],
-    },
     build: { outDir: opts.outDir ?? WEB_OUT, emptyOutDir: true, target: "es2022", chunkSizeWarningLimit: 8000 },
     worker: { format: "es" },
     server: { host: opts.host ?? "127.0.0.1", port: opts.port ?? 5173, strictPort: true, fs: { allow: [ROOT] } },

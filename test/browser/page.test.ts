@@ -19,14 +19,14 @@ import path from "node:path";
 import { LifecycleState } from "../../client/attestor.ts";
 import { bookNullifier, holdingWords } from "../../prover/commitments.ts";
 import { formatUsd } from "../../prover/errors.ts";
-import { generateProof, instanceParams, releaseProver, type ZkMarginProof } from "../../prover/generateProof.ts";
+import { generateProof, releaseProver, type ZkMarginProof } from "../../prover/generateProof.ts";
 import { marginReport } from "../../prover/report.ts";
 import { parseStatement, type Statement } from "../../prover/statement.ts";
 import { VenueTree } from "../../prover/tree.ts";
 import { Venue, accountKeys } from "../../prover/venue.ts";
 import { accountLeaf, ownerHash } from "../../prover/commitments.ts";
 import { verifyProof } from "../../prover/verifyProof.ts";
-import { artifactPaths } from "../../scripts/lib/instances.ts";
+import { artifactPaths, localArtifacts, marginParams as instanceParams } from "../../scripts/lib/instances.ts";
 import { snark, type Groth16Proof, type VerificationKey } from "../../scripts/lib/snark.ts";
 import { demoBook, type DemoBook } from "../../web/demoBook.ts";
 import { startLocalChain, type LocalChain } from "../../web/localChain.ts";
@@ -301,11 +301,11 @@ describe("trader page in Chromium (web/, playwright-core)", function () {
     expect(last.beat - log[0].beat, `heartbeat over ${Math.round(last.ms)} ms`).to.be.at.least(Math.floor((last.ms / 100) * 0.3));
 
     // The proof verifies in Node for the intended public inputs (and not for a tampered one).
-    expect(await verifyProof(proof)).to.equal(true);
+    expect(await verifyProof(proof, localArtifacts(INSTANCE))).to.equal(true);
     expect(BigInt(proof.publicInputs.subject)).to.equal(BigInt(chain.trader));
     expect(proof.publicInputs.domain.toString()).to.equal(domain.toString());
     expect(BigInt(proof.publicInputs.minExcess)).to.equal(10_000n * E8);
-    expect(await verifyProof({ ...proof, publicInputs: { ...proof.publicInputs, minExcess: BigInt(proof.publicInputs.minExcess) + 1n } })).to.equal(false);
+    expect(await verifyProof({ ...proof, publicInputs: { ...proof.publicInputs, minExcess: BigInt(proof.publicInputs.minExcess) + 1n } }, localArtifacts(INSTANCE))).to.equal(false);
 
     // Privacy: nothing of the book in any request so far (RPC, artifacts, anything).
     const statements = book.files.statements.map((f) => parseStatement(f.text));
@@ -353,7 +353,7 @@ describe("trader page in Chromium (web/, playwright-core)", function () {
     const n0 = Date.now();
     const nodeProof = await generateProof(
       { statements: book.files.statements.map((f) => f.text), traderSecret: book.traderSecret, market: book.market, risk: book.risk, epoch: book.epoch, subject: BigInt(chain.trader), domain, minExcess: 10_000n * E8 },
-      { instance: INSTANCE },
+      localArtifacts(INSTANCE),
     );
     timings.nodeProveMs = Date.now() - n0;
     expect(nodeProof.publicSignals).to.deep.equal(proof.publicSignals);

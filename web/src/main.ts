@@ -22,6 +22,7 @@ import { ChainIdMismatchError, ChainSession, parseDeployment, type Deployment, t
 import { formatTime, formatUsd, formatWhen, parseUsd, shortAddress } from "./format.ts";
 import { renderLifecycle } from "./lifecycleView.ts";
 import { renderReport } from "./reportView.ts";
+import type { BenchResult } from "./protocol.ts";
 import { ProverWorker, WorkerError } from "./workerClient.ts";
 import { getAddress, isAddress } from "ethers";
 
@@ -341,7 +342,7 @@ async function prove(): Promise<void> {
       ui.progress.value = fraction;
     });
     const proof = result as ZkMarginProof;
-    state.proof = verified ? { proof, epoch: checked.input.epoch } : undefined;
+    state.proof = verified ? { proof, epoch: proof.epoch ?? checked.input.epoch } : undefined;
     ui.progress.value = 1;
     setStatus(
       ui.verifyStatus,
@@ -563,6 +564,8 @@ declare global {
       proveRaw(instance: string, input: Record<string, unknown>): Promise<unknown>;
       /** prove a full request with the SDK in the worker, exactly as "Generate proof" does */
       prove(instance: string, input: ProveInput): Promise<{ result: unknown; proveMs: number; verified: boolean }>;
+      /** the benchmark: `runs` timed proofs on the worker's warm session (scripts/bench/browser.ts) */
+      bench(instance: string, input: ProveInput, runs: number): Promise<BenchResult>;
       lastProof(): ZkMarginProof | undefined;
       progressLog(): ProgressEntry[];
     };
@@ -571,6 +574,7 @@ declare global {
 window.zkmargin = {
   proveRaw: (instance, input) => worker.run({ type: "prove-raw", instance, input }),
   prove: (instance, input) => worker.run({ type: "prove", instance, input }),
+  bench: async (instance, input, runs) => (await worker.run({ type: "bench", instance, input, runs })).result as BenchResult,
   lastProof: () => state.proof?.proof,
   progressLog: () => progressLog.map((e) => ({ ...e })),
 };
