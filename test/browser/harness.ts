@@ -24,6 +24,8 @@ export interface BrowserSession {
   log: string[];
   /** every request of every page of the context, in order */
   requests: RecordedRequest[];
+  /** the fresh profile directory (on the command line of every Chromium process of the session) */
+  userDataDir: string;
   close(): Promise<void>;
 }
 
@@ -62,6 +64,7 @@ export async function launchBrowser(): Promise<BrowserSession> {
     page,
     log,
     requests,
+    userDataDir,
     async close() {
       await context.close();
       rmSync(userDataDir, { recursive: true, force: true });
