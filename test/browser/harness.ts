@@ -29,17 +29,21 @@ export interface BrowserSession {
   close(): Promise<void>;
 }
 
-/** Launch Chromium headless with a fresh profile; throws a clear error if it is not installed. */
-export async function launchBrowser(): Promise<BrowserSession> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}: the browser tests need Debian's Chromium. Install it with ` +
-        "`apt-get update && apt-get install -y chromium` (as root), or set ZKMARGIN_CHROMIUM to a Chromium binary.",
+/**
+ * Launch Chromium headless with a fresh profile. Without Chromium it throws one line naming the fix (its stack is
+ * that line too, so that mocha prints nothing else), and never downloads a browser.
+ */
+export async function launchBrowser(executablePath: string = CHROMIUM): Promise<BrowserSession> {
+  if (!existsSync(executablePath)) {
+    const e = new Error(
+      `Chromium not found at ${executablePath}: the browser tests need Debian's Chromium: run \`apt-get update && apt-get install -y chromium\` as root (or set ZKMARGIN_CHROMIUM to a Chromium binary)`,
     );
+    e.stack = e.message;
+    throw e;
   }
   const userDataDir = mkdtempSync(path.join(tmpdir(), "zkmargin-chromium-"));
   const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
+    executablePath,
     headless: true,
     args: [
       "--headless",

@@ -16,6 +16,7 @@ import { PAGE_ABIS, formatGas, parseDeployment } from "../../web/src/chain.ts";
 import { formatDuration, formatPercent, parseUsd } from "../../web/src/format.ts";
 import { hadamard, scenarioDesign } from "../../web/src/scenarios.ts";
 import { testRisk } from "../fixtures/market.ts";
+import { launchBrowser } from "./harness.ts";
 
 const calibrated = (name: string) => ({
   risk: parseRisk(readFileSync(path.join(ROOT, "data", "risk", `${name}.json`), "utf8")),
@@ -114,6 +115,19 @@ describe("trader page logic (Node)", function () {
         [[], "deployment.chainId"],
       ];
       for (const [json, field] of cases) expect(() => parseDeployment(json), field).to.throw(ZkMarginInputError).with.property("field", field);
+    });
+  });
+
+  describe("# the browser harness", function () {
+    it("should fail with one line naming the install command when Chromium is missing, downloading nothing", async function () {
+      const err = await launchBrowser("/nonexistent/chromium").then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      expect(err, "launchBrowser must refuse").to.be.instanceOf(Error);
+      expect(err?.message).to.include("apt-get install -y chromium").and.include("/nonexistent/chromium");
+      expect(err?.stack, "one line: no stack trace").to.equal(err?.message);
+      expect(err?.message).to.not.include("\n");
     });
   });
 
