@@ -84,6 +84,7 @@ async function main(): Promise<void> {
     chain: chain?.bridge,
     deployment,
     demo: opts.demo && book ? (epoch) => book.filesFor(epoch ?? chain?.epoch() ?? book.epoch) : undefined,
+    demoActions: opts.demo ? chain : undefined,
   });
   console.log(`\nzkmargin trader page: ${server.url}`);
   console.log(`  instance ${instance} (V=${params.V}, N=${params.N}, A=${params.A}, K=${params.K}, D=${params.D})`);
@@ -91,7 +92,7 @@ async function main(): Promise<void> {
     const info = chain.bridge.info;
     console.log(`  local chain ${info.chainId}: JSON-RPC at ${server.url}rpc; MarginAttestor ${info.contracts.MarginAttestor}`);
     console.log(`  demo venues ${book?.venues.map((v) => v.venueId).join(", ")}: roots posted for epoch ${book?.epoch}`);
-    if (opts.demo) console.log('  demo book: click "Load the demo book" (its trader secret is public: demo only)');
+    if (opts.demo) console.log('  demo book: click "Load the demo book" (its trader secret is public: demo only); "Demo chain" moves epochs and time');
   } else if (deployment) {
     console.log(`  deployment on chain ${deployment.chainId}: MarginAttestor ${deployment.contracts.MarginAttestor} (the page signs through the browser's wallet)`);
   }

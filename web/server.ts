@@ -11,6 +11,9 @@
  *   GET  /deployment.json                          { chainId, rpcUrl, instance, contracts, assets, fromBlock } or 404
  *   POST /rpc                                      JSON-RPC 2.0 (single or batch) forwarded to the local chain's provider
  *   GET  /demo/book.json[?epoch=N]                 the demo book's statements for epoch N (demo only: public secret)
+ *   POST /demo/next-epoch                          demo chain only: the oracle keeper and the demo venues move to the
+ *                                                  next epoch (snapshot, roots) → { epoch }
+ *   POST /demo/advance?seconds=N                   demo chain only: the chain's clock moves N seconds → { now }
  */
 import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -46,6 +49,12 @@ export interface DeploymentInfo {
 export interface ChainBridge {
   provider: Eip1193Provider;
   info: DeploymentInfo;
+}
+
+/** What the demo's other parties do on the local chain (web/localChain.ts): the oracle keeper and venues, and time. */
+export interface DemoActions {
+  advanceEpoch(): Promise<bigint>;
+  increaseTime(seconds: bigint): Promise<bigint>;
 }
 
 /** Where an instance's artifacts live on disk (default: artifactPaths, i.e. build/<instance>/). */
@@ -109,6 +118,7 @@ export function zkmarginRoutes(
   resolve: ArtifactResolver = defaultArtifacts,
   getDemo: (epoch?: bigint) => unknown = () => undefined,
   getDeployment: () => DeploymentInfo | undefined = () => getChain()?.info,
+  getDemoActions: () => DemoActions | undefined = () => undefined,
 ): Plugin {
   const handler = (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -168,6 +178,26 @@ export function zkmarginRoutes(
       else sendJson(res, 200, demo);
       return;
     }
+    if (url.pathname === "/demo/next-epoch" || url.pathname === "/demo/advance") {
+      const actions = getDemoActions();
+      if (req.method !== "POST") {
+        // HEAD / GET: whether this server offers the demo chain's moves (the page shows its controls then)
+        res.writeHead(actions ? 200 : 404, { "cache-control": "no-store" }).end();
+        return;
+      }
+      if (!actions) {
+        sendJson(res, 404, { error: "no demo chain on this server" });
+        return;
+      }
+      const seconds = url.searchParams.get("seconds") ?? "";
+      if (url.pathname === "/demo/advance" && !/^[0-9]{1,9}$/.test(seconds)) {
+        sendJson(res, 400, { error: "seconds: expected a non-negative integer below 10^9" });
+        return;
+      }
+      const run = url.pathname === "/demo/next-epoch" ? actions.advanceEpoch().then((epoch) => ({ epoch })) : actions.increaseTime(BigInt(seconds)).then((now) => ({ now }));
+      run.then((out) => sendJson(res, 200, out)).catch((e: unknown) => sendJson(res, 500, { error: (e as Error).message }));
+      return;
+    }
     if (url.pathname === "/deployment.json") {
       const info = getDeployment();
       if (!info) sendJson(res, 404, { error: "no deployment: start the page with `npm run web` (a local chain) or `npm run web -- --deployment <file>`" });
@@ -210,6 +240,7 @@ export function webConfig(
     getChain?: () => ChainBridge | undefined;
     getDemo?: (epoch?: bigint) => unknown;
     getDeployment?: () => DeploymentInfo | undefined;
+    getDemoActions?: () => DemoActions | undefined;
     host?: string;
     port?: number;
     artifacts?: ArtifactResolver;
@@ -222,7 +253,7 @@ export function webConfig(
     root: WEB_ROOT,
     logLevel: "warn",
     clearScreen: false,
-    plugins: [zkmarginRoutes(opts.getChain ?? (() => undefined), opts.artifacts, opts.getDemo, opts.getDeployment)],
+    plugins: [zkmarginRoutes(opts.getChain ?? (() => undefined), opts.artifacts, opts.getDemo, opts.getDeployment, opts.getDemoActions)],
     build: { outDir: opts.outDir ?? WEB_OUT, emptyOutDir: true, target: "es2022", chunkSizeWarningLimit: 8000 },
     worker: { format: "es" },
     server: { host: opts.host ?? "127.0.0.1", port: opts.port ?? 5173, strictPort: true, fs: { allow: [ROOT] } },
@@ -257,6 +288,8 @@ export async function startWebServer(
     artifacts?: ArtifactResolver;
     /** served as /demo/book.json?epoch=N (see web/demoBook.ts); the page then offers "Load the demo book" */
     demo?: (epoch?: bigint) => unknown;
+    /** the demo's other parties on the local chain (POST /demo/next-epoch, /demo/advance); the page then offers them */
+    demoActions?: DemoActions;
     /** bundle directory (default build/web/); tests use a private one so that parallel runs do not collide */
     outDir?: string;
   } = {},
@@ -270,6 +303,7 @@ export async function startWebServer(
       getChain: () => chain,
       getDemo: (epoch) => demo?.(epoch),
       getDeployment: () => chain?.info ?? opts.deployment,
+      getDemoActions: () => opts.demoActions,
       host: opts.host,
       port: opts.port ?? 5173,
       artifacts: opts.artifacts,

@@ -114,7 +114,7 @@ describe("trader page in Chromium (web/, playwright-core)", function () {
     domain = chain.deployment.domain;
     dir = mkdtempSync(path.join(tmpdir(), "zkmargin-web-"));
     const t0 = Date.now();
-    server = await startWebServer({ port: 0, chain: chain.bridge, outDir: path.join(dir, "bundle"), demo: (e) => book.filesFor(e ?? chain.epoch()) });
+    server = await startWebServer({ port: 0, chain: chain.bridge, outDir: path.join(dir, "bundle"), demo: (e) => book.filesFor(e ?? chain.epoch()), demoActions: chain });
     timings.bundleAndServeMs = Date.now() - t0;
   });
 
@@ -486,7 +486,7 @@ describe("trader page in Chromium (web/, playwright-core)", function () {
     // a statement of the lapsed epoch is named before proving
     await loadBook(statementFiles(e2), undefined, "5000");
     await checkBook();
-    expect(await page.getAttribute("#error", "data-field")).to.equal("statements[0].epoch");
+    expect(await page.getAttribute("#error", "data-field"), (await page.textContent("#error")) ?? "no error shown").to.equal("statements[0].epoch");
     expect(await page.textContent("#error")).to.match(/would already have lapsed/);
 
     // After the grace period: Ended; the subject reclaims and every lien is void.
@@ -505,9 +505,14 @@ describe("trader page in Chromium (web/, playwright-core)", function () {
     const page = await browser.context.newPage();
     try {
       await page.setViewportSize({ width: 390, height: 844 });
-      // a fresh epoch, so the report can be drawn
-      await chain.advanceEpoch();
       await openPage(page);
+      // a fresh epoch (the last one lapsed above), through the demo chain's controls, so that the report can be drawn
+      const epoch = chain.epoch();
+      await page.click("#demo-epoch-btn");
+      await page.waitForSelector("#demo-status[data-done]");
+      expect(await page.textContent("#demo-status")).to.include(`snapshotted epoch ${epoch + 1n}`);
+      expect(chain.epoch()).to.equal(epoch + 1n);
+      expect(await page.getAttribute("#chain-facts", "data-latest-epoch")).to.equal(String(epoch + 1n));
       await page.click("#demo-btn");
       await page.waitForSelector("#report:not([hidden]), #error:not([hidden])");
       expect(await page.isHidden("#error"), (await page.textContent("#error")) ?? undefined).to.equal(true);

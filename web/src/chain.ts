@@ -12,7 +12,7 @@
  *
  * Transactions go through client/attestor.ts (the CLI's client), so errors decode the same way.
  */
-import { BrowserProvider, Contract, JsonRpcProvider, formatEther, formatUnits, getAddress, isAddress, type Eip1193Provider, type JsonRpcSigner, type Provider } from "ethers";
+import { BrowserProvider, Contract, JsonRpcProvider, formatEther, formatUnits, getAddress, isAddress, type Eip1193Provider, type JsonRpcSigner } from "ethers";
 import { AttestorClient, LifecycleState, attestable, type AttestorStatus, type Lien, type TxResult } from "../../client/attestor.ts";
 import { ZkMarginInputError } from "../../prover/errors.ts";
 import type { ZkMarginProof } from "../../prover/generateProof.ts";
@@ -180,7 +180,7 @@ export class ChainSession {
 
   private constructor(
     readonly deployment: Deployment,
-    readonly provider: Provider,
+    readonly provider: BrowserProvider | JsonRpcProvider,
     readonly signer: JsonRpcSigner,
     readonly address: string,
     /** "injected wallet" or "local account via /rpc" */
@@ -230,10 +230,15 @@ export class ChainSession {
     return { registry: this.registry, oracle: this.oracle, riskParams: this.riskParams };
   }
 
-  /** The chain's time: the latest block's timestamp (a local chain's clock may run ahead of the browser's). */
+  /**
+   * The chain's time: the latest block's timestamp (a local chain's clock may run ahead of the browser's), asked of
+   * the node on every call with a raw eth_getBlockByNumber (ethers' getBlock("latest") answered a stale block after
+   * a blockless clock move: evm_increaseTime + evm_mine).
+   */
   async now(): Promise<bigint> {
-    const block = await this.provider.getBlock("latest");
-    return BigInt(block?.timestamp ?? Math.floor(Date.now() / 1000));
+    const block = (await this.provider.send("eth_getBlockByNumber", ["latest", false])) as { timestamp?: string } | null;
+    if (!block?.timestamp) throw new DeploymentError("deployment.rpcUrl", `chain ${this.deployment.chainId} returned no latest block`);
+    return BigInt(block.timestamp);
   }
 
   /** The deployment at a glance: latest epoch, timing, domain, venue slots, asset names, the chain's time. */

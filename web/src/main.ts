@@ -80,6 +80,11 @@ const ui = {
   allocateBtn: $<HTMLButtonElement>("allocate-btn"),
   reclaimBtn: $<HTMLButtonElement>("reclaim-btn"),
   actionStatus: $("action-status"),
+  demoChain: $("demo-chain"),
+  demoEpochBtn: $<HTMLButtonElement>("demo-epoch-btn"),
+  demoHourBtn: $<HTMLButtonElement>("demo-hour-btn"),
+  demoDayBtn: $<HTMLButtonElement>("demo-day-btn"),
+  demoStatus: $("demo-status"),
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -484,6 +489,18 @@ function describeInstance(name: string): string {
   return `${name}: V=${i.params.V} venues, N=${i.params.N} holdings each, A=${i.params.A} assets, K=${i.params.K} scenarios, tree depth ${i.params.D}${size}${keys}`;
 }
 
+/** Demo chain only (web/server.ts /demo/*): the other parties' moves, then a refresh. */
+async function demoMove(what: string, url: string): Promise<void> {
+  ui.demoStatus.textContent = `${what}…`;
+  delete ui.demoStatus.dataset.done;
+  const res = await fetch(url, { method: "POST" });
+  const out = (await res.json()) as { error?: string; epoch?: string; now?: string };
+  if (!res.ok) throw new Error(out.error ?? `HTTP ${res.status}`);
+  await refresh();
+  ui.demoStatus.textContent = out.epoch !== undefined ? `The oracle snapshotted epoch ${out.epoch}; the demo venues posted its roots.` : `The chain's clock is now ${formatTime(BigInt(out.now ?? 0))}.`;
+  ui.demoStatus.dataset.done = "true";
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Wiring
 
@@ -518,6 +535,13 @@ ui.allocateBtn.addEventListener("click", () => void allocate());
 ui.reclaimBtn.addEventListener("click", () => void reclaim());
 ui.refreshBtn.addEventListener("click", () => void refresh().catch((e: unknown) => showError(e, ui.chainError)));
 ui.demoBtn.addEventListener("click", () => void loadDemo().catch((e: unknown) => showError(e)));
+const demoFail = (e: unknown) => {
+  ui.demoStatus.textContent = `failed: ${(e as Error).message}`;
+  ui.demoStatus.dataset.done = "false";
+};
+ui.demoEpochBtn.addEventListener("click", () => void demoMove("snapshotting the next epoch", "/demo/next-epoch").catch(demoFail));
+ui.demoHourBtn.addEventListener("click", () => void demoMove("advancing one hour", "/demo/advance?seconds=3600").catch(demoFail));
+ui.demoDayBtn.addEventListener("click", () => void demoMove("advancing one day", "/demo/advance?seconds=86400").catch(demoFail));
 ui.switchBtn.addEventListener("click", () => {
   const d = state.deployment;
   if (!d || !window.ethereum) return;
@@ -543,6 +567,7 @@ const progressLog: ProgressEntry[] = [];
 async function init(): Promise<void> {
   state.instances = (await (await fetch("/artifacts/instances.json")).json()) as Record<string, InstanceInfo>;
   ui.demoBtn.hidden = !(await fetch("/demo/book.json", { method: "HEAD" })).ok;
+  ui.demoChain.hidden = !(await fetch("/demo/next-epoch", { method: "HEAD" })).ok;
   const res = await fetch("/deployment.json");
   if (res.ok) {
     try {
