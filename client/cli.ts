@@ -6,7 +6,7 @@
  *   verify   proof JSON → valid / invalid
  *   report   statements + market + risk params → isolated vs cross vs portfolio margin
  *   demo     the end-to-end demo on Hardhat's in-process network (client/demo.ts)
- *   audit    constraint report, soundness scan, zkey and verifier checks (client/audit.ts registers it)
+ *   audit    constraint report, soundness scan, zkey and verifier checks (client/audit/cli.ts registers it)
  *   backtest the margin model against history, per book class (client/backtest.ts)
  *   risk calibrate   model v2 parameters from price history (client/calibrate.ts)
  *   venue    the venue operator's kit: init, import, build-epoch, post-root, serve, status (client/venue/cli.ts)
@@ -17,7 +17,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
-import { registerAudit } from "./audit.ts";
+import { registerAudit } from "./audit/cli.ts";
 import { registerBacktest } from "./backtest.ts";
 import { registerRisk } from "./calibrate.ts";
 import { registerStatements, registerVenue } from "./venue/cli.ts";
@@ -31,8 +31,12 @@ import { parseMarket, parseRisk, parseStatement, stringifyJson, toJsonValue, typ
 let proverLoaded = false;
 async function prover() {
   proverLoaded = true;
-  const [{ generateProof, releaseProver }, { verifyProof }] = await Promise.all([import("../prover/generateProof.ts"), import("../prover/verifyProof.ts")]);
-  return { generateProof, releaseProver, verifyProof };
+  const [{ generateProof, releaseProver }, { verifyProof }, { localArtifacts }] = await Promise.all([
+    import("../prover/generateProof.ts"),
+    import("../prover/verifyProof.ts"),
+    import("../scripts/lib/instances.ts"),
+  ]);
+  return { generateProof, releaseProver, verifyProof, localArtifacts };
 }
 
 const EXIT_HELP = `
@@ -110,6 +114,7 @@ interface ProveOpts {
   risk: string;
   epoch: string;
   subject: string;
+  domain: string;
   minExcess: string;
   instance: string;
   out?: string;
@@ -126,14 +131,16 @@ async function proveCommand(o: ProveOpts): Promise<number> {
     risk: parseRisk(readText(o.risk, "risk"), "risk"),
     epoch: parseUint(o.epoch, "epoch"),
     subject: parseAddress(o.subject, "subject"),
+    domain: parseUint(o.domain, "domain"),
     minExcess: parseUsd(o.minExcess, "minExcess"),
     postedRoots: o.postedRoots ? readPostedRoots(o.postedRoots) : undefined,
   };
-  const { generateProof } = await prover();
+  const { generateProof, localArtifacts } = await prover();
+  const artifacts = localArtifacts(o.instance);
   const progress = progressReporter(o.quiet === true);
   const t0 = performance.now();
   try {
-    const proof = await generateProof(input, { instance: o.instance, onProgress: progress.onProgress });
+    const proof = await generateProof(input, artifacts, { onProgress: progress.onProgress });
     progress.stop();
     const text = stringifyJson(proof);
     if (o.out) writeFileSync(o.out, text);
@@ -152,8 +159,9 @@ async function proveCommand(o: ProveOpts): Promise<number> {
 
 async function verifyCommand(file: string, o: { instance?: string; quiet?: boolean }): Promise<number> {
   const text = readText(file, "proof");
-  const { verifyProof } = await prover();
-  const ok = await verifyProof(text, { instance: o.instance });
+  const { verifyProof, localArtifacts } = await prover();
+  const { parseProof } = await import("../prover/verifyProof.ts");
+  const ok = await verifyProof(text, localArtifacts(o.instance ?? parseProof(text).instance));
   process.stdout.write(ok ? "valid\n" : "invalid\n");
   return ok ? ExitCode.Ok : ExitCode.Rejected;
 }
@@ -178,7 +186,7 @@ function reportCommand(o: { statements: string[]; market: string; risk: string; 
 
 /**
  * Commands owned by other modules register themselves here with the same `run` wrapper (exit codes, errors):
- * `audit` lives in client/audit.ts (the auditor's toolkit).
+ * `audit` lives in client/audit/ (the auditor's toolkit).
  */
 type Register = (program: Command, run: (action: () => Promise<number> | number) => Promise<void>) => void;
 const extraCommands: Register[] = [registerAudit, registerBacktest, registerRisk, registerVenue, registerStatements];
@@ -201,6 +209,7 @@ export function buildProgram(): Command {
     .requiredOption("-r, --risk <file>", "risk params JSON (haircut, debtAddOn, moves, volDirs, weights, grossCharge)")
     .requiredOption("-e, --epoch <n>", "the epoch the statements, market and roots are for")
     .requiredOption("--subject <address>", "the address the attestation is for (0x…)")
+    .requiredOption("--domain <n>", "the deployment's domain (MarginAttestor.domain(), a field element)")
     .requiredOption("--min-excess <usd>", "the excess to prove, in USD (e.g. 250000 or 250000.50)")
     .option("-i, --instance <name>", "circuit instance (circuits/circuits.json)", "test")
     .option("--posted-roots <file>", 'roots posted on-chain: { "<venueId>": "<root>" }; each statement must reach its venue\'s')

@@ -24,12 +24,11 @@ import { parseStatement } from "../prover/statement.ts";
 import { accountKeys, randomFieldElement, Venue } from "../prover/venue.ts";
 import { verifyProof } from "../prover/verifyProof.ts";
 import type { Holding, MarketSnapshot } from "../prover/types.ts";
-import { ROOT } from "../scripts/lib/instances.ts";
+import { ROOT, localArtifacts } from "../scripts/lib/instances.ts";
 import { buildInstance } from "../scripts/lib/pipeline.ts";
 import { AttestorClient, LifecycleState, attestable } from "./attestor.ts";
 import { ASSET_NAMES, demoBook, demoMarket, demoRisk } from "./demoBook.ts";
 import { deployZkMargin } from "./deploy.ts";
-import { instanceParams } from "../prover/generateProof.ts";
 import { progressReporter } from "./progress.ts";
 
 export interface DemoOptions {
@@ -70,7 +69,8 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   step(1, `circuit keys for instance "${instance}"`);
   const t0 = performance.now();
   const built = await buildInstance(instance, { log: (line) => say(`  ${line}`) });
-  const params = instanceParams(instance);
+  const artifacts = localArtifacts(instance);
+  const params = artifacts.instance;
   say(
     `  ${built.skipped ? "up to date" : `built in ${((performance.now() - t0) / 1000).toFixed(0)} s`}: ` +
       `${built.manifest.constraints.toLocaleString("en-US")} constraints, V=${params.V} N=${params.N} A=${params.A} K=${params.K} D=${params.D}` +
@@ -155,12 +155,13 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const tProve = performance.now();
   const proof = await generateProof(
     { statements, traderSecret, market, risk, epoch: EPOCH, subject: BigInt(traderAddr), domain: zk.domain, minExcess, postedRoots, postedContextHash: onChainContext },
-    { instance, onProgress: progress.onProgress },
+    artifacts,
+    { onProgress: progress.onProgress },
   );
   progress.stop();
   const proofSeconds = (performance.now() - tProve) / 1000;
   const tVerify = performance.now();
-  const valid = await verifyProof(proof);
+  const valid = await verifyProof(proof, artifacts);
   const verifySeconds = (performance.now() - tVerify) / 1000;
   if (!valid) throw new Error("demo: the proof does not verify off-chain");
   say(`  proof generated in ${proofSeconds.toFixed(1)} s, verified off-chain in ${verifySeconds.toFixed(2)} s`);
@@ -201,7 +202,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const nextContext = await zk.oracle.contextHashAt(NEXT);
   const renewal = await generateProof(
     { statements: nextStatements, traderSecret, market, risk, epoch: NEXT, subject: BigInt(traderAddr), domain: zk.domain, minExcess, postedRoots: nextRoots, postedContextHash: nextContext },
-    { instance },
+    artifacts,
   );
   const renewed = await attestor.attest(attestable(renewal, NEXT));
   lien = await asLender.lienOf(traderAddr, lenderAddr);

@@ -1,37 +1,32 @@
 /**
  * generateProof: statements from several venues + trader secret + market snapshot + risk params → validated
  * request (prover/validate.ts, every bad input stops here) → circuit input (prover/circuitInput.ts) → witness →
- * Groth16 proof, with progress reported on the long steps. The witness comes from circom's C++ generator when the
- * build made one (prover/witness.ts), else the WASM; a warm ProverSession (prover/proverSession.ts) may be passed. Artifacts are found by instance name
- * (build/<instance>/, scripts/lib/instances.ts) or passed explicitly.
+ * Groth16 proof, with progress reported on the long steps. The artifacts are passed in (prover/artifacts.ts: bytes,
+ * paths or URLs and the instance descriptor from the build manifest), or a warm ProverSession that holds them
+ * (prover/proverSession.ts). The witness comes from the artifacts' `witness` generator when given (Node: circom's
+ * C++ generator), else from the WASM.
  *
- * The result names every public signal (prover/publicSignals.ts), carries the snarkjs proof, and the packed
- * uint256[8] in the order the Solidity verifier wants (prover/packProof.ts).
+ * The result names every public signal (prover/publicSignals.ts), carries the snarkjs proof, the epoch it was proved
+ * for (inside the context hash, not a public signal) and the packed uint256[8] in the order the Solidity verifier
+ * wants (prover/packProof.ts).
  */
-import { existsSync } from "node:fs";
-import { artifactPaths, getInstance } from "../scripts/lib/instances.ts";
-import { snark, terminateCurve, type CircuitInput, type Logger } from "../scripts/lib/snark.ts";
+import { checkInstance, loadArtifact, type InstanceDescriptor, type ProverArtifacts } from "./artifacts.ts";
 import { buildCircuitInput } from "./circuitInput.ts";
-import { ZkMarginArtifactError } from "./errors.ts";
 import { packProof, type Groth16Proof, type PackedProof } from "./packProof.ts";
+import { ProverSession } from "./proverSession.ts";
 import { flattenPublicInputs, parsePublicSignals, type PublicInputs } from "./publicSignals.ts";
+import { snark, terminateCurve, type CircuitInput, type Logger, type MemFile } from "./snark.ts";
 import { PROOF_FORMAT } from "./statement.ts";
-import type { InstanceParams } from "./types.ts";
 import { validateProveInput, type ProveInput } from "./validate.ts";
 import { asInputError } from "./venue.ts";
-import type { ProverSession } from "./proverSession.ts";
-
-/** Node (not a browser page or worker): there the witness may come from circom's C++ generator (prover/witness.ts). */
-const IN_NODE = typeof window === "undefined" && typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === "string";
-/** prover/witness.ts, loaded only in Node (a variable specifier keeps it, and its child_process, out of the browser bundle). */
-const WITNESS_MODULE = "./witness.ts";
-const nodeWitness = async () => (await import(/* @vite-ignore */ WITNESS_MODULE)) as typeof import("./witness.ts");
 
 /** A margin proof: the public inputs by name, the snarkjs proof and the verifier's packed points. */
 export interface ZkMarginProof {
   format: typeof PROOF_FORMAT;
-  /** the circuit instance it was proved with (circuits/circuits.json) */
+  /** the circuit instance it was proved with (its descriptor's name) */
   instance: string;
+  /** the epoch of the statements, market snapshot and roots (bound through the context hash; MarginAttestor takes it) */
+  epoch?: bigint;
   publicInputs: PublicInputs;
   /** the same values in circuit order, decimal strings */
   publicSignals: string[];
@@ -50,32 +45,7 @@ export interface ProofProgress {
 }
 
 export interface GenerateProofOptions {
-  /** instance name in circuits/circuits.json (default "test") */
-  instance?: string;
   onProgress?: (p: ProofProgress) => void;
-  /** a warm prover (prover/proverSession.ts) of the same instance: key, curve and witness generator stay loaded */
-  session?: ProverSession;
-}
-
-/** An instance's parameters (V, N, A, K, D) from circuits/circuits.json. */
-export function instanceParams(instance: string): InstanceParams {
-  const p = getInstance(instance).params;
-  for (const k of ["V", "N", "A", "K", "D"] as const) {
-    if (typeof p[k] !== "number") throw new Error(`instance "${instance}" has no parameter ${k}`);
-  }
-  return { V: p.V, N: p.N, A: p.A, K: p.K, D: p.D };
-}
-
-/** The wasm, zkey and verification key of an instance; throws ZkMarginArtifactError naming what is missing. */
-export function instanceArtifacts(instance: string, need: readonly ("wasm" | "zkey" | "vkey")[] = ["wasm", "zkey"]) {
-  getInstance(instance);
-  const p = artifactPaths(instance);
-  for (const k of need) {
-    if (!existsSync(p[k])) {
-      throw new ZkMarginArtifactError(`instance "${instance}": ${k} not found at ${p[k]}; build the keys first (npm run build)`);
-    }
-  }
-  return p;
 }
 
 /** Milestones of snarkjs's groth16 prover, in the order its logger announces them. */
@@ -110,42 +80,41 @@ function progressLogger(onProgress: (p: ProofProgress) => void): Logger {
   return { debug, info: quiet, warn: quiet, error: quiet, log: quiet };
 }
 
-interface Prover {
-  groth16: { prove(zkey: string, wtns: { type: "mem"; data?: Uint8Array }, logger?: Logger): Promise<{ proof: Groth16Proof; publicSignals: string[] }> };
-}
-
 /**
- * Prove that the book in `input` meets the requirement with at least `minExcess` to spare.
- * Throws ZkMarginInputError (with `field`) before any proving if the input is bad, ZkMarginArtifactError if the
- * instance's keys are not built.
+ * Prove that the book in `input` meets the requirement with at least `minExcess` to spare, with `prover`: the
+ * instance's artifacts or a warm ProverSession.
+ * Throws ZkMarginInputError (with `field`) before any proving if the input is bad, ZkMarginArtifactError if an
+ * artifact is missing, unreadable or not the one the descriptor's manifest recorded.
  */
-export async function generateProof(input: ProveInput, opts: GenerateProofOptions = {}): Promise<ZkMarginProof> {
-  const instance = opts.session?.instance ?? opts.instance ?? "test";
+export async function generateProof(input: ProveInput, prover: ProverArtifacts | ProverSession, opts: GenerateProofOptions = {}): Promise<ZkMarginProof> {
   const report = opts.onProgress ?? (() => undefined);
+  const session = prover instanceof ProverSession ? prover : undefined;
+  const instance: InstanceDescriptor = session ? session.instance : checkInstance((prover as ProverArtifacts)?.instance, "artifacts.instance");
 
   report({ stage: "validate", fraction: 0, message: "checking statements, market and risk params" });
-  const params = instanceParams(instance);
-  const { request } = validateProveInput(input, params);
+  const { request } = validateProveInput(input, instance);
   const { input: circuitInput, publicInputs } = asInputError(() => buildCircuitInput(request));
-  const paths = instanceArtifacts(instance);
+  let zkey: MemFile | undefined;
+  let wasm: Uint8Array | undefined;
+  const artifacts = session ? undefined : (prover as ProverArtifacts);
+  if (artifacts) {
+    // both keys are read (and their sha256 checked) before any witness is computed
+    zkey = { type: "mem", data: await loadArtifact(artifacts.zkey, `instance "${instance.name}": zkey`, instance.sha256?.zkey) };
+    if (!artifacts.witness) wasm = await loadArtifact(artifacts.wasm, `instance "${instance.name}": wasm`, instance.sha256?.wasm);
+  }
   report({ stage: "validate", fraction: 1, message: "input valid" });
 
   report({ stage: "witness", fraction: 0, message: "computing the witness" });
-  const wtns: { type: "mem"; data?: Uint8Array } = { type: "mem" };
-  if (opts.session) {
-    // the session computes the witness itself
-  } else if (IN_NODE) {
-    const { calculateWitness } = await nodeWitness();
-    wtns.data = (await calculateWitness(instance, circuitInput as CircuitInput, { wasm: paths.wasm })).wtns;
-  } else {
-    await snark.wtns.calculate(circuitInput as CircuitInput, paths.wasm, wtns); // the browser: always the WASM
-  }
+  const wtns: MemFile = { type: "mem" };
+  if (artifacts?.witness) wtns.data = await artifacts.witness.calculate(circuitInput as CircuitInput);
+  else if (wasm) await snark.wtns.calculate(circuitInput as CircuitInput, { type: "mem", data: wasm }, wtns);
+  // (a session computes the witness itself)
   report({ stage: "witness", fraction: 1, message: "witness computed" });
 
   report({ stage: "prove", fraction: 0, message: "proving (Groth16)" });
-  const { proof, publicSignals } = opts.session
-    ? await opts.session.prove(circuitInput as CircuitInput, progressLogger(report))
-    : await (snark as unknown as Prover).groth16.prove(paths.zkey, wtns, progressLogger(report));
+  const { proof, publicSignals } = session
+    ? await session.prove(circuitInput as CircuitInput, progressLogger(report))
+    : await snark.groth16.prove(zkey!, wtns, progressLogger(report));
   report({ stage: "prove", fraction: 1, message: "proof generated" });
 
   // The circuit's public outputs must be exactly the public inputs we meant to prove.
@@ -157,8 +126,9 @@ export async function generateProof(input: ProveInput, opts: GenerateProofOption
   report({ stage: "done", fraction: 1, message: "done" });
   return {
     format: PROOF_FORMAT,
-    instance,
-    publicInputs: parsePublicSignals(publicSignals, params.V),
+    instance: instance.name,
+    epoch: input.epoch,
+    publicInputs: parsePublicSignals(publicSignals, instance.V),
     publicSignals,
     proof: cleanProof,
     points: packProof(cleanProof),

@@ -1,28 +1,20 @@
 /**
- * A warm Groth16 prover for long-running processes (the CLI's watch/service mode, the venue kit): it keeps snarkjs's
- * bn128 curve (its worker threads), the proving key's bytes and the witness generator loaded between proofs, so that
- * each proof pays for the witness and the proof only. close() stops the workers once the last open session closes.
+ * A warm Groth16 prover for long-running processes (a service, the venue kit, a page that proves repeatedly): it keeps
+ * snarkjs's bn128 curve (its worker threads), the proving key's bytes and the witness generator loaded between
+ * proofs, so that each proof pays for the witness and the proof only. close() stops the workers once the last open
+ * session closes. Runs in Node and in browsers; the artifacts are passed in (prover/artifacts.ts).
  *
- *   const session = await ProverSession.open("prod");
- *   const { proof, publicSignals } = await session.prove(circuitInput);
+ *   const session = await ProverSession.open(artifacts);
+ *   const proof = await generateProof(input, session);
  *   await session.close();
  */
-import { readFileSync } from "node:fs";
-import { artifactPaths, getInstance } from "../scripts/lib/instances.ts";
-import { snark, terminateCurve, type CircuitInput, type Groth16Proof, type Logger } from "../scripts/lib/snark.ts";
+import { checkInstance, loadArtifact, type InstanceDescriptor, type ProverArtifacts } from "./artifacts.ts";
 import { ZkMarginArtifactError } from "./errors.ts";
-import { witnessGenerator, type WitnessEngine, type WitnessGenerator } from "./witness.ts";
-
-interface MemFile {
-  type: "mem";
-  data: Uint8Array;
-}
-interface Prover {
-  groth16: { prove(zkey: string | MemFile, wtns: string | MemFile, logger?: Logger): Promise<{ proof: Groth16Proof; publicSignals: string[] }> };
-}
+import { snark, terminateCurve, type CircuitInput, type Logger, type MemFile, type SnarkProof } from "./snark.ts";
+import { wasmWitnessGenerator, type WitnessEngine, type WitnessGenerator } from "./witness.ts";
 
 export interface SessionProof {
-  proof: Groth16Proof;
+  proof: SnarkProof;
   publicSignals: string[];
   /** which generator computed the witness */
   engine: WitnessEngine;
@@ -36,32 +28,34 @@ export class ProverSession {
   private closed = false;
 
   private constructor(
-    readonly instance: string,
+    readonly instance: InstanceDescriptor,
     private readonly zkey: MemFile,
     private readonly witness: WitnessGenerator,
   ) {}
 
   /**
-   * Load an instance's proving key and witness generator and start the curve's workers.
-   * `engine` forces the witness generator ("wasm" or "cpp"; default: C++ when the build made one, else WASM).
+   * Load an instance's proving key and witness generator and start the curve's workers. `engine` forces the witness
+   * generator: "wasm", or "cpp" (an error unless `artifacts.witness` is circom's C++ generator); by default the
+   * artifacts' `witness` when given, else the WASM.
    */
-  static async open(instance: string, opts: { engine?: WitnessEngine; zkey?: string; wasm?: string } = {}): Promise<ProverSession> {
-    getInstance(instance);
-    const p = artifactPaths(instance);
-    const zkeyFile = opts.zkey ?? p.zkey;
-    let data: Uint8Array;
-    try {
-      data = new Uint8Array(readFileSync(zkeyFile));
-    } catch {
-      throw new ZkMarginArtifactError(`instance "${instance}": zkey not found at ${zkeyFile}; build the keys first (npm run build)`);
+  static async open(artifacts: ProverArtifacts, opts: { engine?: WitnessEngine } = {}): Promise<ProverSession> {
+    const instance = checkInstance(artifacts?.instance, "artifacts.instance");
+    const zkey = await loadArtifact(artifacts.zkey, `instance "${instance.name}": zkey`, instance.sha256?.zkey);
+    let witness: WitnessGenerator;
+    if (opts.engine !== "wasm" && artifacts.witness !== undefined) witness = artifacts.witness;
+    else {
+      if (opts.engine === "cpp") {
+        throw new ZkMarginArtifactError(`instance "${instance.name}": no usable C++ witness generator (${artifacts.witnessFallback ?? "none given"})`);
+      }
+      const wasm = await loadArtifact(artifacts.wasm, `instance "${instance.name}": wasm`, instance.sha256?.wasm);
+      witness = wasmWitnessGenerator(wasm, opts.engine === "wasm" ? "WASM requested" : artifacts.witnessFallback);
     }
-    const witness = await witnessGenerator(instance, { engine: opts.engine, wasm: opts.wasm });
     if (opts.engine === "cpp" && witness.engine !== "cpp") {
-      throw new ZkMarginArtifactError(`instance "${instance}": no usable C++ witness generator (${witness.fallbackReason ?? "unknown"})`);
+      throw new ZkMarginArtifactError(`instance "${instance.name}": no usable C++ witness generator (${artifacts.witnessFallback ?? "none given"})`);
     }
     await snark.curves.getCurveFromName("bn128"); // start the worker threads now, not in the first proof
     openSessions++;
-    return new ProverSession(instance, { type: "mem", data }, witness);
+    return new ProverSession(instance, { type: "mem", data: zkey }, witness);
   }
 
   /** Which witness generator this session runs, and why not C++ when it is WASM. */
@@ -75,7 +69,7 @@ export class ProverSession {
     const t0 = performance.now();
     const wtns = await this.witness.calculate(input);
     const t1 = performance.now();
-    const { proof, publicSignals } = await (snark as unknown as Prover).groth16.prove(this.zkey, { type: "mem", data: wtns }, logger);
+    const { proof, publicSignals } = await snark.groth16.prove(this.zkey, { type: "mem", data: wtns }, logger);
     const t2 = performance.now();
     return { proof, publicSignals, engine: this.witness.engine, witnessMs: t1 - t0, proveMs: t2 - t1 };
   }
@@ -87,16 +81,4 @@ export class ProverSession {
     openSessions--;
     if (openSessions === 0) await terminateCurve();
   }
-}
-
-/**
- * One proof without a session (a CLI run): the best witness generator, then snarkjs's prover reading the key from
- * disk. The caller stops the curve's workers (releaseProver) when done.
- */
-export async function proveOnce(instance: string, input: CircuitInput, logger?: Logger, paths?: { wasm: string; zkey: string }): Promise<{ proof: Groth16Proof; publicSignals: string[]; engine: WitnessEngine }> {
-  const zkey = paths?.zkey ?? artifactPaths(instance).zkey;
-  const gen = await witnessGenerator(instance, { wasm: paths?.wasm });
-  const wtns = await gen.calculate(input);
-  const { proof, publicSignals } = await (snark as unknown as Prover).groth16.prove(zkey, { type: "mem", data: wtns }, logger);
-  return { proof, publicSignals, engine: gen.engine };
 }

@@ -118,6 +118,8 @@ export const ProofSchema = z
   .object({
     format: z.literal(PROOF_FORMAT),
     instance: z.string().min(1),
+    /** the epoch the proof was made for (inside the context hash; MarginAttestor takes it with the proof) */
+    epoch: zU64.optional(),
     publicInputs: z
       .object({
         subject: zField,

@@ -1,20 +1,16 @@
 /**
- * verifyProof: check a ZkMarginProof (object or its JSON) against its instance's verification key.
- * A malformed proof object throws ZkMarginInputError naming the field; a well-formed but invalid proof returns false
- * (including when its named public inputs, signals and packed points disagree with each other).
+ * verifyProof: check a ZkMarginProof (object or its JSON) against an instance's verification key (passed in:
+ * prover/artifacts.ts). A malformed proof object throws ZkMarginInputError naming the field; a well-formed but
+ * invalid proof returns false (including when its named public inputs, signals and packed points disagree with each
+ * other); a proof of another instance than the artifacts' throws ZkMarginInputError("proof.instance").
  */
-import { readFileSync } from "node:fs";
-import { snark, type VerificationKey } from "../scripts/lib/snark.ts";
+import { checkInstance, loadVerificationKey, type ArtifactSource, type InstanceDescriptor, type VerifierArtifacts } from "./artifacts.ts";
 import { ZkMarginInputError } from "./errors.ts";
-import { instanceArtifacts, instanceParams, type ZkMarginProof } from "./generateProof.ts";
+import type { ZkMarginProof } from "./generateProof.ts";
 import { packProof, type Groth16Proof } from "./packProof.ts";
 import { flattenPublicInputs } from "./publicSignals.ts";
+import { snark, type VerificationKey } from "./snark.ts";
 import { parseWith, ProofSchema, toJsonValue } from "./statement.ts";
-
-export interface VerifyProofOptions {
-  /** the instance to verify against; defaults to the proof's own `instance`, and must match it when given */
-  instance?: string;
-}
 
 /** Parse a proof (object or JSON text); throws ZkMarginInputError naming the first malformed field. */
 export function parseProof(value: unknown, label = "proof"): ZkMarginProof {
@@ -27,33 +23,41 @@ export function parseProof(value: unknown, label = "proof"): ZkMarginProof {
   };
 }
 
-const vkeys = new Map<string, VerificationKey>();
+/** Parsed verification keys by source (a path or URL is read once per process). */
+const vkeys = new Map<string, Promise<VerificationKey>>();
 
-function loadVkey(instance: string): VerificationKey {
-  const cached = vkeys.get(instance);
-  if (cached) return cached;
-  const { vkey } = instanceArtifacts(instance, ["vkey"]);
-  const parsed = JSON.parse(readFileSync(vkey, "utf8")) as VerificationKey;
-  vkeys.set(instance, parsed);
-  return parsed;
+function vkeyOf(v: VerifierArtifacts): Promise<VerificationKey> {
+  const src = v.vkey;
+  const key = typeof src === "string" ? src : src instanceof URL ? src.href : undefined;
+  if (key === undefined) return loadVerificationKey(src, v.instance);
+  const cacheKey = `${v.instance.name}\u0000${key}`;
+  let vk = vkeys.get(cacheKey);
+  if (!vk) {
+    vk = loadVerificationKey(src as ArtifactSource, v.instance);
+    vkeys.set(cacheKey, vk);
+    vk.catch(() => vkeys.delete(cacheKey));
+  }
+  return vk;
 }
 
-/** True iff the proof is valid for its public inputs under the instance's verification key. */
-export async function verifyProof(proof: unknown, opts: VerifyProofOptions = {}): Promise<boolean> {
+/** True iff the proof is valid for its public inputs under the verification key of `verifier`. */
+export async function verifyProof(proof: unknown, verifier: VerifierArtifacts | { instance: InstanceDescriptor; vkey?: VerifierArtifacts["vkey"] }): Promise<boolean> {
   const p = parseProof(proof);
-  const instance = opts.instance ?? p.instance;
-  if (opts.instance !== undefined && opts.instance !== p.instance) {
-    throw new ZkMarginInputError("proof.instance", `the proof was made with instance "${p.instance}", not "${opts.instance}"`);
+  const instance = checkInstance(verifier?.instance, "artifacts.instance");
+  if (verifier.vkey === undefined) throw new ZkMarginInputError("artifacts.vkey", "verifyProof needs the instance's verification key");
+  if (p.instance !== instance.name) {
+    throw new ZkMarginInputError("proof.instance", `the proof was made with instance "${p.instance}", not "${instance.name}"`);
   }
-  const { V } = instanceParams(instance);
+  const { V } = instance;
   const named = p.publicInputs;
   for (const f of ["venueRoots", "venueIds"] as const) {
-    if (named[f].length !== V) throw new ZkMarginInputError(`proof.publicInputs.${f}`, `${named[f].length} values, instance "${instance}" has V=${V}`);
+    if (named[f].length !== V) throw new ZkMarginInputError(`proof.publicInputs.${f}`, `${named[f].length} values, instance "${instance.name}" has V=${V}`);
   }
+  const vk = await vkeyOf(verifier as VerifierArtifacts);
   // The three views of the proof must agree: named inputs = ordered signals, packed points = snarkjs proof.
   const flat = flattenPublicInputs(named).map(String);
   if (flat.length !== p.publicSignals.length || flat.some((s, i) => s !== p.publicSignals[i])) return false;
   const packed = packProof(p.proof);
   if (packed.some((x, i) => x !== p.points[i])) return false;
-  return snark.groth16.verify(loadVkey(instance), p.publicSignals, p.proof);
+  return snark.groth16.verify(vk, p.publicSignals, p.proof);
 }

@@ -8,8 +8,12 @@
  *   GET  /artifacts/<instance>/circuit.wasm        witness generator  (artifactPaths(instance).wasm)
  *   GET  /artifacts/<instance>/circuit.zkey        proving key        (artifactPaths(instance).zkey)
  *   GET  /artifacts/<instance>/verification_key.json
- *   GET  /chain.json                               { rpcUrl, chainId, contracts } or 404 without a chain
- *   POST /rpc                                      JSON-RPC 2.0 (single or batch) forwarded to the chain's provider
+ *   GET  /deployment.json                          { chainId, rpcUrl, instance, contracts, assets, fromBlock } or 404
+ *   POST /rpc                                      JSON-RPC 2.0 (single or batch) forwarded to the local chain's provider
+ *   GET  /demo/book.json[?epoch=N]                 the demo book's statements for epoch N (demo only: public secret)
+ *   POST /demo/next-epoch                          demo chain only: the oracle keeper and the demo venues move to the
+ *                                                  next epoch (snapshot, roots) → { epoch }
+ *   POST /demo/advance?seconds=N                   demo chain only: the chain's clock moves N seconds → { now }
  */
 import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -26,26 +30,38 @@ export interface Eip1193Provider {
   request(args: { method: string; params?: unknown[] | object }): Promise<unknown>;
 }
 
-/** What the page learns about the local chain (served as /chain.json). */
-export interface ChainInfo {
-  /** the JSON-RPC URL, relative to the page ("/rpc") or absolute */
-  rpcUrl: string;
+/** What the page learns about the deployment it serves (served as /deployment.json; web/src/chain.ts parseDeployment). */
+export interface DeploymentInfo {
   chainId: number;
-  /** deployed contract addresses by name (e.g. MarginAttestor) */
+  /** the JSON-RPC URL, relative to the page ("/rpc") or absolute; absent: the page needs a wallet */
+  rpcUrl?: string;
+  /** the circuit instance the attestor verifies */
+  instance: string;
+  /** deployed contract addresses by name (MarginAttestor is the one the page needs; it finds the others from it) */
   contracts: Record<string, string>;
-  /** anything else the page should show or use (epoch, instance, ...) */
-  extra?: Record<string, unknown>;
+  /** asset symbols by index */
+  assets?: string[];
+  /** the deployment's first block (where the page starts scanning logs) */
+  fromBlock?: number;
 }
 
+/** The local chain behind /rpc and its deployment. */
 export interface ChainBridge {
   provider: Eip1193Provider;
-  info: ChainInfo;
+  info: DeploymentInfo;
+}
+
+/** What the demo's other parties do on the local chain (web/localChain.ts): the oracle keeper and venues, and time. */
+export interface DemoActions {
+  advanceEpoch(): Promise<bigint>;
+  increaseTime(seconds: bigint): Promise<bigint>;
 }
 
 /** Where an instance's artifacts live on disk (default: artifactPaths, i.e. build/<instance>/). */
 export type ArtifactResolver = (instance: string) => { wasm: string; zkey: string; vkey: string; manifest: string };
 const defaultArtifacts: ArtifactResolver = (instance) => artifactPaths(instance);
 
+/** Served per instance; the manifest carries the instance descriptor the SDK proves with (prover/artifacts.ts). */
 const ARTIFACT_FILES = {
   "circuit.wasm": { key: "wasm", type: "application/wasm" },
   "circuit.zkey": { key: "zkey", type: "application/octet-stream" },
@@ -100,7 +116,9 @@ async function answerRpc(provider: Eip1193Provider, call: RpcRequest): Promise<o
 export function zkmarginRoutes(
   getChain: () => ChainBridge | undefined,
   resolve: ArtifactResolver = defaultArtifacts,
-  getDemo: () => unknown = () => undefined,
+  getDemo: (epoch?: bigint) => unknown = () => undefined,
+  getDeployment: () => DeploymentInfo | undefined = () => getChain()?.info,
+  getDemoActions: () => DemoActions | undefined = () => undefined,
 ): Plugin {
   const handler = (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -149,16 +167,41 @@ export function zkmarginRoutes(
       return;
     }
     if (url.pathname === "/demo/book.json") {
-      const demo = getDemo();
+      const e = url.searchParams.get("epoch");
+      if (e !== null && !/^[0-9]{1,19}$/.test(e)) {
+        sendJson(res, 400, { error: "epoch: expected an unsigned integer" });
+        return;
+      }
+      const demo = getDemo(e === null ? undefined : BigInt(e));
       if (demo === undefined) sendJson(res, 404, { error: "no demo book on this server" });
       else if (req.method === "HEAD") res.writeHead(200, { "content-type": "application/json" }).end();
       else sendJson(res, 200, demo);
       return;
     }
-    if (url.pathname === "/chain.json") {
-      const chain = getChain();
-      if (!chain) sendJson(res, 404, { error: "no local chain: start the page with `npm run web` (without --no-chain)" });
-      else sendJson(res, 200, chain.info);
+    if (url.pathname === "/demo/next-epoch" || url.pathname === "/demo/advance") {
+      const actions = getDemoActions();
+      if (req.method !== "POST") {
+        // HEAD / GET: whether this server offers the demo chain's moves (the page shows its controls then)
+        res.writeHead(actions ? 200 : 404, { "cache-control": "no-store" }).end();
+        return;
+      }
+      if (!actions) {
+        sendJson(res, 404, { error: "no demo chain on this server" });
+        return;
+      }
+      const seconds = url.searchParams.get("seconds") ?? "";
+      if (url.pathname === "/demo/advance" && !/^[0-9]{1,9}$/.test(seconds)) {
+        sendJson(res, 400, { error: "seconds: expected a non-negative integer below 10^9" });
+        return;
+      }
+      const run = url.pathname === "/demo/next-epoch" ? actions.advanceEpoch().then((epoch) => ({ epoch })) : actions.increaseTime(BigInt(seconds)).then((now) => ({ now }));
+      run.then((out) => sendJson(res, 200, out)).catch((e: unknown) => sendJson(res, 500, { error: (e as Error).message }));
+      return;
+    }
+    if (url.pathname === "/deployment.json") {
+      const info = getDeployment();
+      if (!info) sendJson(res, 404, { error: "no deployment: start the page with `npm run web` (a local chain) or `npm run web -- --deployment <file>`" });
+      else sendJson(res, 200, info);
       return;
     }
     if (url.pathname === "/rpc" && req.method === "POST") {
@@ -195,7 +238,9 @@ export function zkmarginRoutes(
 export function webConfig(
   opts: {
     getChain?: () => ChainBridge | undefined;
-    getDemo?: () => unknown;
+    getDemo?: (epoch?: bigint) => unknown;
+    getDeployment?: () => DeploymentInfo | undefined;
+    getDemoActions?: () => DemoActions | undefined;
     host?: string;
     port?: number;
     artifacts?: ArtifactResolver;
@@ -208,15 +253,7 @@ export function webConfig(
     root: WEB_ROOT,
     logLevel: "warn",
     clearScreen: false,
-    plugins: [zkmarginRoutes(opts.getChain ?? (() => undefined), opts.artifacts, opts.getDemo)],
-    resolve: {
-      // The prover SDK runs unchanged in the browser; only its two Node-only dependencies are swapped for
-      // browser adapters (web/src/shims): the instance table / artifact locations, and node:fs on artifacts.
-      alias: [
-        { find: /^(?:\.\.?\/)+(?:scripts\/)?lib\/instances\.ts$/, replacement: path.join(WEB_ROOT, "src/shims/instances.ts") },
-        { find: /^node:fs$/, replacement: path.join(WEB_ROOT, "src/shims/fs.ts") },
-      ],
-    },
+    plugins: [zkmarginRoutes(opts.getChain ?? (() => undefined), opts.artifacts, opts.getDemo, opts.getDeployment, opts.getDemoActions)],
     build: { outDir: opts.outDir ?? WEB_OUT, emptyOutDir: true, target: "es2022", chunkSizeWarningLimit: 8000 },
     worker: { format: "es" },
     server: { host: opts.host ?? "127.0.0.1", port: opts.port ?? 5173, strictPort: true, fs: { allow: [ROOT] } },
@@ -234,8 +271,8 @@ export interface WebServer {
   server: PreviewServer;
   /** attach (or replace) the local chain after the server started */
   setChain(chain: ChainBridge | undefined): void;
-  /** serve (or stop serving) a demo book */
-  setDemo(demo: unknown): void;
+  /** serve (or stop serving) a demo book: a function of the epoch asked for (the latest when none) */
+  setDemo(demo: ((epoch?: bigint) => unknown) | undefined): void;
   close(): Promise<void>;
 }
 
@@ -246,9 +283,13 @@ export async function startWebServer(
     port?: number;
     skipBuild?: boolean;
     chain?: ChainBridge;
+    /** a deployment on another chain (served as /deployment.json when there is no local chain) */
+    deployment?: DeploymentInfo;
     artifacts?: ArtifactResolver;
-    /** served as /demo/book.json (see web/demoBook.ts); the page then offers "Load the demo book" */
-    demo?: unknown;
+    /** served as /demo/book.json?epoch=N (see web/demoBook.ts); the page then offers "Load the demo book" */
+    demo?: (epoch?: bigint) => unknown;
+    /** the demo's other parties on the local chain (POST /demo/next-epoch, /demo/advance); the page then offers them */
+    demoActions?: DemoActions;
     /** bundle directory (default build/web/); tests use a private one so that parallel runs do not collide */
     outDir?: string;
   } = {},
@@ -258,7 +299,16 @@ export async function startWebServer(
   let chain = opts.chain;
   let demo = opts.demo;
   const server = await preview(
-    webConfig({ getChain: () => chain, getDemo: () => demo, host: opts.host, port: opts.port ?? 5173, artifacts: opts.artifacts, outDir }),
+    webConfig({
+      getChain: () => chain,
+      getDemo: (epoch) => demo?.(epoch),
+      getDeployment: () => chain?.info ?? opts.deployment,
+      getDemoActions: () => opts.demoActions,
+      host: opts.host,
+      port: opts.port ?? 5173,
+      artifacts: opts.artifacts,
+      outDir,
+    }),
   );
   const addr = server.httpServer.address();
   if (addr === null || typeof addr === "string") throw new Error("web server: no TCP address");

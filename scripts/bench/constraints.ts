@@ -4,10 +4,10 @@
  * slot, venue slot, scenario and asset, measured by compiling the test instance with that parameter + 1.
  */
 import path from "node:path";
-import { compileInstanceForAudit } from "../../prover/audit/compile.ts";
-import { constraintReport } from "../../prover/audit/constraints.ts";
-import { loadR1cs } from "../../prover/audit/r1cs.ts";
-import { loadSym } from "../../prover/audit/sym.ts";
+import { compileInstanceForAudit } from "../../client/audit/compile.ts";
+import { constraintReport } from "../../client/audit/constraints.ts";
+import { loadR1cs } from "../../client/audit/r1cs.ts";
+import { loadSym } from "../../client/audit/sym.ts";
 import { ROOT, getInstance, type Instance } from "../lib/instances.ts";
 import { mdTable, sec, thousands, time, type Section } from "./common.ts";
 
@@ -94,7 +94,7 @@ export const constraintsSection: Section = {
     }
     out.push(
       "",
-      "Method: `prover/audit/constraints.ts` (also `zkmargin audit`): each constraint is attributed to the deepest component among the wires it touches, in an --O0 compile where every sub-component keeps its own wires; component paths map to templates through circom's anonymous-component names and the `component x = T(...)` lines of the sources.",
+      "Method: `client/audit/constraints.ts` (also `zkmargin audit`): each constraint is attributed to the deepest component among the wires it touches, in an --O0 compile where every sub-component keeps its own wires; component paths map to templates through circom's anonymous-component names and the `component x = T(...)` lines of the sources.",
     );
     return out.join("\n");
   },

@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import path from "node:path";
-import { sampleInputs } from "../../prover/audit/samples.ts";
+import { sampleInputs } from "../../client/audit/samples.ts";
 import { ROOT, artifactPaths } from "../lib/instances.ts";
 import { readManifest } from "../lib/pipeline.ts";
 import { inputJson } from "../lib/witnessCpp.ts";

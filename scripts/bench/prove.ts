@@ -12,8 +12,8 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "no
 import { createRequire } from "node:module";
 import path from "node:path";
 import { network } from "hardhat";
-import { sampleInputs } from "../../prover/audit/samples.ts";
-import { compileCircom, compileInstanceForAudit } from "../../prover/audit/compile.ts";
+import { sampleInputs } from "../../client/audit/samples.ts";
+import { compileCircom, compileInstanceForAudit } from "../../client/audit/compile.ts";
 import { ROOT, artifactPaths } from "../lib/instances.ts";
 import { cachedDevPtaus, devPtau, readPtauHeader } from "../lib/ptau.ts";
 import { getInstance } from "../lib/instances.ts";

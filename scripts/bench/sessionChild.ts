@@ -1,27 +1,28 @@
 /**
  * One production-path proving benchmark in its own process (its peak memory is its own), printed as one JSON line:
  *   npx tsx scripts/bench/sessionChild.ts <instance> <cpp|wasm> <input.json> <runs>
- * witness: `runs` witnesses with the chosen generator (prover/witness.ts);
+ * witness: `runs` witnesses with the chosen generator (the C++ one the build made, or the WASM: prover/witness.ts);
  * cold: a fresh process's first proof through ProverSession (key read, curve and workers started, witness, prove);
  * warm: the next `runs` proofs in the same session; verify: snarkjs off-chain verification of each.
  */
 import { readFileSync } from "node:fs";
-import { artifactPaths } from "../lib/instances.ts";
+import { localArtifacts } from "../lib/instances.ts";
 import { snark, type VerificationKey } from "../lib/snark.ts";
 import { ProverSession } from "../../prover/proverSession.ts";
-import { witnessGenerator, type WitnessEngine } from "../../prover/witness.ts";
+import { wasmWitnessGenerator, type WitnessEngine } from "../../prover/witness.ts";
 
 const [instance, engine, inputFile, runsArg] = process.argv.slice(2) as [string, WitnessEngine, string, string];
 const runs = Number(runsArg ?? "3");
 const input = JSON.parse(readFileSync(inputFile, "utf8")) as Record<string, string>;
-const vkey = JSON.parse(readFileSync(artifactPaths(instance).vkey, "utf8")) as VerificationKey;
+const artifacts = localArtifacts(instance, { engine });
+const vkey = JSON.parse(readFileSync(artifacts.files.vkey, "utf8")) as VerificationKey;
 
 const t0 = performance.now();
-const session = await ProverSession.open(instance, { engine });
+const session = await ProverSession.open(artifacts, { engine });
 const first = await session.prove(input);
 const coldMs = performance.now() - t0;
 const witnessMs: number[] = [];
-const gen = await witnessGenerator(instance, { engine });
+const gen = engine === "wasm" || !artifacts.witness ? wasmWitnessGenerator(readFileSync(artifacts.files.wasm)) : artifacts.witness;
 for (let r = 0; r < runs; r++) {
   const t = performance.now();
   await gen.calculate(input);

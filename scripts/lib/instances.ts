@@ -6,6 +6,10 @@ import { homedir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { ZkMarginInputError } from "../../prover/errors.ts";
+import { artifactsFromDir, manifestWitness, type ManifestFiles } from "../../prover/node.ts";
+import type { InstanceParams } from "../../prover/types.ts";
+import type { WitnessEngine, WitnessGenerator } from "../../prover/witness.ts";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -57,4 +61,44 @@ export function artifactPaths(name: string) {
     verifier: path.join(ROOT, "verifier-contracts", "generated", name, "Groth16Verifier.sol"),
     manifest: path.join(dir, "manifest.json"),
   };
+}
+
+/**
+ * A MarginProof instance's dimensions (V, N, A, K, D) from circuits/circuits.json, without any build. Throws a
+ * ZkMarginInputError naming "instance" for an unknown instance or one that is not a margin proof.
+ */
+export function marginParams(name: string): InstanceParams {
+  const all = loadInstances();
+  const inst = all[name];
+  if (!inst) throw new ZkMarginInputError("instance", `unknown circuit instance "${name}" (known: ${Object.keys(all).join(", ")})`);
+  const p = inst.params;
+  for (const k of ["V", "N", "A", "K", "D"] as const) {
+    if (typeof p[k] !== "number") throw new ZkMarginInputError("instance", `instance "${name}" is not a margin-proof instance (no parameter ${k})`);
+  }
+  return { V: p.V, N: p.N, A: p.A, K: p.K, D: p.D };
+}
+
+/**
+ * The SDK artifacts (prover/artifacts.ts) of an instance built in this repository: build/<name>/ with its manifest
+ * (prover/node.ts artifactsFromDir; `dir` overrides the folder, e.g. ZKMARGIN_ARTIFACTS in the CLI). An unknown
+ * instance is a ZkMarginInputError ("instance"), a missing build a ZkMarginArtifactError.
+ */
+export function localArtifacts(name: string, opts: { engine?: WitnessEngine; dir?: string } = {}): ReturnType<typeof artifactsFromDir> {
+  if (opts.dir === undefined) marginParams(name);
+  return artifactsFromDir(opts.dir ?? artifactPaths(name).dir, { engine: opts.engine });
+}
+
+/**
+ * The C++ witness generator of any built instance (margin proof or not), from its manifest: `witness` when usable,
+ * else `fallbackReason` (prover/node.ts manifestWitness).
+ */
+export function builtWitness(name: string, engine?: WitnessEngine): { witness?: WitnessGenerator; fallbackReason?: string } {
+  const p = artifactPaths(name);
+  let m: ManifestFiles;
+  try {
+    m = JSON.parse(readFileSync(p.manifest, "utf8")) as ManifestFiles;
+  } catch {
+    return { fallbackReason: `instance "${name}" has no manifest` };
+  }
+  return manifestWitness(p.dir, m, engine);
 }

@@ -295,7 +295,7 @@ async function buildWitnessCpp(inst: Instance, pr: Progress): Promise<WitnessCpp
   if (missing !== undefined) return notBuilt(`${missing} (.ci/run installs g++, make, nasm, libgmp-dev, nlohmann-json3-dev)`);
   let samples: { label: string; input: Record<string, unknown> }[];
   try {
-    const { sampleInputs } = await import("../../prover/audit/samples.ts");
+    const { sampleInputs } = await import("../../client/audit/samples.ts");
     samples = await sampleInputs(inst.name);
   } catch (e) {
     return notBuilt(`no sample input to check it against the WASM witness (${(e as Error).message})`);

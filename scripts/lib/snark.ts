@@ -1,5 +1,6 @@
 /**
- * The parts of snarkjs the build pipeline, prover and tests use, typed once (snarkjs ships no type declarations).
+ * The parts of snarkjs the build pipeline and tests use, typed once (snarkjs ships no type declarations); the SDK's
+ * part (prover/snark.ts) is extended here with the setup, ceremony and export functions.
  * Re-exports scripts/lib/common.ts (BuildError, Logger, terminateCurve), which does not load snarkjs.
  */
 // @ts-ignore -- snarkjs ships no type declarations: the Snark interface below types the parts used here
@@ -8,29 +9,10 @@ import * as snarkjs from "snarkjs";
 export { BuildError, terminateCurve, type Curve, type Logger } from "./common.ts";
 import type { Curve, Logger } from "./common.ts";
 
-/** snarkjs's Groth16 verification key JSON. */
-export interface VerificationKey {
-  protocol: "groth16";
-  curve: string;
-  nPublic: number;
-  vk_alpha_1: string[];
-  vk_beta_2: string[][];
-  vk_gamma_2: string[][];
-  vk_delta_2: string[][];
-  vk_alphabeta_12: string[][][];
-  IC: string[][];
-}
-
+export type { CircuitInput, VerificationKey } from "../../prover/snark.ts";
+import type { CircuitInput, SnarkProof as Groth16Proof, VerificationKey } from "../../prover/snark.ts";
 /** snarkjs's Groth16 proof JSON (projective coordinates as decimal strings). */
-export interface Groth16Proof {
-  pi_a: string[];
-  pi_b: string[][];
-  pi_c: string[];
-  protocol: string;
-  curve: string;
-}
-
-export type CircuitInput = Record<string, bigint | string | number | (bigint | string | number)[] | (bigint | string | number)[][]>;
+export type { Groth16Proof };
 
 export interface Snark {
   curves: { getCurveFromName(name: string): Promise<Curve> };

@@ -1,13 +1,13 @@
 /**
  * The audit's constant check for the generated single-proof MarginVerifier (scripts/lib/batchVerifier.ts
- * marginVerifierSource), beside prover/audit/setup.ts checkVerifierBytecode for snarkjs's verifier: a deployed
+ * marginVerifierSource), beside client/audit/setup.ts checkVerifierBytecode for snarkjs's verifier: a deployed
  * MarginVerifier's (or InstanceMarginAttestor's) runtime code must hold every verification-key constant except IC₀
  * and the domain's IC point (used only by the constructor) as a PUSH immediate, and, as
  * immutables (PUSH32), its DOMAIN and its folded IC₀' = IC₀ + domain·IC_{d+1}, recomputed here off-chain with
  * ffjavascript's BN254 (snarkjs's curve library), so an on-chain verifier can be checked against a key and a domain
  * without trusting its source.
  */
-import { vkeyConstants, type CheckResult } from "../../prover/audit/setup.ts";
+import { vkeyConstants, type CheckResult } from "../../client/audit/setup.ts";
 import type { VerificationKey } from "./snark.ts";
 
 interface G1Curve {

@@ -6,10 +6,9 @@
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
-import { ROOT, artifactPaths, type Instance } from "./instances.ts";
+import { artifactPaths, type Instance } from "./instances.ts";
 
 /**
  * Compiler flags of the generated code. circom's Makefile says -O3: 180 s of CPU for the test instance's 33 MB source
@@ -63,31 +62,9 @@ export function makeCpp(name: string): void {
   }
 }
 
-/** JSON of a circuit input for circom's C++ main (decimal strings for every number). */
-export function inputJson(input: Record<string, unknown>): string {
-  return JSON.stringify(input, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : typeof v === "number" ? String(v) : v));
-}
-
-/**
- * Run the C++ witness generator on `input`: the .wtns bytes. Throws with the generator's message when the input
- * violates an assertion of the circuit (the generator exits non-zero).
- */
-export function runCpp(binary: string, input: Record<string, unknown>): Uint8Array {
-  const dir = mkdtempSync(path.join(tmpdir(), "zkmargin-wtns-"));
-  try {
-    const inFile = path.join(dir, "input.json");
-    const outFile = path.join(dir, "witness.wtns");
-    writeFileSync(inFile, inputJson(input));
-    const res = spawnSync(binary, [inFile, outFile], { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
-    if (res.error) throw new Error(`could not run the C++ witness generator ${path.relative(ROOT, binary)}: ${res.error.message}`);
-    if (res.status !== 0 || !existsSync(outFile)) {
-      throw new Error(`the C++ witness generator rejected the input: ${`${res.stdout ?? ""}${res.stderr ?? ""}`.trim().split("\n").slice(-3).join(" ")}`);
-    }
-    return new Uint8Array(readFileSync(outFile));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+// The generator is run by the SDK's Node part (prover/node.ts), which the build reuses for its byte-for-byte check.
+export { inputJson, runCpp } from "../../prover/node.ts";
+import { runCpp } from "../../prover/node.ts";
 
 /** Where the samples differ between the two generators (empty: byte-identical on every sample). */
 export async function compareWitnesses(inst: Instance, binary: string, samples: { label: string; input: Record<string, unknown> }[]): Promise<string[]> {

@@ -1,5 +1,5 @@
 /**
- * The auditor's toolkit (prover/audit/): the soundness scan finds a deliberately under-constrained signal in a tiny
+ * The auditor's toolkit (client/audit/): the soundness scan finds a deliberately under-constrained signal in a tiny
  * circuit (test/audit/circuits/Underconstrained.circom) and passes the real instances; --inspect warnings fail unless
  * the allow-list explains them; zkey verify, the verifier's constants (source and deployed bytecode) and the manifest
  * hashes pass on the real build and fail on a tampered copy.
@@ -22,8 +22,8 @@ import {
   runAudit,
   scanWitness,
   verifyZkey,
-} from "../../prover/audit/index.ts";
-import type { AllowList } from "../../prover/audit/inspect.ts";
+} from "../../client/audit/index.ts";
+import type { AllowList } from "../../client/audit/inspect.ts";
 import { ptauDir } from "../../scripts/lib/ptau.ts";
 import { ROOT, artifactPaths } from "../../scripts/lib/instances.ts";
 import { terminateCurve, type VerificationKey } from "../../scripts/lib/snark.ts";

@@ -1,11 +1,11 @@
 /**
- * The mutation run of the auditor's toolkit (prover/audit/mutate.ts): the numbered checks are found with their blocks,
+ * The mutation run of the auditor's toolkit (client/audit/mutate.ts): the numbered checks are found with their blocks,
  * each mutation removes exactly its check's constraints and still compiles, a mutant of a library check really
  * accepts what the check refused, and a mutant run in the sandbox is killed by the test that covers its check.
  */
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
-import { checkId, checkStatements, checksOf, findChecks, mutate, runMutants } from "../../prover/audit/mutate.ts";
+import { checkId, checkStatements, checksOf, findChecks, mutate, runMutants } from "../../client/audit/mutate.ts";
 import { ROOT } from "../../scripts/lib/instances.ts";
 import { unitInstance, CompiledCircuit } from "../helpers/witness.ts";
 import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";

@@ -9,25 +9,41 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 
 export const CHROMIUM = process.env.ZKMARGIN_CHROMIUM ?? "/usr/bin/chromium";
 
+/** One request a page of the session made (any URL: the page's server, the RPC, anything else). */
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  /** the body as sent (JSON-RPC requests carry their method and parameters here) */
+  body: string;
+}
+
 export interface BrowserSession {
   context: BrowserContext;
   page: Page;
   /** console lines and page errors, for failure messages */
   log: string[];
+  /** every request of every page of the context, in order */
+  requests: RecordedRequest[];
+  /** the fresh profile directory (on the command line of every Chromium process of the session) */
+  userDataDir: string;
   close(): Promise<void>;
 }
 
-/** Launch Chromium headless with a fresh profile; throws a clear error if it is not installed. */
-export async function launchBrowser(): Promise<BrowserSession> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}: the browser tests need Debian's Chromium. Install it with ` +
-        "`apt-get update && apt-get install -y chromium` (as root), or set ZKMARGIN_CHROMIUM to a Chromium binary.",
+/**
+ * Launch Chromium headless with a fresh profile. Without Chromium it throws one line naming the fix (its stack is
+ * that line too, so that mocha prints nothing else), and never downloads a browser.
+ */
+export async function launchBrowser(executablePath: string = CHROMIUM): Promise<BrowserSession> {
+  if (!existsSync(executablePath)) {
+    const e = new Error(
+      `Chromium not found at ${executablePath}: the browser tests need Debian's Chromium: run \`apt-get update && apt-get install -y chromium\` as root (or set ZKMARGIN_CHROMIUM to a Chromium binary)`,
     );
+    e.stack = e.message;
+    throw e;
   }
   const userDataDir = mkdtempSync(path.join(tmpdir(), "zkmargin-chromium-"));
   const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
+    executablePath,
     headless: true,
     args: [
       "--headless",
@@ -44,10 +60,15 @@ export async function launchBrowser(): Promise<BrowserSession> {
   const log: string[] = [];
   page.on("console", (m) => log.push(`[console.${m.type()}] ${m.text()}`));
   page.on("pageerror", (e) => log.push(`[pageerror] ${e.message}`));
+  const requests: RecordedRequest[] = [];
+  // context-wide: pages and their workers (the prover's artifact downloads) alike
+  context.on("request", (r) => requests.push({ method: r.method(), url: r.url(), body: r.postData() ?? "" }));
   return {
     context,
     page,
     log,
+    requests,
+    userDataDir,
     async close() {
       await context.close();
       rmSync(userDataDir, { recursive: true, force: true });

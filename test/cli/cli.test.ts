@@ -33,7 +33,7 @@ function zkmargin(...args: string[]): Run {
 
 const SUBJECT = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
 const book = ["-s", "venue-11.json", "venue-22.json", "-m", "market.json", "-r", "risk.json"];
-const proveArgs = (minExcess: string, ...more: string[]) => ["prove", ...book, "--secret", "secret.txt", "-e", "7", "--subject", SUBJECT, "--min-excess", minExcess, ...more];
+const proveArgs = (minExcess: string, ...more: string[]) => ["prove", ...book, "--secret", "secret.txt", "-e", "7", "--subject", SUBJECT, "--domain", "7", "--min-excess", minExcess, ...more];
 
 describe("# zkmargin CLI (subprocess)", function () {
   const tmp = mkdtempSync(path.join(tmpdir(), "zkmargin-cli-"));
@@ -82,7 +82,7 @@ describe("# zkmargin CLI (subprocess)", function () {
       expect(prove.stderr).to.match(/witness: witness computed/);
       expect(prove.stderr).to.match(/prove: proof generated/);
       const proof = JSON.parse(readFileSync(proofFile, "utf8")) as { format: string; publicInputs: { minExcess: string; subject: string } };
-      expect(proof.format).to.equal("zkmargin-proof/1");
+      expect(proof.format).to.equal("zkmargin-proof/2");
       expect(proof.publicInputs.minExcess).to.equal("5000000000000");
       expect(BigInt(proof.publicInputs.subject)).to.equal(BigInt(SUBJECT));
     });
@@ -117,7 +117,7 @@ describe("# zkmargin CLI (subprocess)", function () {
     s.holdings[1].size = "-100000000"; // short 1 ETH instead of 10
     const tampered = path.join(tmp, "tampered.json");
     writeFileSync(tampered, JSON.stringify(s));
-    const r = zkmargin("prove", "-s", "venue-11.json", tampered, "-m", "market.json", "-r", "risk.json", "--secret", "secret.txt", "-e", "7", "--subject", SUBJECT, "--min-excess", "1");
+    const r = zkmargin("prove", "-s", "venue-11.json", tampered, "-m", "market.json", "-r", "risk.json", "--secret", "secret.txt", "-e", "7", "--subject", SUBJECT, "--domain", "7", "--min-excess", "1");
     expect(r.code).to.equal(ExitCode.BadInput);
     expect(r.stderr).to.match(/^error: statements\[1\]\.holdings: tampered statement/m);
     const report = zkmargin("report", "-s", "venue-11.json", tampered, "-m", "market.json", "-r", "risk.json");
@@ -152,7 +152,7 @@ describe("# zkmargin CLI (subprocess)", function () {
   it("should exit 1 on a wrong secret, naming it", () => {
     const file = path.join(tmp, "secret.txt");
     writeFileSync(file, "0x1234\n");
-    const r = zkmargin("prove", ...book, "--secret", file, "-e", "7", "--subject", SUBJECT, "--min-excess", "1");
+    const r = zkmargin("prove", ...book, "--secret", file, "-e", "7", "--subject", SUBJECT, "--domain", "7", "--min-excess", "1");
     expect(r.code).to.equal(ExitCode.BadInput);
     expect(r.stderr).to.match(/error: traderSecret: wrong trader secret/);
   });

@@ -15,9 +15,9 @@ import { ZkMarginChainError } from "../../prover/errors.ts";
 import { generateProof, releaseProver, type ZkMarginProof } from "../../prover/generateProof.ts";
 import { ProverSession } from "../../prover/proverSession.ts";
 import { verifyProof } from "../../prover/verifyProof.ts";
-import { cppGenerator } from "../../prover/witness.ts";
 import type { Statement } from "../../prover/statement.ts";
 import { accountKeys, Venue } from "../../prover/venue.ts";
+import { builtWitness, localArtifacts } from "../../scripts/lib/instances.ts";
 import { readManifest } from "../../scripts/lib/pipeline.ts";
 import { PROD_PARAMS, prodDeskBook, prodMarket, prodRisk, usd } from "../fixtures/market.ts";
 
@@ -53,7 +53,7 @@ describe("@prod production instance end to end (key, warm prover, off-chain and 
       await zk.postRoot(operator, venueId, EPOCH, venue.root);
       statements.push(venue.statement(index, EPOCH));
     }
-    session = await ProverSession.open("prod");
+    session = await ProverSession.open(localArtifacts("prod"));
   });
 
   after(async function () {
@@ -66,37 +66,37 @@ describe("@prod production instance end to end (key, warm prover, off-chain and 
     expect(m?.r1cs.nConstraints).to.be.greaterThan(2 ** 15);
     expect(m?.ptau.power).to.be.at.least(16);
     expect(m?.phase2.verified).to.not.equal(false);
-    const cpp = cppGenerator("prod");
+    const cpp = builtWitness("prod");
     // either the generator is there and intact, or the manifest says why not (never silently absent)
-    if ("reason" in cpp) expect(m?.witnessCpp?.built).to.equal(false);
+    if (!cpp.witness) expect(m?.witnessCpp?.built).to.equal(false);
     else expect(session.witnessEngine.engine).to.equal("cpp");
   });
 
   it("should prove a four-venue book with the warm session and verify it off-chain", async function () {
     proof = await generateProof(
       { statements, traderSecret: SECRET, market: prodMarket(), risk: prodRisk(), epoch: EPOCH, subject: BigInt(traderAddr), domain: zk.domain, minExcess: usd("100000") },
-      { session },
+      session,
     );
     expect(proof.instance).to.equal("prod");
     expect(proof.publicInputs.venueIds).to.deep.equal([1n, 2n, 3n, 5n]);
-    expect(await verifyProof(proof, { instance: "prod" })).to.equal(true);
+    expect(await verifyProof(proof, localArtifacts("prod"))).to.equal(true);
   });
 
   it("should prove again in the same session (the key and workers stay loaded) and get a different valid proof", async function () {
     const again = await generateProof(
       { statements, traderSecret: SECRET, market: prodMarket(), risk: prodRisk(), epoch: EPOCH, subject: BigInt(traderAddr), domain: zk.domain, minExcess: usd("100000") },
-      { session },
+      session,
     );
     expect(again.publicSignals).to.deep.equal(proof.publicSignals);
     expect(again.points).to.not.deep.equal(proof.points); // Groth16 re-randomises
-    expect(await verifyProof(again, { instance: "prod" })).to.equal(true);
+    expect(await verifyProof(again, localArtifacts("prod"))).to.equal(true);
   });
 
   it("should not verify a tampered proof or public input off-chain", async function () {
     const badPoint = { ...proof, proof: { ...proof.proof, pi_a: [proof.proof.pi_c[0], proof.proof.pi_c[1], "1"] } };
-    expect(await verifyProof(badPoint, { instance: "prod" })).to.equal(false);
+    expect(await verifyProof(badPoint, localArtifacts("prod"))).to.equal(false);
     const badInput = { ...proof, publicSignals: proof.publicSignals.map((s, i) => (i === proof.publicSignals.length - 1 ? (BigInt(s) + 1n).toString() : s)) };
-    expect(await verifyProof(badInput, { instance: "prod" }).catch(() => false)).to.equal(false);
+    expect(await verifyProof(badInput, localArtifacts("prod")).catch(() => false)).to.equal(false);
   });
 
   it("should attest on-chain through MarginAttestor and the generated prod verifier", async function () {

@@ -11,6 +11,7 @@ import { ZkMarginChainError, ZkMarginInputError } from "../../prover/errors.ts";
 import { generateProof, releaseProver, type ZkMarginProof } from "../../prover/generateProof.ts";
 import type { Statement } from "../../prover/statement.ts";
 import { accountKeys, Venue } from "../../prover/venue.ts";
+import { localArtifacts } from "../../scripts/lib/instances.ts";
 import { buildInstance } from "../../scripts/lib/pipeline.ts";
 import { AttestorClient, LifecycleState, MARGIN_ATTESTOR_ABI, attestable, marginAttestorInterface, type AttestableProof } from "../../client/attestor.ts";
 import { deployZkMargin, type ZkMarginDeployment } from "../../client/deploy.ts";
@@ -40,7 +41,7 @@ describe("# AttestorClient (real contracts, real proofs)", function () {
   const prove = async (who: "a" | "b", subject: string, minExcess: bigint): Promise<AttestableProof> => {
     const proof: ZkMarginProof = await generateProof(
       { statements: statements[who], traderSecret: secrets[who], market: testMarket(), risk: testRisk(), epoch: EPOCH, subject: BigInt(subject), domain: zk.domain, minExcess },
-      { instance: "test" },
+      localArtifacts("test"),
     );
     return attestable(proof, EPOCH);
   };

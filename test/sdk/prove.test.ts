@@ -10,6 +10,7 @@ import { packProof, unpackProof } from "../../prover/packProof.ts";
 import { flattenPublicInputs } from "../../prover/publicSignals.ts";
 import { stringifyJson } from "../../prover/statement.ts";
 import { parseProof, verifyProof } from "../../prover/verifyProof.ts";
+import { localArtifacts } from "../../scripts/lib/instances.ts";
 import { buildInstance } from "../../scripts/lib/pipeline.ts";
 import { TEST_PARAMS, testMarket, testRisk, usd } from "../fixtures/market.ts";
 import { hedgedBook, venuesFor } from "./book.ts";
@@ -22,9 +23,11 @@ describe("# generateProof / verifyProof (real keys)", function () {
   const progress: ProofProgress[] = [];
   let proof: ZkMarginProof;
   let seconds: number;
+  let artifacts: ReturnType<typeof localArtifacts>;
 
   before(async () => {
     await buildInstance("test", { log: () => undefined });
+    artifacts = localArtifacts("test");
     const t0 = performance.now();
     proof = await generateProof(
       {
@@ -39,7 +42,8 @@ describe("# generateProof / verifyProof (real keys)", function () {
         postedRoots: new Map(setup.venues.map((v) => [v.venueId, v.root])),
         postedContextHash: contextHashOf(setup.epoch, testMarket(), testRisk()),
       },
-      { instance: "test", onProgress: (p) => progress.push(p) },
+      artifacts,
+      { onProgress: (p) => progress.push(p) },
     );
     seconds = (performance.now() - t0) / 1000;
   });
@@ -49,8 +53,8 @@ describe("# generateProof / verifyProof (real keys)", function () {
   });
 
   it("should prove a book of venue statements and verify it", async () => {
-    expect(await verifyProof(proof)).to.equal(true);
-    expect(await verifyProof(proof, { instance: "test" })).to.equal(true);
+    expect(await verifyProof(proof, artifacts)).to.equal(true);
+    expect(await verifyProof(proof, { instance: artifacts.instance, vkey: artifacts.files.vkey })).to.equal(true);
     expect(seconds).to.be.below(120);
     console.log(`      (proof: ${seconds.toFixed(1)} s)`);
   });
@@ -81,13 +85,13 @@ describe("# generateProof / verifyProof (real keys)", function () {
 
   it("should verify the proof rebuilt from its packed points (pack/unpack round trip on a real proof)", async () => {
     const rebuilt = { ...proof, proof: unpackProof(proof.points) };
-    expect(await verifyProof(rebuilt)).to.equal(true);
+    expect(await verifyProof(rebuilt, artifacts)).to.equal(true);
   });
 
   it("should round-trip through JSON", async () => {
     const text = stringifyJson(proof);
     expect(parseProof(text)).to.deep.equal(proof);
-    expect(await verifyProof(text)).to.equal(true);
+    expect(await verifyProof(text, artifacts)).to.equal(true);
   });
 
   it("should not verify with another minExcess, subject, domain, context, nullifier or venue id", async () => {
@@ -102,23 +106,23 @@ describe("# generateProof / verifyProof (real keys)", function () {
     ]) {
       const publicInputs = { ...proof.publicInputs, ...change };
       const forged = { ...proof, publicInputs, publicSignals: flattenPublicInputs(publicInputs).map(String) };
-      expect(await verifyProof(forged)).to.equal(false);
+      expect(await verifyProof(forged, artifacts)).to.equal(false);
     }
   });
 
   it("should not verify when the named inputs, signals and points disagree", async () => {
     const signals = [...proof.publicSignals];
     signals[0] = "1";
-    expect(await verifyProof({ ...proof, publicSignals: signals })).to.equal(false);
+    expect(await verifyProof({ ...proof, publicSignals: signals }, artifacts)).to.equal(false);
     const points = [...proof.points] as ZkMarginProof["points"];
     [points[2], points[3]] = [points[3], points[2]]; // the pi_b swap undone
-    expect(await verifyProof({ ...proof, points })).to.equal(false);
-    expect(await verifyProof({ ...proof, proof: unpackProof(points), points })).to.equal(false);
+    expect(await verifyProof({ ...proof, points }, artifacts)).to.equal(false);
+    expect(await verifyProof({ ...proof, proof: unpackProof(points), points }, artifacts)).to.equal(false);
   });
 
   it("should not verify against another instance than the proof's", async () => {
     try {
-      await verifyProof(proof, { instance: "prod" });
+      await verifyProof(proof, { ...artifacts, instance: { ...artifacts.instance, name: "prod" } });
       expect.fail("accepted");
     } catch (e) {
       expect(e).to.be.instanceOf(ZkMarginInputError);
@@ -130,7 +134,7 @@ describe("# generateProof / verifyProof (real keys)", function () {
     const json = JSON.parse(stringifyJson(proof)) as { points: string[] };
     json.points = json.points.slice(0, 7);
     try {
-      await verifyProof(json);
+      await verifyProof(json, artifacts);
       expect.fail("accepted");
     } catch (e) {
       expect(e).to.be.instanceOf(ZkMarginInputError);

@@ -3,13 +3,15 @@
  * without reloading, with either witness generator, every proof verifies, the generators agree byte for byte, and a
  * closed session refuses to prove.
  */
+import { readFileSync } from "node:fs";
 import { expect } from "chai";
 import { generateProof, releaseProver, type ZkMarginProof } from "../../prover/generateProof.ts";
 import { ProverSession } from "../../prover/proverSession.ts";
 import { verifyProof } from "../../prover/verifyProof.ts";
-import { cppGenerator, witnessGenerator } from "../../prover/witness.ts";
+import { wasmWitnessGenerator } from "../../prover/witness.ts";
+import { builtWitness, localArtifacts } from "../../scripts/lib/instances.ts";
 import { buildInstance } from "../../scripts/lib/pipeline.ts";
-import { sampleInputs } from "../../prover/audit/samples.ts";
+import { sampleInputs } from "../../client/audit/samples.ts";
 import { cppToolchainMissing } from "../../scripts/lib/witnessCpp.ts";
 import { TEST_PARAMS, testMarket, testRisk, usd } from "../fixtures/market.ts";
 import { hedgedBook, venuesFor } from "./book.ts";
@@ -30,8 +32,11 @@ describe("# ProverSession (warm prover, real keys)", function () {
     minExcess,
   });
 
+  let artifacts: ReturnType<typeof localArtifacts>;
+
   before(async () => {
     await buildInstance("test", { log: () => undefined });
+    artifacts = localArtifacts("test");
   });
 
   after(async () => {
@@ -39,10 +44,10 @@ describe("# ProverSession (warm prover, real keys)", function () {
   });
 
   it("should prove two different statements in one session, each verifying, and refuse after close", async () => {
-    const session = await ProverSession.open("test");
+    const session = await ProverSession.open(artifacts);
     const proofs: ZkMarginProof[] = [];
-    for (const minExcess of [usd("10000"), usd("50000")]) proofs.push(await generateProof(request(minExcess), { session }));
-    for (const p of proofs) expect(await verifyProof(p, { instance: "test" })).to.equal(true);
+    for (const minExcess of [usd("10000"), usd("50000")]) proofs.push(await generateProof(request(minExcess), session));
+    for (const p of proofs) expect(await verifyProof(p, artifacts)).to.equal(true);
     expect(proofs[0].publicInputs.minExcess).to.equal(usd("10000"));
     expect(proofs[1].publicInputs.minExcess).to.equal(usd("50000"));
     await session.close();
@@ -57,13 +62,13 @@ describe("# ProverSession (warm prover, real keys)", function () {
   });
 
   it("should give the same witness bytes with the C++ and the WASM generator", async function () {
-    const cpp = cppGenerator("test");
-    if ("reason" in cpp) {
+    const cpp = builtWitness("test");
+    if (!cpp.witness) {
       // no generator only where the toolchain is missing, and the pipeline said so
-      expect(cppToolchainMissing(), cpp.reason).to.not.equal(undefined);
+      expect(cppToolchainMissing(), cpp.fallbackReason).to.not.equal(undefined);
       return;
     }
-    const gens = [await witnessGenerator("test", { engine: "cpp" }), await witnessGenerator("test", { engine: "wasm" })];
+    const gens = [cpp.witness, wasmWitnessGenerator(readFileSync(artifacts.files.wasm))];
     expect(gens.map((g) => g.engine)).to.deep.equal(["cpp", "wasm"]);
     for (const { input } of await sampleInputs("test")) {
       const [a, b] = await Promise.all(gens.map((g) => g.calculate(input as CircuitInput)));
@@ -72,10 +77,10 @@ describe("# ProverSession (warm prover, real keys)", function () {
   });
 
   it("should prove with a WASM-only session as well", async () => {
-    const session = await ProverSession.open("test", { engine: "wasm" });
+    const session = await ProverSession.open(artifacts, { engine: "wasm" });
     expect(session.witnessEngine.engine).to.equal("wasm");
-    const p = await generateProof(request(usd("20000")), { session });
-    expect(await verifyProof(p, { instance: "test" })).to.equal(true);
+    const p = await generateProof(request(usd("20000")), session);
+    expect(await verifyProof(p, artifacts)).to.equal(true);
     await session.close();
   });
 });

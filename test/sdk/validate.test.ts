@@ -5,6 +5,7 @@
 import { expect } from "chai";
 import { contextHashOf, ownerHash } from "../../prover/commitments.ts";
 import { ZkMarginInputError, ZkMarginInsufficientMarginError } from "../../prover/errors.ts";
+import { instanceDescriptor, type ProverArtifacts } from "../../prover/artifacts.ts";
 import { generateProof, type ProofStage } from "../../prover/generateProof.ts";
 import { evaluateMargin } from "../../prover/model.ts";
 import { stringifyJson, type Statement } from "../../prover/statement.ts";
@@ -31,11 +32,17 @@ function base(): Omit<ProveInput, "statements"> & { statements: Statement[] } {
   };
 }
 
+/**
+ * The test instance's descriptor with artifacts that do not exist: a bad input must be refused before any artifact
+ * is read (a ZkMarginArtifactError would fail the test).
+ */
+const testArtifacts = (): ProverArtifacts => ({ instance: instanceDescriptor("test", TEST_PARAMS), wasm: "/nonexistent/test.wasm", zkey: "/nonexistent/test.zkey" });
+
 /** Run generateProof on a bad input: it must throw a ZkMarginInputError before any witness work. */
 async function rejects(input: ProveInput): Promise<ZkMarginInputError> {
   const stages: ProofStage[] = [];
   try {
-    await generateProof(input, { instance: "test", onProgress: (p) => stages.push(p.stage) });
+    await generateProof(input, testArtifacts(), { onProgress: (p) => stages.push(p.stage) });
   } catch (e) {
     expect(e).to.be.instanceOf(ZkMarginInputError);
     expect(stages.filter((s) => s !== "validate")).to.deep.equal([]);

@@ -11,6 +11,7 @@ import { JsonRpcProvider, Wallet } from "ethers";
 import { attestable, AttestorClient } from "../../client/attestor.ts";
 import { connectRegistry, postedRoot } from "../../client/venue/chain.ts";
 import { generateProof, releaseProver } from "../../prover/generateProof.ts";
+import { localArtifacts } from "../../scripts/lib/instances.ts";
 import { parseStatement, stringifyJson } from "../../prover/statement.ts";
 import { testMarket, testRisk } from "../fixtures/market.ts";
 
@@ -36,7 +37,7 @@ try {
       minExcess: 1_000n * 100_000_000n,
       postedRoots: new Map([[statement.venueId, onChain]]),
     },
-    { instance: "test" },
+    localArtifacts("test"),
   );
   const item = attestable(proof, epoch);
   const valid = await client.verify(item);

@@ -4,8 +4,8 @@
  * slot: all venue slots active with spot and perps (hedged ETH), an option with one inactive venue slot (BTC call
  * plus perp), and spot collateral against a short perp at two venues.
  */
-import { buildCircuitInput } from "../circuitInput.ts";
-import type { InstanceParams } from "../types.ts";
+import { buildCircuitInput } from "../../prover/circuitInput.ts";
+import type { InstanceParams } from "../../prover/types.ts";
 import {
   accountsFor,
   btcLongCallBook,

@@ -1,17 +1,17 @@
 /**
- * `zkmargin audit [--instance test]`: the auditor's toolkit (prover/audit/) on one built circuit instance.
+ * `zkmargin audit [--instance test]`: the auditor's toolkit (client/audit/) on one built circuit instance.
  * Prints the constraint report per template, the circom --inspect warnings with their allow-list reasons, the
  * soundness scan, zkey verify, the verifier's constants and the manifest's hashes; exits 2 on any finding.
- * `zkmargin audit --mutate [--check MarginProof#5]`: the mutation run (prover/audit/mutate.ts), exit 2 on a survivor.
+ * `zkmargin audit --mutate [--check MarginProof#5]`: the mutation run (client/audit/mutate.ts), exit 2 on a survivor.
  *
- * Registered in client/cli.ts with `registerAudit(program, run)`; also runs alone: `npx tsx client/audit.ts --instance test`.
+ * Registered in client/cli.ts with `registerAudit(program, run)`; also runs alone: `npx tsx client/audit/cli.ts --instance test`.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { Command } from "commander";
-import { runAudit, type AuditReport } from "../prover/audit/index.ts";
-import { mutationReport, runMutants } from "../prover/audit/mutate.ts";
-import { terminateCurve } from "../scripts/lib/snark.ts";
+import { runAudit, type AuditReport } from "./index.ts";
+import { mutationReport, runMutants } from "./mutate.ts";
+import { terminateCurve } from "../../scripts/lib/snark.ts";
 
 export interface AuditCliOptions {
   instance: string;

@@ -5,9 +5,9 @@
  */
 import { pathToFileURL } from "node:url";
 import path from "node:path";
-import { accountLeaf, holdingWords, ownerHash } from "../commitments.ts";
-import { VenueTree } from "../tree.ts";
-import { Kind, type Holding } from "../types.ts";
+import { accountLeaf, holdingWords, ownerHash } from "../../prover/commitments.ts";
+import { VenueTree } from "../../prover/tree.ts";
+import { Kind, type Holding } from "../../prover/types.ts";
 import { ROOT, getInstance } from "../../scripts/lib/instances.ts";
 
 export type CircuitInput = Record<string, unknown>;
@@ -46,7 +46,7 @@ export async function sampleInputs(instance: string): Promise<LabelledInput[]> {
   const inst = getInstance(instance);
   if (inst.template === "AccountInclusion") return [{ label: "one account in a 5-account tree", input: leafInput(inst.params.D) }];
   if (inst.template === "MarginProof") {
-    const mod = (await import(pathToFileURL(path.join(ROOT, "prover", "audit", "marginSample.ts")).href)) as MarginSampleModule;
+    const mod = (await import(pathToFileURL(path.join(ROOT, "client", "audit", "marginSample.ts")).href)) as MarginSampleModule;
     return mod.sampleMarginInputs(inst.params);
   }
   throw new Error(`no sample input for template ${inst.template} (instance "${instance}"): pass --input FILE`);
