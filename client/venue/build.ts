@@ -47,6 +47,8 @@ export interface BuildResult extends EpochRow {
   nodes: number;
   /** wall time per stage, ms (commit includes SQLite's COMMIT) */
   timings: Record<BuildStage, number>;
+  /** CPU time per stage, ms: user + system of the whole process, so the hasher's threads are counted */
+  cpu: Record<BuildStage, number>;
 }
 
 /** Empty-subtree roots z_0 … z_D as 32-byte elements. */
@@ -107,11 +109,16 @@ export function buildEpoch(store: VenueStore, epoch: number, opts: BuildOptions 
   if (width > 16) throw new ZkMarginInputError("dims", `a leaf of ${width} inputs is a Poseidon(16) sponge; the venue kit hashes leaves of at most 16 inputs (2 + W, W = ${W})`);
   checkNextEpoch(store, epoch, "epoch");
   const timings: Record<BuildStage, number> = { scan: 0, leaves: 0, tree: 0, commit: 0 };
+  const cpu: Record<BuildStage, number> = { scan: 0, leaves: 0, tree: 0, commit: 0 };
   let t = performance.now();
+  let c = process.cpuUsage();
   const lap = (s: BuildStage) => {
     const now = performance.now();
+    const d = process.cpuUsage(c);
     timings[s] += now - t;
+    cpu[s] += (d.user + d.system) / 1000;
     t = now;
+    c = process.cpuUsage();
   };
 
   const result = store.transaction(() => {
@@ -259,7 +266,7 @@ export function buildEpoch(store: VenueStore, epoch: number, opts: BuildOptions 
     return { ...store.epoch(epoch)!, leaves: changes.length, nodes };
   });
   lap("commit");
-  return { ...result, timings };
+  return { ...result, timings, cpu };
 }
 
 /** Inner nodes a build of `changed` leaves rehashes at most (for progress totals). */
