@@ -3,19 +3,27 @@
  * all in ONE store transaction, so a crash at any point leaves no trace of the half-built epoch.
  *
  * Tree (docs/DESIGN.md §4): arity 4, depth D, node = Poseidon(c0, c1, c2, c3), empty leaf 0, empty subtree of
- * height h = z_h. Leaves are level 0, the root is level D index 0. A level is rehashed as one batch: the dirty
- * nodes' parents, each with its four children (dirty values from this build, clean ones read from the store,
- * never-written ones z_level), go to the batch hasher (native, every core) in chunks.
+ * height h = z_h. Leaves are level 0, the root is level D index 0. The store keeps the tree as node groups: one row
+ * per (level, parent, epoch) holding a parent's four children (client/venue/store.ts), which is exactly the input
+ * row of the parent's hash — so a level is hashed from the groups it writes, and a path is one row per level.
+ *
+ * A level is one batch, in chunks, pipelined: while the native hasher works on chunk k on its own threads
+ * (`BatchHasher.start`), this thread writes chunk k − 1's groups to SQLite and assembles chunk k + 1 (dirty
+ * children from this build, clean ones from the parent's previous group, never-written ones z_level). The
+ * holdings bookkeeping (one INSERT … SELECT of the changed staged rows, clearing the staged rows, marking new
+ * accounts built) runs in SQLite while the first leaf chunk hashes.
  *
  * Changed leaves of epoch e: accounts opened since the last build (their holdings, or none) and accounts whose
- * staged holdings differ from their current ones (compared as holding words, which are injective).
+ * staged holdings differ from their current ones (compared as holding words, which are injective). Accounts are
+ * opened with dense leaf indices in order and every epoch records the account count, so the accounts opened since
+ * the last build are exactly the leaf indices from that count on.
  */
 import { ZkMarginInputError } from "../../prover/errors.ts";
-import { type BatchHasher, ELEMENT_BYTES, elementsToBytes } from "../../prover/poseidon/batch.ts";
+import { type BatchHasher, ELEMENT_BYTES, elementsToBytes, type PendingBatch } from "../../prover/poseidon/batch.ts";
 import { venueHasher } from "./hasher.ts";
 import { checkNextEpoch, holdingsJson } from "./importer.ts";
 import { holdingWordCount, holdingWords } from "../../prover/commitments.ts";
-import type { EpochRow, VenueStore } from "./store.ts";
+import { GROUP_BYTES, type EpochRow, type VenueStore } from "./store.ts";
 
 export type BuildStage = "scan" | "leaves" | "tree" | "commit";
 
@@ -28,7 +36,7 @@ export interface BuildProgress {
 export interface BuildOptions {
   hasher?: BatchHasher;
   onProgress?: (p: BuildProgress) => void;
-  /** rows per hashing batch (progress granularity) */
+  /** rows per hashing batch (progress granularity, and the pipeline's step) */
   chunk?: number;
 }
 
@@ -37,8 +45,10 @@ export interface BuildResult extends EpochRow {
   leaves: number;
   /** inner nodes rehashed */
   nodes: number;
-  /** wall time per stage, ms */
+  /** wall time per stage, ms (commit includes SQLite's COMMIT) */
   timings: Record<BuildStage, number>;
+  /** CPU time per stage, ms: user + system of the whole process, so the hasher's threads are counted */
+  cpu: Record<BuildStage, number>;
 }
 
 /** Empty-subtree roots z_0 … z_D as 32-byte elements. */
@@ -59,6 +69,35 @@ interface Level {
   values: Uint8Array;
 }
 
+/**
+ * Hash `chunks` batches of `n`-input rows with the hashing of batch k overlapping this thread's work on the
+ * others: `prepare(k)` assembles batch k's rows (called in order, while batch k − 1 hashes), `consume(k, rows,
+ * hashes)` takes its results (while batch k + 1 hashes). `first` runs once, while batch 0 hashes.
+ */
+function pipelined(
+  hasher: BatchHasher,
+  n: number,
+  chunks: number,
+  prepare: (k: number) => Uint8Array,
+  consume: (k: number, rows: Uint8Array, hashes: Uint8Array) => void,
+  first: () => void = () => undefined,
+): void {
+  if (chunks === 0) return first();
+  let rows = prepare(0);
+  let pending: PendingBatch = hasher.start(n, rows);
+  first();
+  for (let k = 0; k < chunks; k++) {
+    const nextRows = k + 1 < chunks ? prepare(k + 1) : undefined;
+    const hashes = pending.wait();
+    const doneRows = rows;
+    if (nextRows !== undefined) {
+      rows = nextRows;
+      pending = hasher.start(n, rows);
+    }
+    consume(k, doneRows, hashes);
+  }
+}
+
 /** Build epoch `epoch` from the store's accounts and the holdings staged for it. */
 export function buildEpoch(store: VenueStore, epoch: number, opts: BuildOptions = {}): BuildResult {
   const hasher = opts.hasher ?? venueHasher();
@@ -70,63 +109,105 @@ export function buildEpoch(store: VenueStore, epoch: number, opts: BuildOptions 
   if (width > 16) throw new ZkMarginInputError("dims", `a leaf of ${width} inputs is a Poseidon(16) sponge; the venue kit hashes leaves of at most 16 inputs (2 + W, W = ${W})`);
   checkNextEpoch(store, epoch, "epoch");
   const timings: Record<BuildStage, number> = { scan: 0, leaves: 0, tree: 0, commit: 0 };
+  const cpu: Record<BuildStage, number> = { scan: 0, leaves: 0, tree: 0, commit: 0 };
   let t = performance.now();
+  let c = process.cpuUsage();
   const lap = (s: BuildStage) => {
     const now = performance.now();
+    const d = process.cpuUsage(c);
     timings[s] += now - t;
+    cpu[s] += (d.user + d.system) / 1000;
     t = now;
+    c = process.cpuUsage();
   };
 
-  return store.transaction(() => {
+  const result = store.transaction(() => {
     // 1. scan: which leaves change
     progress({ stage: "scan", done: 0, total: 1 });
+    const last = store.lastEpoch();
+    const firstNew = last?.accounts ?? 0; // accounts opened since the last build: leaf_index ≥ firstNew
     const emptyWords = elementsToBytes(holdingWords([], { N, A }));
     const emptyJson = holdingsJson([]);
-    const changes: { leafIndex: number; owner: Uint8Array; words: Uint8Array; json: string | undefined }[] = [];
+    const changes: { leafIndex: number; owner: Uint8Array; words: Uint8Array }[] = [];
+    /** new accounts with nothing staged: they get an empty holdings row */
+    const emptyNew: number[] = [];
     const staged = store
       .stmt(
-        `SELECT a.leaf_index AS leaf_index, a.owner AS owner, a.built_epoch AS built_epoch, s.holdings AS holdings, s.words AS words,
-                (SELECT h.words FROM holdings h WHERE h.leaf_index = a.leaf_index ORDER BY h.epoch DESC LIMIT 1) AS prev
-         FROM accounts a LEFT JOIN staged s ON s.epoch = ? AND s.leaf_index = a.leaf_index
-         WHERE s.leaf_index IS NOT NULL OR a.built_epoch IS NULL
+        `SELECT s.leaf_index AS leaf_index, s.words AS words, a.owner AS owner,
+                (SELECT h.words FROM holdings h WHERE h.leaf_index = s.leaf_index AND h.epoch < ?1 ORDER BY h.epoch DESC LIMIT 1) AS prev
+         FROM staged s JOIN accounts a ON a.leaf_index = s.leaf_index
+         WHERE s.epoch = ?1 ORDER BY s.leaf_index`,
+      )
+      .iterate(epoch) as Iterable<{ leaf_index: number; words: Uint8Array; owner: Uint8Array; prev: Uint8Array | null }>;
+    const opened = store
+      .stmt(
+        `SELECT a.leaf_index AS leaf_index, a.owner AS owner FROM accounts a
+         WHERE a.leaf_index >= ? AND NOT EXISTS (SELECT 1 FROM staged s WHERE s.epoch = ? AND s.leaf_index = a.leaf_index)
          ORDER BY a.leaf_index`,
       )
-      .iterate(epoch) as Iterable<{ leaf_index: number; owner: Uint8Array; built_epoch: number | null; holdings: string | null; words: Uint8Array | null; prev: Uint8Array | null }>;
+      .all(firstNew, epoch) as { leaf_index: number; owner: Uint8Array }[];
+    let o = 0; // merge the two sorted lists
+    const takeOpened = (upTo: number) => {
+      for (; o < opened.length && Number(opened[o].leaf_index) < upTo; o++) {
+        const leafIndex = Number(opened[o].leaf_index);
+        changes.push({ leafIndex, owner: opened[o].owner, words: emptyWords });
+        emptyNew.push(leafIndex);
+      }
+    };
     for (const r of staged) {
-      const isNew = r.built_epoch === null;
-      const words = r.words ?? (r.prev ?? emptyWords);
-      const holdingsChanged = r.words !== null ? r.prev === null || !bytesEqual(r.words, r.prev) : r.prev === null;
-      if (!isNew && !holdingsChanged) continue;
-      changes.push({ leafIndex: Number(r.leaf_index), owner: r.owner, words, json: holdingsChanged ? (r.holdings ?? emptyJson) : undefined });
+      const leafIndex = Number(r.leaf_index);
+      takeOpened(leafIndex);
+      // a new account has no holdings row yet (prev null): it always changes
+      if (r.prev !== null && bytesEqual(r.words, r.prev)) continue;
+      changes.push({ leafIndex, owner: r.owner, words: r.words });
     }
+    takeOpened(Infinity);
     lap("scan");
 
-    // 2. leaves
-    const insNode = store.stmt("INSERT INTO nodes (level, idx, epoch, value) VALUES (?, ?, ?, ?)");
-    const insHoldings = store.stmt("INSERT INTO holdings (leaf_index, epoch, holdings, words) VALUES (?, ?, ?, ?)");
+    // 2. leaves, with the holdings bookkeeping in SQLite while the first chunk hashes
     const venueEl = elementsToBytes([venueId]);
     const leafLevel: Level = { idx: changes.map((c) => c.leafIndex), values: new Uint8Array(changes.length * ELEMENT_BYTES) };
-    for (let from = 0; from < changes.length; from += chunk) {
-      const part = changes.slice(from, from + chunk);
-      const inputs = new Uint8Array(part.length * width * ELEMENT_BYTES);
-      part.forEach((c, k) => {
-        const at = k * width * ELEMENT_BYTES;
-        inputs.set(c.owner, at);
-        inputs.set(venueEl, at + ELEMENT_BYTES);
-        inputs.set(c.words, at + 2 * ELEMENT_BYTES);
-      });
-      const leaves = hasher.hashBatch(width, inputs);
-      leafLevel.values.set(leaves, from * ELEMENT_BYTES);
-      part.forEach((c, k) => {
-        insNode.run(0, c.leafIndex, epoch, leaves.subarray(k * ELEMENT_BYTES, (k + 1) * ELEMENT_BYTES));
-        if (c.json !== undefined) insHoldings.run(c.leafIndex, epoch, c.json, c.words);
-      });
-      progress({ stage: "leaves", done: from + part.length, total: changes.length });
-    }
+    const chunks = Math.ceil(changes.length / chunk);
+    pipelined(
+      hasher,
+      width,
+      chunks,
+      (k) => {
+        const from = k * chunk;
+        const part = changes.slice(from, from + chunk);
+        const inputs = new Uint8Array(part.length * width * ELEMENT_BYTES);
+        part.forEach((c, j) => {
+          const at = j * width * ELEMENT_BYTES;
+          inputs.set(c.owner, at);
+          inputs.set(venueEl, at + ELEMENT_BYTES);
+          inputs.set(c.words, at + 2 * ELEMENT_BYTES);
+        });
+        return inputs;
+      },
+      (k, _rows, leaves) => {
+        leafLevel.values.set(leaves, k * chunk * ELEMENT_BYTES);
+        progress({ stage: "leaves", done: Math.min(changes.length, (k + 1) * chunk), total: changes.length });
+      },
+      () => {
+        // the staged holdings that change become the epoch's holdings rows (unchanged ones are dropped with the rest)
+        store
+          .stmt(
+            `INSERT INTO holdings (leaf_index, epoch, holdings, words)
+             SELECT s.leaf_index, s.epoch, s.holdings, s.words FROM staged s
+             WHERE s.epoch = ?1 AND s.words IS NOT (SELECT h.words FROM holdings h WHERE h.leaf_index = s.leaf_index AND h.epoch < ?1 ORDER BY h.epoch DESC LIMIT 1)`,
+          )
+          .run(epoch);
+        const insHoldings = store.stmt("INSERT INTO holdings (leaf_index, epoch, holdings, words) VALUES (?, ?, ?, ?)");
+        for (const leafIndex of emptyNew) insHoldings.run(leafIndex, epoch, emptyJson, emptyWords);
+        store.stmt("DELETE FROM staged WHERE epoch = ?").run(epoch);
+        store.stmt("UPDATE accounts SET built_epoch = ? WHERE leaf_index >= ?").run(epoch, firstNew);
+      },
+    );
     lap("leaves");
 
-    // 3. tree, level by level
+    // 3. tree, level by level: hash each dirty parent's group, write the group
     const zeros = zeroSubtrees(D, hasher);
+    const insGroup = store.stmt("INSERT INTO node_groups (level, idx, epoch, children) VALUES (?, ?, ?, ?)");
     let level = leafLevel;
     let nodes = 0;
     const totalNodes = estimateNodes(changes.length, D);
@@ -138,43 +219,54 @@ export function buildEpoch(store: VenueStore, epoch: number, opts: BuildOptions 
       }
       const next: Level = { idx: parents, values: new Uint8Array(parents.length * ELEMENT_BYTES) };
       let cursor = 0; // into level.idx (sorted): the dirty children of each parent are consecutive
-      for (let from = 0; from < parents.length; from += chunk) {
-        const part = parents.slice(from, from + chunk);
-        const inputs = new Uint8Array(part.length * 4 * ELEMENT_BYTES);
-        part.forEach((p, k) => {
-          for (let c = 0; c < 4; c++) {
-            const child = 4 * p + c;
-            const at = (k * 4 + c) * ELEMENT_BYTES;
-            if (cursor < level.idx.length && level.idx[cursor] === child) {
-              inputs.set(level.values.subarray(cursor * ELEMENT_BYTES, (cursor + 1) * ELEMENT_BYTES), at);
-              cursor++;
-            } else {
-              inputs.set(store.node(l, child) ?? zeros[l], at);
+      const cur = level;
+      pipelined(
+        hasher,
+        4,
+        Math.ceil(parents.length / chunk),
+        (k) => {
+          const part = parents.slice(k * chunk, (k + 1) * chunk);
+          const groups = new Uint8Array(part.length * GROUP_BYTES);
+          part.forEach((p, j) => {
+            let old: Uint8Array | undefined | null = null; // the parent's previous group, read only if a child is clean
+            for (let c = 0; c < 4; c++) {
+              const child = 4 * p + c;
+              const at = j * GROUP_BYTES + c * ELEMENT_BYTES;
+              if (cursor < cur.idx.length && cur.idx[cursor] === child) {
+                groups.set(cur.values.subarray(cursor * ELEMENT_BYTES, (cursor + 1) * ELEMENT_BYTES), at);
+                cursor++;
+              } else {
+                if (old === null) old = store.group(l, p);
+                groups.set(old ? old.subarray(c * ELEMENT_BYTES, (c + 1) * ELEMENT_BYTES) : zeros[l], at);
+              }
             }
-          }
-        });
-        const out = hasher.hashBatch(4, inputs);
-        next.values.set(out, from * ELEMENT_BYTES);
-        part.forEach((p, k) => insNode.run(l + 1, p, epoch, out.subarray(k * ELEMENT_BYTES, (k + 1) * ELEMENT_BYTES)));
-        nodes += part.length;
-        progress({ stage: "tree", done: nodes, total: totalNodes });
-      }
+          });
+          return groups;
+        },
+        (k, groups, out) => {
+          next.values.set(out, k * chunk * ELEMENT_BYTES);
+          const from = k * chunk;
+          const count = out.length / ELEMENT_BYTES;
+          for (let j = 0; j < count; j++) insGroup.run(l, parents[from + j], epoch, groups.subarray(j * GROUP_BYTES, (j + 1) * GROUP_BYTES));
+          nodes += count;
+          progress({ stage: "tree", done: nodes, total: totalNodes });
+        },
+      );
       level = next;
     }
     lap("tree");
 
     // 4. record the epoch
     progress({ stage: "commit", done: 0, total: 1 });
-    const root = store.node(D, 0) ?? zeros[D];
+    // the root: the last level's one node if anything changed, else the previous epoch's (or the empty tree's)
+    const root = changes.length > 0 ? level.values.slice(0, ELEMENT_BYTES) : (last?.root ?? zeros[D]);
     const accounts = store.accountCount();
     store.stmt("INSERT INTO epochs (epoch, root, accounts, changed, status, built_at) VALUES (?, ?, ?, ?, 'built', ?)").run(epoch, root, accounts, changes.length, Date.now());
-    store.stmt("DELETE FROM staged WHERE epoch = ?").run(epoch);
-    store.stmt("UPDATE accounts SET built_epoch = ? WHERE built_epoch IS NULL").run(epoch);
     pauseForCrashTest();
-    const row = store.epoch(epoch)!;
-    lap("commit");
-    return { ...row, leaves: changes.length, nodes, timings };
+    return { ...store.epoch(epoch)!, leaves: changes.length, nodes };
   });
+  lap("commit");
+  return { ...result, timings, cpu };
 }
 
 /** Inner nodes a build of `changed` leaves rehashes at most (for progress totals). */

@@ -15,7 +15,7 @@ import { createRequire } from "node:module";
 import { availableParallelism, cpus } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type BatchHasher, checkBatch, ELEMENT_BYTES, elementsToBytes, jsHasher } from "../../prover/poseidon/batch.ts";
+import { type BatchHasher, checkBatch, type PendingBatch, ELEMENT_BYTES, elementsToBytes, jsHasher } from "../../prover/poseidon/batch.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const SOURCE = join(ROOT, "prover/poseidon/native/poseidon.cc");
@@ -24,6 +24,8 @@ const require = createRequire(import.meta.url);
 interface Addon {
   setConstants(t: number, C: Uint8Array, S: Uint8Array, M: Uint8Array, P: Uint8Array): void;
   hashBatch(n: number, inputs: Uint8Array, out: Uint8Array, threads: number): void;
+  hashStart(n: number, inputs: Uint8Array, out: Uint8Array, threads: number): object | undefined;
+  hashWait(job: object): void;
 }
 
 /** Directory holding the Node-API headers (node_api.h) of the running Node, or undefined. */
@@ -74,6 +76,21 @@ export function nativeHasher(threads = availableParallelism()): BatchHasher {
       const out = new Uint8Array(count * ELEMENT_BYTES);
       addon.hashBatch(n, inputs, out, threads);
       return out;
+    },
+    start(n: number, inputs: Uint8Array): PendingBatch {
+      const count = checkBatch(n, inputs);
+      const out = new Uint8Array(count * ELEMENT_BYTES);
+      const job = addon.hashStart(n, inputs, out, threads); // undefined: a small batch, already hashed
+      let done = job === undefined;
+      return {
+        wait() {
+          if (!done) {
+            addon.hashWait(job!);
+            done = true;
+          }
+          return out;
+        },
+      };
     },
   };
 }

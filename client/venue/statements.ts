@@ -1,6 +1,7 @@
 /**
  * Statements out of the store: an account's holdings, leaf and Merkle path at a built epoch, read from the
- * versioned nodes (D levels × 3 siblings; no rebuild), checked against the epoch's recorded root before it leaves.
+ * versioned node groups (D rows, one per level, each giving the 3 siblings; no rebuild), checked against the
+ * epoch's recorded root before it leaves.
  */
 import { readElement } from "../../prover/poseidon/batch.ts";
 import { STATEMENT_FORMAT, type Statement } from "../../prover/statement.ts";
@@ -40,16 +41,19 @@ export function statementFor(store: VenueStore, account: AccountRow, epoch: numb
   }
   const { D, N, A, venueId } = store.meta;
   const zeros = zerosFor(D, hasher);
-  const leaf = store.node(0, account.leafIndex, epoch);
   const held = store.holdingsAt(account.leafIndex, epoch);
-  if (!leaf || !held) throw new Error(`store inconsistency: account ${account.id} has no leaf at epoch ${epoch}`);
+  // one node-group row per level: the node's three siblings (and at level 0 the leaf itself)
   const siblings: Uint8Array[][] = [];
+  let leaf: Uint8Array | undefined;
   let idx = account.leafIndex;
   for (let l = 0; l < D; l++) {
-    const base = idx - (idx % 4);
-    siblings.push(siblingPositions(idx % 4).map((c) => store.node(l, base + c, epoch) ?? zeros[l]));
+    const g = store.group(l, Math.floor(idx / 4), epoch);
+    const child = (c: number) => (g ? g.subarray(c * ELEMENT_BYTES, (c + 1) * ELEMENT_BYTES) : zeros[l]);
+    if (l === 0) leaf = g ? child(idx % 4) : undefined;
+    siblings.push(siblingPositions(idx % 4).map(child));
     idx = Math.floor(idx / 4);
   }
+  if (!leaf || !held) throw new Error(`store inconsistency: account ${account.id} has no leaf at epoch ${epoch}`);
   const root = rootFromPath4(leaf, account.leafIndex, siblings, hasher);
   if (!bytesEq(root, e.root)) throw new Error(`store inconsistency: the path of account ${account.id} does not reach epoch ${epoch}'s root`);
   const el = (b: Uint8Array) => readElement(b, 0);

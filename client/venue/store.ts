@@ -4,8 +4,12 @@
  * holdings, the account tree's nodes versioned by epoch (a path at any built epoch is a read, never a rebuild),
  * holdings imported for the next epoch (staged), and the epochs built and posted with their transactions.
  *
- * Versioning: a holdings row or a tree node is written only in the epoch it changes; its value at epoch e is the
- * row with the largest epoch ≤ e (a node never written is the empty subtree z_level). An epoch build is one SQLite
+ * The tree is kept as node groups: one row per (level, parent index, epoch) holding the parent's four children at
+ * that level (128 bytes: the parent's hash input). A build writes a quarter as many rows as one row per node would,
+ * and a path is D rows (each gives the three siblings; level 0's also the leaf). The root is in `epochs`.
+ *
+ * Versioning: a holdings row or a node group is written only in the epoch it changes; its value at epoch e is the
+ * row with the largest epoch ≤ e (a group never written holds four empty subtrees z_level). An epoch build is one SQLite
  * transaction (client/venue/build.ts), so a crash mid-build leaves the store exactly as before it (SQLite rolls
  * the open transaction back on the next open) and a half-built epoch is never visible, posted or served.
  *
@@ -31,7 +35,10 @@ const { DatabaseSync } = createRequire(import.meta.url)("node:sqlite") as typeof
 type DatabaseSync = DatabaseSyncT;
 
 /** Schema version of the store file; `open` refuses any other. */
-export const STORE_VERSION = 1;
+export const STORE_VERSION = 2;
+
+/** Bytes of a node group: four 32-byte children. */
+export const GROUP_BYTES = 4 * 32;
 
 export interface VenueMeta {
   venueId: bigint;
@@ -87,8 +94,8 @@ CREATE TABLE staged (
   epoch INTEGER NOT NULL, leaf_index INTEGER NOT NULL, holdings TEXT NOT NULL, words BLOB NOT NULL, source TEXT NOT NULL,
   PRIMARY KEY (epoch, leaf_index)
 ) STRICT, WITHOUT ROWID;
-CREATE TABLE nodes (
-  level INTEGER NOT NULL, idx INTEGER NOT NULL, epoch INTEGER NOT NULL, value BLOB NOT NULL,
+CREATE TABLE node_groups (
+  level INTEGER NOT NULL, idx INTEGER NOT NULL, epoch INTEGER NOT NULL, children BLOB NOT NULL CHECK (length(children) = 128),
   PRIMARY KEY (level, idx, epoch)
 ) STRICT, WITHOUT ROWID;
 CREATE TABLE epochs (
@@ -249,12 +256,22 @@ export class VenueStore {
     return r ? toEpochRow(r) : undefined;
   }
 
-  /** The tree node (level 0 = leaves) as of `epoch` (default: latest), undefined if never written (empty subtree). */
-  node(level: number, idx: number, epoch = Number.MAX_SAFE_INTEGER): Uint8Array | undefined {
-    const r = this.stmt("SELECT value FROM nodes WHERE level = ? AND idx = ? AND epoch <= ? ORDER BY epoch DESC LIMIT 1").get(level, idx, epoch) as
-      | { value: Uint8Array }
+  /**
+   * The four children (level `level`, indices 4·parent … 4·parent + 3) of node `parent` at level + 1, as of `epoch`
+   * (default: latest), GROUP_BYTES long; undefined if never written (four empty subtrees z_level).
+   */
+  group(level: number, parent: number, epoch = Number.MAX_SAFE_INTEGER): Uint8Array | undefined {
+    const r = this.stmt("SELECT children FROM node_groups WHERE level = ? AND idx = ? AND epoch <= ? ORDER BY epoch DESC LIMIT 1").get(level, parent, epoch) as
+      | { children: Uint8Array }
       | undefined;
-    return r?.value;
+    return r?.children;
+  }
+
+  /** The tree node (level 0 = leaves, below D) as of `epoch` (default: latest), undefined if never written (empty subtree). */
+  node(level: number, idx: number, epoch = Number.MAX_SAFE_INTEGER): Uint8Array | undefined {
+    const g = this.group(level, Math.floor(idx / 4), epoch);
+    const at = (idx % 4) * 32;
+    return g?.subarray(at, at + 32);
   }
 
   /** An account's holdings (canonical JSON) and words as of `epoch`. */

@@ -16,6 +16,16 @@ export interface BatchHasher {
   readonly name: string;
   /** Poseidon_n of each row of `inputs` (count × n elements); throws on a non-canonical element */
   hashBatch(n: number, inputs: Uint8Array): Uint8Array;
+  /**
+   * The same batch, started: checks the inputs (throws as hashBatch does), then hashes while the caller goes on
+   * (the native hasher on its own threads; the JS one has finished on return). `wait()` returns the hashes.
+   * `inputs` must not change until then.
+   */
+  start(n: number, inputs: Uint8Array): PendingBatch;
+}
+
+export interface PendingBatch {
+  wait(): Uint8Array;
 }
 
 const MASK64 = (1n << 64n) - 1n;
@@ -62,10 +72,17 @@ export const jsHasher: BatchHasher = {
     const count = checkBatch(n, inputs);
     const out = new Uint8Array(count * ELEMENT_BYTES);
     const row: bigint[] = new Array<bigint>(n);
+    for (let k = 0; k < count * n; k++) {
+      if (readElement(inputs, k) >= FIELD) throw new RangeError(`poseidon batch: element ${k} is not a canonical field element (≥ p)`);
+    }
     for (let k = 0; k < count; k++) {
       for (let i = 0; i < n; i++) row[i] = readElement(inputs, k * n + i);
       writeElement(out, k, poseidon(row));
     }
     return out;
+  },
+  start(n: number, inputs: Uint8Array): PendingBatch {
+    const out = jsHasher.hashBatch(n, inputs);
+    return { wait: () => out };
   },
 };

@@ -62,7 +62,7 @@ describe("venue crash safety (a real child process killed mid-build)", function 
       expect(store.epochs().map((e) => e.epoch)).to.deep.equal([1]);
       expect(blobToBigint(store.epoch(1)!.root)).to.equal(root1);
       expect(store.stagedCount(2)).to.equal(1000);
-      expect(Number((store.stmt("SELECT COUNT(*) AS n FROM nodes WHERE epoch = 2").get() as { n: number }).n)).to.equal(0);
+      expect(Number((store.stmt("SELECT COUNT(*) AS n FROM node_groups WHERE epoch = 2").get() as { n: number }).n)).to.equal(0);
       expect(Number((store.stmt("SELECT COUNT(*) AS n FROM holdings WHERE epoch = 2").get() as { n: number }).n)).to.equal(0);
     } finally {
       store.close();

@@ -64,11 +64,32 @@ describe("venue Poseidon (native and batched JS)", function () {
     expect(readElement(native2.hashBatch(12, wide), 199)).to.equal(poseidon12(Array.from({ length: 12 }, (_, i) => BigInt(199 * 12 + i))));
   });
 
+  it("should give the same hashes from a started batch as from hashBatch, with two batches in flight", function () {
+    const rows = Array.from({ length: 3000 }, (_, k) => Array.from({ length: 13 }, (_, i) => (BigInt(k) * 1_000_003n + BigInt(i) * (FIELD / 17n)) % FIELD));
+    const a = elementsToBytes(rows.slice(0, 1500).flat());
+    const b = elementsToBytes(rows.slice(1500).flat());
+    for (const h of [native1, native2, jsHasher]) {
+      const pa = h.start(13, a);
+      const pb = h.start(13, b); // both running at once on the native threads
+      const want = [...bytesToElements(native1.hashBatch(13, a)), ...bytesToElements(native1.hashBatch(13, b))];
+      expect([...bytesToElements(pb.wait()), ...bytesToElements(pa.wait())]).to.deep.equal([...want.slice(1500), ...want.slice(0, 1500)], h.name);
+      expect(pa.wait()).to.equal(pa.wait()); // waiting again returns the same buffer
+    }
+    expect(readElement(native2.start(13, a).wait(), 1499)).to.equal(poseidon(rows[1499]));
+    const small = native2.start(4, elementsToBytes([1n, 2n, 3n, 4n])); // below the threading threshold: done on return
+    expect(readElement(small.wait(), 0)).to.equal(poseidon([1n, 2n, 3n, 4n]));
+  });
+
   it("should not hash a non-canonical element (≥ p) nor a ragged batch", function () {
     const bad = elementsToBytes([1n, 2n]);
     bad.fill(0xff, 32, 64); // 2^256 − 1 ≥ p
     expect(() => native1.hashBatch(2, bad)).to.throw(/not a canonical field element/);
     expect(() => native1.hashBatch(2, new Uint8Array(48))).to.throw(/whole number/);
     expect(() => native1.hashBatch(17, new Uint8Array(17 * 32))).to.throw(/1\.\.16/);
+    const badRows = new Uint8Array(100 * 2 * 32);
+    badRows.fill(0xff, 99 * 64, 100 * 64); // the last row only: a started batch refuses it before any thread starts
+    expect(() => native2.start(2, badRows)).to.throw(/not a canonical field element/);
+    expect(() => jsHasher.start(2, badRows)).to.throw(/not a canonical field element/);
+    expect(() => jsHasher.hashBatch(2, bad)).to.throw(/not a canonical field element/);
   });
 });
