@@ -10,7 +10,7 @@
  * (page, worker, snarkjs's WebAssembly memory and its thread workers live there).
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { deploymentDomain } from "../../client/attestor.ts";
 import { buildCircuitInput } from "../../prover/circuitInput.ts";
@@ -74,6 +74,7 @@ export const browserSection: Section = {
   title: "Browser proving: the trader page's Web Worker beside Node",
   async run(ctx) {
     const instances = ["test", ...(existsSync(artifactPaths("prod").zkey) ? ["prod"] : [])];
+    const loadBefore = loadavg()[0];
     const dir = mkdtempSync(path.join(tmpdir(), "zkmargin-bench-web-"));
     const server = await startWebServer({ port: 0, outDir: path.join(dir, "bundle") });
     const session = await launchBrowser();
@@ -130,6 +131,7 @@ export const browserSection: Section = {
       await server.close();
       rmSync(dir, { recursive: true, force: true });
     }
+    const loadAfter = loadavg()[0];
     const total = (x: { w: number[]; p: number[] }) => median(x.w.map((w, i) => w + x.p[i]));
     const table = mdTable(
       ["instance", "constraints", "runs", "where", "witness (ms)", "prove (s)", "witness + prove (s)", "browser / this"],
@@ -147,6 +149,6 @@ export const browserSection: Section = {
       ["instance", "first proof's session load in the browser (download, key, curve) (s)", "renderer peak RSS (MiB)"],
       rows.map((r) => [r.instance, sec(r.browser.loadMs), mib(r.browser.peakKiB * 1024)]),
     );
-    return `${table}\n\n${load}\n\nMedians over interleaved rounds (Node WASM, browser, Node C++, repeated), after one warm-up proof each: each side keeps a warm ProverSession (key bytes, witness generator and snarkjs's curve with its worker threads loaded), so a round is witness + Groth16 proof only. Same circuit input (the demo book of web/demoBook.ts) on both sides. Browser: ${userAgent.replace(/^Mozilla\/5\.0 /, "")}, headless, proving in the page's Web Worker (web/src/worker.ts). "browser / this" is the browser's median witness + prove over that row's; issue 15's target is browser / Node ≤ 1.3×.`;
+    return `${table}\n\n${load}\n\nMedians over interleaved rounds (Node WASM, browser, Node C++, repeated), after one warm-up proof each: each side keeps a warm ProverSession (key bytes, witness generator and snarkjs's curve with its worker threads loaded), so a round is witness + Groth16 proof only. Same circuit input (the demo book of web/demoBook.ts) on both sides. Browser: ${userAgent.replace(/^Mozilla\/5\.0 /, "")}, headless, proving in the page's Web Worker (web/src/worker.ts). "browser / this" is the browser's median witness + prove over that row's; issue 15's target is browser / Node ≤ 1.3×. Machine load (1-minute load average) ${loadBefore.toFixed(1)} at the start and ${loadAfter.toFixed(1)} at the end on ${cpus().length} cores: above the core count, other work shared the CPU and the absolute times are inflated alike on both sides; the ratios come from the interleaved rounds.${rows.some((r) => !r.node.cpp) ? ` No "Node, C++ witness" row for ${rows.filter((r) => !r.node.cpp).map((r) => r.instance).join(", ")}: its C++ witness generator is not built (the build compiles it when a C++ toolchain is present).` : ""}`;
   },
 };
