@@ -6,11 +6,11 @@
  * generator) and on circom's C++ generator (Node's default when the build made one).
  *
  * The runs are interleaved (Node WASM, browser, Node C++, then again), so that a machine shared with other work
- * loads the three alike; the medians are compared. Peak memory of the browser is the renderer process's VmHWM
+ * loads the three alike; the medians are compared. Peak memory of the browser is the renderer processes' RSS, sampled
  * (page, worker, snarkjs's WebAssembly memory and its thread workers live there).
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { deploymentDomain } from "../../client/attestor.ts";
 import { buildCircuitInput } from "../../prover/circuitInput.ts";
@@ -45,20 +45,38 @@ function benchInput(instance: string): ProveInput {
   };
 }
 
-/** Peak RSS (VmHWM, KiB) of the Chromium renderer processes of a profile. */
-function rendererPeakKiB(userDataDir: string): number {
+/** The largest `field` (VmRSS or VmHWM, KiB) among the Chromium renderer processes of a profile. */
+function rendererKiB(userDataDir: string, field: "VmRSS" | "VmHWM"): number {
   let best = 0;
+  const re = new RegExp(`${field}:\\s+(\\d+) kB`);
   for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
       if (!cmd.includes("--type=renderer") || !cmd.includes(userDataDir)) continue;
-      const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-      if (hwm) best = Math.max(best, Number(hwm[1]));
+      const m = re.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+      if (m) best = Math.max(best, Number(m[1]));
     } catch {
       /* gone */
     }
   }
   return best;
+}
+
+/**
+ * Peak RSS of the renderer while an instance is proved: VmRSS sampled every 250 ms, and VmHWM at the end. VmHWM
+ * alone was not trusted: one run read a lower peak after the prod proofs than after the test proofs in the same
+ * session (a reset peak, or another renderer process; not found out), which a monotonic peak cannot do.
+ */
+function rssSampler(userDataDir: string): { stop(): number } {
+  let peak = 0;
+  const timer = setInterval(() => (peak = Math.max(peak, rendererKiB(userDataDir, "VmRSS"))), 250);
+  timer.unref();
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.max(peak, rendererKiB(userDataDir, "VmRSS"), rendererKiB(userDataDir, "VmHWM"));
+    },
+  };
 }
 
 interface Row {
@@ -74,6 +92,7 @@ export const browserSection: Section = {
   title: "Browser proving: the trader page's Web Worker beside Node",
   async run(ctx) {
     const instances = ["test", ...(existsSync(artifactPaths("prod").zkey) ? ["prod"] : [])];
+    const loadBefore = loadavg()[0];
     const dir = mkdtempSync(path.join(tmpdir(), "zkmargin-bench-web-"));
     const server = await startWebServer({ port: 0, outDir: path.join(dir, "bundle") });
     const session = await launchBrowser();
@@ -98,6 +117,7 @@ export const browserSection: Section = {
         await nodeCpp?.prove(circuitInput);
         type Hooks = { zkmargin: { bench(i: string, input: ProveInput, runs: number): Promise<BenchResult> } };
         const runBrowser = (runs: number) => page.evaluate(([i, inp, n]) => (window as unknown as Hooks).zkmargin.bench(i, inp, n), [instance, input, runs] as const);
+        const rss = rssSampler(session.userDataDir);
         const first = await runBrowser(1); // loads the session (download, key, curve) and warms it
         const row: Row = {
           instance,
@@ -120,7 +140,7 @@ export const browserSection: Section = {
           }
           ctx.log(`browser: ${instance} round ${r + 1}/${rounds}: node wasm ${sec(a.witnessMs + a.proveMs)} s, browser ${sec(b.witnessMs + b.proveMs)} s`);
         }
-        row.browser.peakKiB = rendererPeakKiB(session.userDataDir);
+        row.browser.peakKiB = rss.stop();
         await nodeWasm.close();
         await nodeCpp?.close();
         rows.push(row);
@@ -130,6 +150,7 @@ export const browserSection: Section = {
       await server.close();
       rmSync(dir, { recursive: true, force: true });
     }
+    const loadAfter = loadavg()[0];
     const total = (x: { w: number[]; p: number[] }) => median(x.w.map((w, i) => w + x.p[i]));
     const table = mdTable(
       ["instance", "constraints", "runs", "where", "witness (ms)", "prove (s)", "witness + prove (s)", "browser / this"],
@@ -144,9 +165,9 @@ export const browserSection: Section = {
       }),
     );
     const load = mdTable(
-      ["instance", "first proof's session load in the browser (download, key, curve) (s)", "renderer peak RSS (MiB)"],
+      ["instance", "first proof's session load in the browser (download, key, curve) (s)", "renderer peak RSS, sampled (MiB)"],
       rows.map((r) => [r.instance, sec(r.browser.loadMs), mib(r.browser.peakKiB * 1024)]),
     );
-    return `${table}\n\n${load}\n\nMedians over interleaved rounds (Node WASM, browser, Node C++, repeated), after one warm-up proof each: each side keeps a warm ProverSession (key bytes, witness generator and snarkjs's curve with its worker threads loaded), so a round is witness + Groth16 proof only. Same circuit input (the demo book of web/demoBook.ts) on both sides. Browser: ${userAgent.replace(/^Mozilla\/5\.0 /, "")}, headless, proving in the page's Web Worker (web/src/worker.ts). "browser / this" is the browser's median witness + prove over that row's; issue 15's target is browser / Node ≤ 1.3×.`;
+    return `${table}\n\n${load}\n\nMedians over interleaved rounds (Node WASM, browser, Node C++, repeated), after one warm-up proof each: each side keeps a warm ProverSession (key bytes, witness generator and snarkjs's curve with its worker threads loaded), so a round is witness + Groth16 proof only. Same circuit input (the demo book of web/demoBook.ts) on both sides. Browser: ${userAgent.replace(/^Mozilla\/5\.0 /, "")}, headless, proving in the page's Web Worker (web/src/worker.ts). "browser / this" is the browser's median witness + prove over that row's; issue 15's target is browser / Node ≤ 1.3×. Machine load (1-minute load average) ${loadBefore.toFixed(1)} at the start and ${loadAfter.toFixed(1)} at the end on ${cpus().length} cores: above the core count, other work shared the CPU and the absolute times are inflated alike on both sides; the ratios come from the interleaved rounds.${rows.some((r) => !r.node.cpp) ? ` No "Node, C++ witness" row for ${rows.filter((r) => !r.node.cpp).map((r) => r.instance).join(", ")}: its C++ witness generator is not built (the build compiles it when a C++ toolchain is present).` : ""}`;
   },
 };
