@@ -28,6 +28,8 @@ if (major < 22) {
   for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(sig, () => child.kill(sig));
   child.on("exit", (code, signal) => process.exit(code ?? (signal ? 128 : 1)));
 } else {
+  // `zkmargin … | head`: a closed pipe ends the command quietly, as for any Unix tool
+  for (const stream of [process.stdout, process.stderr]) stream.on("error", (e) => (e.code === "EPIPE" ? process.exit(process.exitCode ?? 0) : undefined));
   const { register } = await import("tsx/esm/api");
   register();
   const { main } = await import(new URL("../cli.ts", `file://${self}`).href);

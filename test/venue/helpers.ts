@@ -15,7 +15,8 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
  * process: a signal sent to the child must reach the process that does the work.
  */
 export const TSX_NODE_ARGS = ["--import", "tsx"] as const;
-export const CLI = path.join(ROOT, "client/cli.ts");
+/** The bin users run (package.json "bin"; client/cli.ts only exports main()). */
+export const CLI = path.join(ROOT, "client/bin/zkmargin.js");
 
 /** hardhat node's dev accounts (its default mnemonic "test test … junk"): #0 admin, #1 venue operator, #2 trader. */
 export const DEV_KEYS: readonly string[] = [0, 1, 2].map((i) => HDNodeWallet.fromPhrase("test test test test test test test test test test test junk", undefined, `m/44'/60'/0'/0/${i}`).privateKey);
