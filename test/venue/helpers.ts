@@ -48,10 +48,10 @@ export interface HardhatNode {
   stop(): Promise<void>;
 }
 
-/** Start `hardhat node` on a free loopback port and wait until it answers eth_chainId. */
-export async function startHardhatNode(): Promise<HardhatNode> {
+/** Start `hardhat node` on a free loopback port (`extraArgs`: e.g. --chain-id) and wait until it answers eth_chainId. */
+export async function startHardhatNode(extraArgs: readonly string[] = []): Promise<HardhatNode> {
   const port = await freePort();
-  const proc = spawn(process.execPath, [path.join(ROOT, "node_modules/hardhat/dist/src/cli.js"), "node", "--hostname", "127.0.0.1", "--port", String(port)], {
+  const proc = spawn(process.execPath, [path.join(ROOT, "node_modules/hardhat/dist/src/cli.js"), "node", "--hostname", "127.0.0.1", "--port", String(port), ...extraArgs], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
   });
