@@ -120,6 +120,16 @@ describe("# e2e: every actor as a separate `npx zkmargin` process against `hardh
     expect(dep.chainId).to.equal("31337");
     expect(dep.insecureKeys).to.equal(true);
     gas.push(["deploy (whole suite, total)", BigInt(dep.totalGas)]);
+
+    // the auditor: the deployed verifiers and attestor are the code compiled from the local keys; the verdict says INSECURE
+    const audit = ok(["audit", "--chain-only"]);
+    expect(audit.stdout).to.match(/^deployment audit passed .* INSECURE/m);
+    const swapped = JSON.parse(readFileSync(file("deployment.json"), "utf8")) as { contracts: Record<string, string> };
+    swapped.contracts.Groth16Verifier = swapped.contracts.RiskParams;
+    writeFileSync(file("deployment-swapped.json"), JSON.stringify(swapped));
+    const failed = z(["audit", "--chain-only", "--deployment", file("deployment-swapped.json")]);
+    expect(failed.code, failed.stderr).to.equal(ExitCode.Rejected);
+    expect(failed.stdout).to.match(/FAIL Groth16Verifier code: .* differs/);
     const risk = path.join(ROOT, "data", "risk", "test.json");
     gas.push(["risk set (schedule)", BigInt(json<{ gasUsed: string }>(ok(["risk", "set", "--params", risk, "--json"], GOV)).gasUsed)]);
     gas.push(["risk set --execute", BigInt(json<{ gasUsed: string }>(ok(["risk", "set", "--params", risk, "--execute", "--json"], GOV)).gasUsed)]);
