@@ -64,7 +64,7 @@ describe("# zkmargin CLI (subprocess)", function () {
     expect(r.stdout).to.match(/requirement +\$14,799\.63 +\$14,747\.13 +\$5,349\.72/);
     expect(r.stdout).to.match(/collateral freed .* \$9,449\.91 \(63\.9%\)/);
     const json = JSON.parse(zkmargin("report", ...book, "--json").stdout) as { portfolio: { requirement: string } };
-    expect(json.portfolio.requirement).to.equal("534972000000");
+    expect(json.portfolio.requirement).to.equal("534971600000");
   });
 
   describe("prove and verify", () => {
