@@ -242,7 +242,9 @@ export function decodeChainError(e: unknown, iface: Interface = decodingInterfac
     }
   }
   if (isError(e, "CALL_EXCEPTION") && e.reason) return new ZkMarginChainError(`reverted: ${e.reason}`);
-  return new ZkMarginChainError(`transaction failed: ${(e as Error).message ?? String(e)}`);
+  const short = (e as { shortMessage?: string; info?: { error?: { message?: string } } }).shortMessage;
+  const node = (e as { info?: { error?: { message?: string } } }).info?.error?.message;
+  return new ZkMarginChainError(`transaction failed: ${short ? `${short}${node ? ` (${node})` : ""}` : ((e as Error).message ?? String(e))}`);
 }
 
 /** A 160-bit subject (public input 0) as a checksummed address. */

@@ -1,169 +1,61 @@
-#!/usr/bin/env -S npx tsx
 /**
- * `zkmargin`: the trader's command line (commander). Run with `npm run zkmargin -- <command> …` or `npx zkmargin`.
+ * `zkmargin`: the command line of every actor (commander). Users run it as `npx zkmargin …` (the bin,
+ * client/bin/zkmargin.js, which calls main() here), or `npm run zkmargin -- …` in this repository.
  *
- *   prove    statements + secret + market + risk params → proof JSON
- *   verify   proof JSON → valid / invalid
- *   report   statements + market + risk params → isolated vs cross vs portfolio margin
- *   demo     the end-to-end demo on Hardhat's in-process network (client/demo.ts)
- *   audit    constraint report, soundness scan, zkey and verifier checks (client/audit/cli.ts registers it)
- *   backtest the margin model against history, per book class (client/backtest.ts)
- *   risk calibrate   model v2 parameters from price history (client/calibrate.ts)
- *   venue    the venue operator's kit: init, import, build-epoch, post-root, serve, status (client/venue/cli.ts)
- *   statements fetch   download a statement from a venue's service (client/venue/cli.ts)
+ *   trader     keys new|show|wallet|address, fetch, prove, verify, report, attest [sign], status, allocate, reclaim
+ *   lender     status --lender, release
+ *   operators  deploy; venue register|init|import|build-epoch|post-root|serve|status (client/venue/cli.ts);
+ *              oracle add-feed|mock-price|snapshot; risk set|calibrate (client/operator.ts, client/calibrate.ts)
+ *   auditor    audit [--rpc --deployment] (client/audit/)
+ *   demo       the end-to-end demo on Hardhat's in-process network (client/demo.ts); backtest (client/backtest.ts)
  *
- * Exit codes (prover/errors.ts ExitCode): 0 ok · 1 bad input · 2 invalid proof or insufficient margin ·
- * 3 keys not built · 4 transaction reverted · 70 internal error.
+ * Exit codes (prover/errors.ts ExitCode, client/help.ts): 0 ok · 1 bad input · 2 invalid proof, insufficient margin,
+ * audit findings · 3 keys not built or contracts not compiled · 4 transaction reverted · 70 internal error.
  */
-import { readFileSync, writeFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { registerAudit } from "./audit/cli.ts";
 import { registerBacktest } from "./backtest.ts";
 import { registerRisk } from "./calibrate.ts";
 import { registerStatements, registerVenue } from "./venue/cli.ts";
-import { progressReporter } from "./progress.ts";
-import { ExitCode, formatUsd, ZkMarginArtifactError, ZkMarginChainError, ZkMarginInputError } from "../prover/errors.ts";
+import { ExitCode, ZkMarginArtifactError, ZkMarginChainError, ZkMarginInputError } from "../prover/errors.ts";
 import { marginReport, renderReport } from "../prover/report.ts";
 import { checkStatementIntegrity } from "../prover/validate.ts";
-import { parseMarket, parseRisk, parseStatement, stringifyJson, toJsonValue, type Statement } from "../prover/statement.ts";
+import { parseMarket, parseRisk, stringifyJson, toJsonValue } from "../prover/statement.ts";
+import { decodeChainError } from "./attestor.ts";
+import { EXIT_HELP, KEYS_HELP, UNITS_HELP, CHAIN_HELP, helpAfter, withChain, withKey } from "./help.ts";
+import { readText } from "./io.ts";
+import { registerOperator } from "./operator.ts";
+import { proveCommand, readStatements, registerTrader, type ProveOpts } from "./trader.ts";
 
-/** snarkjs and the prover load only for the commands that need them (help and report start fast). */
+/** snarkjs's curve workers start only for the commands that prove or verify; they are stopped before exit. */
 let proverLoaded = false;
-async function prover() {
-  proverLoaded = true;
-  const [{ generateProof, releaseProver }, { verifyProof }, { localArtifacts }] = await Promise.all([
-    import("../prover/generateProof.ts"),
-    import("../prover/verifyProof.ts"),
-    import("../scripts/lib/instances.ts"),
-  ]);
-  return { generateProof, releaseProver, verifyProof, localArtifacts };
+async function releaseProver(): Promise<void> {
+  if (proverLoaded) await (await import("../prover/generateProof.ts")).releaseProver();
 }
 
-const EXIT_HELP = `
-Exit codes:
-  0   ok (proof written, proof valid, report printed, demo finished)
-  1   bad input: a malformed, tampered or inconsistent file or option (the message names the field)
-  2   rejected: the proof is invalid, the book does not meet the requirement, or the audit has findings
-  3   the instance's keys are not built (run \`npm run build\`)
-  4   a transaction reverted (the decoded custom error is printed)
-  70  internal error (a bug: please report the stack trace)`;
-
-/** Read a file as text; a missing file is bad input naming the option. */
-function readText(file: string, field: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch (e) {
-    throw new ZkMarginInputError(field, `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-}
-
-function readStatements(files: readonly string[]): Statement[] {
-  return files.map((f, i) => parseStatement(readText(f, `statements[${i}]`), `statements[${i}] (${f})`));
-}
-
-/** A trader secret file: one integer, decimal or 0x-hex, surrounding whitespace ignored. */
-export function parseSecret(text: string, field = "secret"): bigint {
-  const t = text.trim();
-  if (!/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(t)) throw new ZkMarginInputError(field, "expected one integer (decimal or 0x-hex)");
-  return BigInt(t);
-}
-
-/** A USD amount ("250000", "250,000.50") as USD × 1e8, exactly. */
-export function parseUsd(text: string, field: string): bigint {
-  const t = text.replace(/[$,_\s]/g, "");
-  const m = /^([0-9]+)(?:\.([0-9]{1,8}))?$/.exec(t);
-  if (!m) throw new ZkMarginInputError(field, `"${text}" is not a USD amount (e.g. 250000 or 250000.50, at most 8 decimals)`);
-  return BigInt(m[1]) * 100_000_000n + BigInt((m[2] ?? "").padEnd(8, "0") || "0");
-}
-
-function parseUint(text: string, field: string): bigint {
-  if (!/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(text.trim())) throw new ZkMarginInputError(field, `"${text}" is not a non-negative integer`);
-  return BigInt(text.trim());
-}
-
-/** An address (0x + 40 hex digits) as an integer. */
-function parseAddress(text: string, field: string): bigint {
-  if (!/^0x[0-9a-fA-F]{40}$/.test(text.trim())) throw new ZkMarginInputError(field, `"${text}" is not an address (0x followed by 40 hex digits)`);
-  return BigInt(text.trim());
-}
-
-/** Posted roots file: { "<venueId>": "<root>" } with decimal strings, e.g. read from VenueRegistry. */
-function readPostedRoots(file: string): Map<bigint, bigint> {
-  let data: unknown;
-  try {
-    data = JSON.parse(readText(file, "postedRoots"));
-  } catch (e) {
-    if (e instanceof ZkMarginInputError) throw e;
-    throw new ZkMarginInputError("postedRoots", `not valid JSON (${(e as Error).message})`);
-  }
-  if (data === null || typeof data !== "object" || Array.isArray(data)) throw new ZkMarginInputError("postedRoots", 'expected { "venueId": "root", … }');
-  const out = new Map<bigint, bigint>();
-  for (const [k, v] of Object.entries(data)) {
-    if (!/^[0-9]+$/.test(k) || typeof v !== "string" || !/^[0-9]+$/.test(v)) {
-      throw new ZkMarginInputError(`postedRoots.${k}`, "expected a decimal venue id mapped to a decimal root string");
-    }
-    out.set(BigInt(k), BigInt(v));
-  }
-  return out;
-}
-
-interface ProveOpts {
-  statements: string[];
-  secret: string;
-  market: string;
-  risk: string;
-  epoch: string;
-  subject: string;
-  domain: string;
-  minExcess: string;
-  instance: string;
-  out?: string;
-  postedRoots?: string;
-  quiet?: boolean;
-}
-
-async function proveCommand(o: ProveOpts): Promise<number> {
-  const statements = readStatements(o.statements);
-  const input = {
-    statements,
-    traderSecret: parseSecret(readText(o.secret, "secret"), "secret"),
-    market: parseMarket(readText(o.market, "market"), "market"),
-    risk: parseRisk(readText(o.risk, "risk"), "risk"),
-    epoch: parseUint(o.epoch, "epoch"),
-    subject: parseAddress(o.subject, "subject"),
-    domain: parseUint(o.domain, "domain"),
-    minExcess: parseUsd(o.minExcess, "minExcess"),
-    postedRoots: o.postedRoots ? readPostedRoots(o.postedRoots) : undefined,
-  };
-  const { generateProof, localArtifacts } = await prover();
-  const artifacts = localArtifacts(o.instance);
-  const progress = progressReporter(o.quiet === true);
-  const t0 = performance.now();
-  try {
-    const proof = await generateProof(input, artifacts, { onProgress: progress.onProgress });
-    progress.stop();
-    const text = stringifyJson(proof);
-    if (o.out) writeFileSync(o.out, text);
-    else process.stdout.write(text);
-    if (!o.quiet) {
-      process.stderr.write(
-        `proof for ${statements.length} venue(s), epoch ${input.epoch}, minExcess ${formatUsd(input.minExcess)}: ` +
-          `${((performance.now() - t0) / 1000).toFixed(1)} s${o.out ? ` → ${o.out}` : ""}\n`,
-      );
-    }
-    return ExitCode.Ok;
-  } finally {
-    progress.stop();
-  }
-}
-
-async function verifyCommand(file: string, o: { instance?: string; quiet?: boolean }): Promise<number> {
+async function verifyCommand(file: string, o: { instance?: string; artifacts?: string; rpc?: string; deployment?: string; json?: boolean }): Promise<number> {
   const text = readText(file, "proof");
-  const { verifyProof, localArtifacts } = await prover();
-  const { parseProof } = await import("../prover/verifyProof.ts");
-  const ok = await verifyProof(text, localArtifacts(o.instance ?? parseProof(text).instance));
-  process.stdout.write(ok ? "valid\n" : "invalid\n");
-  return ok ? ExitCode.Ok : ExitCode.Rejected;
+  const [{ parseProof, verifyProof }, { localArtifacts }] = await Promise.all([import("../prover/verifyProof.ts"), import("../scripts/lib/instances.ts")]);
+  const proof = parseProof(text, `proof (${file})`);
+  const artifacts = localArtifacts(o.instance ?? proof.instance, { dir: o.artifacts });
+  proverLoaded = true;
+  const ok = await verifyProof(proof, artifacts);
+  let onChain: boolean | undefined;
+  if (ok && o.rpc !== undefined) {
+    const { connectChain } = await import("./chain.ts");
+    const { attestable } = await import("./attestor.ts");
+    if (proof.epoch === undefined) throw new ZkMarginInputError("proof.epoch", "the proof file does not say its epoch: on-chain verification needs it");
+    const chain = await connectChain(o);
+    try {
+      onChain = await chain.attestor.verify(attestable(proof, proof.epoch));
+    } finally {
+      chain.close();
+    }
+  }
+  const valid = ok && onChain !== false;
+  if (o.json) process.stdout.write(`${JSON.stringify({ valid, offChain: ok, onChain: onChain ?? null, instance: proof.instance, insecureKeys: artifacts.instance.insecure })}\n`);
+  else process.stdout.write(`${valid ? "valid" : "invalid"}${onChain === undefined ? "" : onChain ? " (and on-chain, against the chain's roots, context and domain now)" : " on-chain (the chain's roots, context or domain differ)"}\n`);
+  return valid ? ExitCode.Ok : ExitCode.Rejected;
 }
 
 function reportCommand(o: { statements: string[]; market: string; risk: string; json?: boolean }): number {
@@ -186,75 +78,96 @@ function reportCommand(o: { statements: string[]; market: string; risk: string; 
 
 /**
  * Commands owned by other modules register themselves here with the same `run` wrapper (exit codes, errors):
- * `audit` lives in client/audit/ (the auditor's toolkit).
+ * `audit` (client/audit/), `backtest`, `risk calibrate`, the venue kit, then the trader's and the operators' commands
+ * (which extend `venue` and `risk`).
  */
 type Register = (program: Command, run: (action: () => Promise<number> | number) => Promise<void>) => void;
-const extraCommands: Register[] = [registerAudit, registerBacktest, registerRisk, registerVenue, registerStatements];
+const extraCommands: Register[] = [registerTrader, registerAudit, registerBacktest, registerRisk, registerVenue, registerStatements, registerOperator];
 
-/** The `zkmargin` program. `run` wraps each action: it maps errors to exit codes (exported for tests). */
+/** The `zkmargin` program. */
 export function buildProgram(): Command {
   const program = new Command("zkmargin")
-    .description("Zero-knowledge portfolio margin across derivative venues: prove, verify, report, demo.")
+    .description("Zero-knowledge portfolio margin across derivative venues: every actor's commands against any JSON-RPC chain — traders prove and attest, lenders read and release liens, venues, the oracle keeper and governance operate, auditors check.")
     .version("0.1.0")
-    .addHelpText("after", EXIT_HELP)
+    .addHelpText("after", `${UNITS_HELP}\n${CHAIN_HELP}\n${KEYS_HELP}\n${EXIT_HELP}\n\nEach command has --help. The walk-through against \`npx hardhat node\` is in README.md.`)
     .showHelpAfterError(false)
     .exitOverride();
 
-  program
-    .command("prove")
-    .description("Prove that the whole book (every venue's statement together) meets the portfolio margin requirement with at least --min-excess to spare; writes the proof JSON.")
-    .requiredOption("-s, --statements <files...>", "one statement JSON per venue (from each venue's SDK)")
-    .requiredOption("--secret <file>", "file holding the trader secret (one integer, decimal or 0x-hex)")
-    .requiredOption("-m, --market <file>", "market snapshot JSON of the epoch (price, scanRange, volShock; decimal strings)")
-    .requiredOption("-r, --risk <file>", "risk params JSON (haircut, debtAddOn, moves, volDirs, weights, grossCharge)")
-    .requiredOption("-e, --epoch <n>", "the epoch the statements, market and roots are for")
-    .requiredOption("--subject <address>", "the address the attestation is for (0x…)")
-    .requiredOption("--domain <n>", "the deployment's domain (MarginAttestor.domain(), a field element)")
-    .requiredOption("--min-excess <usd>", "the excess to prove, in USD (e.g. 250000 or 250000.50)")
-    .option("-i, --instance <name>", "circuit instance (circuits/circuits.json)", "test")
-    .option("--posted-roots <file>", 'roots posted on-chain: { "<venueId>": "<root>" }; each statement must reach its venue\'s')
-    .option("-o, --out <file>", "write the proof here (default: stdout)")
-    .option("-q, --quiet", "no progress output")
-    .addHelpText("after", `\nEvery bad input stops before proving with one message naming the field.${EXIT_HELP}`)
-    .action(async (o: ProveOpts) => run(() => proveCommand(o)));
+  helpAfter(
+    withKey(
+      withChain(
+        program
+          .command("prove")
+          .description("Prove that the whole book (every venue's statement together) meets the portfolio margin requirement with at least --min-excess to spare; writes the proof JSON. With --rpc every input is first checked against the chain (each statement's root, the market snapshot and risk params the oracle's context hash binds, the domain, the subject = the signer, an epoch whose attestation would be Live).")
+          .requiredOption("-s, --statements <files...>", "one statement JSON per venue (zkmargin statements fetch)")
+          .requiredOption("--secret <file>", "the trader keys file (zkmargin keys new), or a file holding the secret (one integer)")
+          .requiredOption("--min-excess <usd>", "the excess to prove, USD (e.g. 250000 or 250000.50)")
+          .option("--subject <address>", "the address the attestation is for (default: the configured key's address)")
+          .option("--context <file>", "the epoch's context from `zkmargin fetch` (roots, market, risk params, domain)")
+          .option("-m, --market <file>", "without --rpc/--context: the epoch's market snapshot JSON (price, scanRange, volShock)")
+          .option("-r, --risk <file>", "without --rpc/--context: the risk params JSON (model v2)")
+          .option("-e, --epoch <n>", "the epoch (default: the statements')")
+          .option("--domain <n>", "without --rpc/--context: the deployment's domain (MarginAttestor.domain())")
+          .option("--posted-roots <file>", 'without --rpc/--context: roots posted on-chain, { "<venueId>": "<root>" }')
+          .addOption(new Option("-i, --instance <name>", "circuit instance (default: the deployment's, else test)"))
+          .addOption(new Option("--artifacts <dir>", "the instance's build folder (default: build/<instance>/)").env("ZKMARGIN_ARTIFACTS"))
+          .option("-o, --out <file>", "write the proof here (default: stdout); checked writable before proving")
+          .option("-q, --quiet", "no progress output"),
+      ),
+      "the subject (optional: defaults --subject, and with --rpc the subject must be it)",
+    ),
+    { units: true, chain: true, keys: true, extra: "\nEvery bad input stops before proving with one message naming the field." },
+  ).action(async (o: ProveOpts) =>
+    run(() => {
+      proverLoaded = true;
+      return proveCommand(o);
+    }),
+  );
 
-  program
-    .command("verify")
-    .description("Verify a proof JSON against its instance's verification key; prints valid or invalid.")
-    .argument("<proof>", "proof JSON written by `zkmargin prove`")
-    .option("-i, --instance <name>", "instance to verify against (default: the proof's own)")
-    .addHelpText("after", EXIT_HELP)
-    .action(async (file: string, o: { instance?: string }) => run(() => verifyCommand(file, o)));
+  helpAfter(
+    withChain(
+      program
+        .command("verify")
+        .description("Verify a proof JSON against its instance's verification key; prints valid or invalid. With --rpc, also MarginAttestor's view against the chain's roots, context hash and domain now.")
+        .argument("<proof>", "proof JSON written by `zkmargin prove`")
+        .option("-i, --instance <name>", "instance to verify against (default: the proof's own)")
+        .addOption(new Option("--artifacts <dir>", "the instance's build folder (default: build/<instance>/)").env("ZKMARGIN_ARTIFACTS"))
+        .option("--json", "print the result as one JSON object"),
+    ),
+    { chain: true, extra: "\nA script can rely on the exit code: 0 valid, 2 invalid." },
+  ).action(async (file: string, o: { instance?: string; artifacts?: string; rpc?: string; deployment?: string; json?: boolean }) => run(() => verifyCommand(file, o)));
 
-  program
-    .command("report")
-    .description("Margin the same book three ways, side by side: isolated (each holding alone), cross-margined per venue, and portfolio-margined across all venues, with the collateral freed.")
-    .requiredOption("-s, --statements <files...>", "one statement JSON per venue")
-    .requiredOption("-m, --market <file>", "market snapshot JSON")
-    .requiredOption("-r, --risk <file>", "risk params JSON")
-    .option("--json", "print the report as JSON (USD × 1e8 as decimal strings)")
-    .addHelpText("after", EXIT_HELP)
-    .action(async (o: { statements: string[]; market: string; risk: string; json?: boolean }) => run(() => reportCommand(o)));
+  helpAfter(
+    program
+      .command("report")
+      .description("Margin the same book three ways, side by side: isolated (each holding alone), cross-margined per venue, and portfolio-margined across all venues, with the collateral freed.")
+      .requiredOption("-s, --statements <files...>", "one statement JSON per venue")
+      .requiredOption("-m, --market <file>", "market snapshot JSON (e.g. the market of `zkmargin fetch`'s output)")
+      .requiredOption("-r, --risk <file>", "risk params JSON")
+      .option("--json", "print the report as JSON (USD × 1e8 as decimal strings)"),
+    { units: true },
+  ).action(async (o: { statements: string[]; market: string; risk: string; json?: boolean }) => run(() => reportCommand(o)));
 
-  program
-    .command("demo")
-    .description("End-to-end demo on Hardhat's in-process network: build keys if missing, deploy, three venues with a hedged book, margin report, prove, attest on-chain, allocate to a consumer protocol; prints proof time and gas.")
-    .addOption(new Option("-i, --instance <name>", "circuit instance").default("test"))
-    .option("-q, --quiet", "less output")
-    .addHelpText("after", EXIT_HELP)
-    .action(async (o: { instance: string; quiet?: boolean }) =>
-      run(async () => {
-        const { runDemo } = await import("./demo.ts");
-        await runDemo({ instance: o.instance, quiet: o.quiet === true });
-        return ExitCode.Ok;
-      }),
-    );
+  helpAfter(
+    program
+      .command("demo")
+      .description("End-to-end demo on Hardhat's in-process network: build keys if missing, deploy, three venues with a hedged book, margin report, prove, attest, allocate to a lender, renew across the next snapshot without a gap, lapse and reclaim; prints proof time and gas.")
+      .addOption(new Option("-i, --instance <name>", "circuit instance").default("test"))
+      .option("-q, --quiet", "less output"),
+  ).action(async (o: { instance: string; quiet?: boolean }) =>
+    run(async () => {
+      proverLoaded = true;
+      const { runDemo } = await import("./demo.ts");
+      await runDemo({ instance: o.instance, quiet: o.quiet === true });
+      return ExitCode.Ok;
+    }),
+  );
 
   for (const register of extraCommands) register(program, run);
   return program;
 }
 
-/** Run one command's action and exit with its code; errors map to the documented exit codes. */
+/** Run one command's action and set its exit code; errors map to the documented exit codes. */
 async function run(action: () => Promise<number> | number): Promise<void> {
   let code: number;
   try {
@@ -262,19 +175,20 @@ async function run(action: () => Promise<number> | number): Promise<void> {
   } catch (e) {
     code = reportError(e);
   } finally {
-    if (proverLoaded) await (await prover()).releaseProver();
+    await releaseProver();
   }
   process.exitCode = code;
 }
 
 function reportError(e: unknown): number {
-  if (e instanceof ZkMarginInputError) {
+  if (e instanceof ZkMarginInputError || e instanceof ZkMarginArtifactError || e instanceof ZkMarginChainError) {
     process.stderr.write(`error: ${e.message}\n`);
     return e.exitCode;
   }
-  if (e instanceof ZkMarginArtifactError || e instanceof ZkMarginChainError) {
-    process.stderr.write(`error: ${e.message}\n`);
-    return e.exitCode;
+  if (e instanceof Error && typeof (e as { code?: unknown }).code === "string" && typeof (e as { shortMessage?: unknown }).shortMessage === "string") {
+    // an ethers error that no command decoded: the node refused or failed a call
+    process.stderr.write(`error: ${decodeChainError(e).message}\n`);
+    return ExitCode.ChainError;
   }
   if (e instanceof Error && e.name === "BuildError") {
     process.stderr.write(`error: ${e.message}\n`);
@@ -284,6 +198,7 @@ function reportError(e: unknown): number {
   return ExitCode.Internal;
 }
 
+/** Parse `argv` (process.argv: node, script, args…) and run the command; sets process.exitCode. */
 export async function main(argv: readonly string[]): Promise<void> {
   const program = buildProgram();
   try {
@@ -296,8 +211,4 @@ export async function main(argv: readonly string[]): Promise<void> {
     }
     process.exitCode = reportError(e);
   }
-}
-
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("client/cli.ts")) {
-  await main(process.argv);
 }

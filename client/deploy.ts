@@ -1,7 +1,7 @@
 /**
  * The one deployment path of the zkmargin contracts for one circuit instance (docs/DESIGN.md §5), through ethers v6,
- * used by the contract tests, the SDK tests, the benches and the demo (Hardhat's in-process network from a tsx
- * script):
+ * used by the contract tests, the SDK tests, the benches and the demo (hardhat-ethers on Hardhat's in-process network)
+ * and by `zkmargin deploy` (the compiled artifacts over any JSON-RPC endpoint: rpcDeployer):
  *
  *   Poseidon(8) (PoseidonT9 with circomlibjs's constants) → RiskTimelock (OpenZeppelin TimelockController) →
  *   RiskParams (owned by the timelock) → OracleHub (three mock AggregatorV3 feeds per asset unless told otherwise) →
@@ -19,13 +19,29 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
-import { ZeroHash, type BaseContract, type ContractMethod, type ContractTransactionResponse, type Signer } from "ethers";
+import { ZeroHash, type BaseContract, type Block, type BlockTag, type ContractMethod, type ContractTransactionResponse, type Signer } from "ethers";
+import { ZkMarginArtifactError } from "../prover/errors.ts";
 import type { MarketSnapshot, RiskParams as RiskParamsValues, InstanceParams } from "../prover/types.ts";
 import { deploymentDomain, type AttestRequest, type Attestation, type AttestorStatus, type Lien } from "./attestor.ts";
-import { getInstance, type Instance } from "../scripts/lib/instances.ts";
+import { deployCompiled } from "./contracts.ts";
+import { getInstance, marginParams, type Instance } from "../scripts/lib/instances.ts";
 
 const require = createRequire(import.meta.url);
+
+/**
+ * What deploys the contracts: hardhat-ethers' `ethers` (tests, benches, demo: Hardhat resolves artifact names) or
+ * rpcDeployer (the CLI: the compiled artifacts through plain ethers, any JSON-RPC node).
+ */
+export interface Deployer {
+  provider: { getNetwork(): Promise<{ chainId: bigint }>; getBlock(tag: BlockTag): Promise<Block | null>; send(method: string, params: unknown[]): Promise<unknown> };
+  deployContract(name: string, args: unknown[], signer: Signer): Promise<BaseContract>;
+  getSigners(): Promise<Signer[]>;
+}
+
+/** A Deployer over any JSON-RPC provider from the compiled artifacts (client/contracts.ts); `signers` are the defaults. */
+export function rpcDeployer(provider: Deployer["provider"], signers: Signer[] = []): Deployer {
+  return { provider, deployContract: (name, args, signer) => deployCompiled(name, args, signer), getSigners: async () => signers };
+}
 
 type Tx<A extends unknown[]> = ContractMethod<A, void, ContractTransactionResponse>;
 type View<A extends unknown[], R> = ContractMethod<A, R, R>;
@@ -197,6 +213,8 @@ export interface DeployOptions {
   riskDelay?: bigint;
   /** MarginAttestor's lifecycle timing (defaults: DEFAULT_TIMING) */
   timing?: Partial<Timing>;
+  /** called with the gas of each deployment transaction (the contract's name, or what the transaction did) */
+  onGas?: (what: string, gasUsed: bigint) => void;
 }
 
 /**
@@ -304,7 +322,7 @@ export function dataContractInitCode(data: Uint8Array): string {
  * Deploy Poseidon(8): the two constants data contracts, then PoseidonT9 (whose constructor checks the constants with a
  * known-answer test). circomlibjs's poseidon_gencontract cannot generate 8 inputs (createCode(n) fails for n ≥ 7).
  */
-export async function deployPoseidonT9(ethers: HardhatEthers, admin: Signer): Promise<PoseidonT9> {
+export async function deployPoseidonT9(ethers: Deployer, admin: Signer, onGas?: DeployOptions["onGas"]): Promise<PoseidonT9> {
   const words = poseidonT9Constants();
   const half = words.length / 2;
   const addresses: string[] = [];
@@ -313,9 +331,10 @@ export async function deployPoseidonT9(ethers: HardhatEthers, admin: Signer): Pr
     part.forEach((w, i) => data.set(Buffer.from(w.toString(16).padStart(64, "0"), "hex"), i * 32));
     const receipt = await (await admin.sendTransaction({ data: dataContractInitCode(data) })).wait();
     if (!receipt?.contractAddress) throw new Error("deployPoseidonT9: a constants data contract was not created");
+    onGas?.("PoseidonT9 constants", receipt.gasUsed);
     addresses.push(receipt.contractAddress);
   }
-  return deployArtifact<PoseidonT9>(ethers, admin, "PoseidonT9", addresses);
+  return deployArtifact<PoseidonT9>(ethers, admin, "PoseidonT9", addresses, onGas);
 }
 
 /** Fully qualified artifact names of an instance's generated verifiers. */
@@ -338,9 +357,13 @@ function dims(inst: Instance): InstanceParams {
   return { V: p.V, N: p.N, A: p.A, K: p.K, D: p.D };
 }
 
-async function deployArtifact<T>(ethers: HardhatEthers, admin: Signer, name: string, args: unknown[]): Promise<T> {
+async function deployArtifact<T>(ethers: Deployer, admin: Signer, name: string, args: unknown[], onGas?: DeployOptions["onGas"]): Promise<T> {
   const c = await ethers.deployContract(name, args, admin);
   await c.waitForDeployment();
+  if (onGas) {
+    const receipt = await c.deploymentTransaction()?.wait();
+    if (receipt) onGas(name.slice(name.lastIndexOf(":") + 1), receipt.gasUsed);
+  }
   return c as unknown as T;
 }
 
@@ -349,7 +372,8 @@ async function deployArtifact<T>(ethers: HardhatEthers, admin: Signer, name: str
  * Deploy Poseidon(8), the risk timelock, RiskParams, OracleHub (+ mock feeds) and VenueRegistry for an instance's
  * dimensions. Needs no circuit build.
  */
-export async function deployCore(ethers: HardhatEthers, opts: DeployOptions = {}): Promise<ZkMarginCore> {
+export async function deployCore(ethers: Deployer, opts: DeployOptions = {}): Promise<ZkMarginCore> {
+  marginParams(opts.instance ?? "test"); // an unknown or non-margin instance is bad input, named
   const instance = getInstance(opts.instance ?? "test");
   const params = dims(instance);
   const admin = opts.admin ?? (await ethers.getSigners())[0];
@@ -357,9 +381,9 @@ export async function deployCore(ethers: HardhatEthers, opts: DeployOptions = {}
   const config: OracleConfig = { ...DEFAULT_ORACLE_CONFIG, ...opts.oracleConfig };
   const feedsPerAsset = opts.feedsPerAsset ?? 3;
   const delay = opts.riskDelay ?? DEFAULT_RISK_DELAY;
-  const deploy = <T>(name: string, args: unknown[]) => deployArtifact<T>(ethers, admin, name, args);
+  const deploy = <T>(name: string, args: unknown[]) => deployArtifact<T>(ethers, admin, name, args, opts.onGas);
 
-  const poseidon = await deployPoseidonT9(ethers, admin);
+  const poseidon = await deployPoseidonT9(ethers, admin, opts.onGas);
   const poseidonAddr = await poseidon.getAddress();
   const timelock = await deploy<RiskTimelock>("RiskTimelock", [delay, [adminAddr], [adminAddr]]);
   const riskParams = await deploy<RiskParamsContract>("RiskParams", [await timelock.getAddress(), poseidonAddr, BigInt(params.A), BigInt(params.K)]);
@@ -457,11 +481,11 @@ export async function deployCore(ethers: HardhatEthers, opts: DeployOptions = {}
  * Deploy every contract for an instance: deployCore, the instance's three verifiers (snarkjs's, MarginVerifier with
  * the deployment's domain folded, the batch verifier), MarginAttestor, and authorize the attestor in the ledger.
  */
-export async function deployZkMargin(ethers: HardhatEthers, opts: DeployOptions = {}): Promise<ZkMarginDeployment> {
+export async function deployZkMargin(ethers: Deployer, opts: DeployOptions = {}): Promise<ZkMarginDeployment> {
   const core = await deployCore(ethers, opts);
   const { instance, params, admin } = core;
   const timing: Timing = { ...DEFAULT_TIMING, ...opts.timing };
-  const deploy = <T>(name: string, args: unknown[]) => deployArtifact<T>(ethers, admin, name, args);
+  const deploy = <T>(name: string, args: unknown[]) => deployArtifact<T>(ethers, admin, name, args, opts.onGas);
   const names = verifierArtifactNames(instance.name);
   const { chainId } = await ethers.provider.getNetwork();
   const registryAddr = await core.registry.getAddress();
@@ -474,12 +498,14 @@ export async function deployZkMargin(ethers: HardhatEthers, opts: DeployOptions 
     verifier = await deploy<MarginVerifier>(names.marginVerifier, [domain]);
     batchVerifier = await deploy<Groth16BatchVerifier>(names.batchVerifier, []);
   } catch (err) {
+    if (err instanceof ZkMarginArtifactError) throw err;
     throw new Error(
       `deployZkMargin: the "${instance.name}" verifiers are not compiled (run \`npx tsx scripts/build.ts ${instance.name}\` then \`npx hardhat build\`): ${(err as Error).message}`,
     );
   }
   const attestor = await deploy<MarginAttestor>(names.attestor, [{ registry: registryAddr, batchVerifier: await batchVerifier.getAddress() }, BigInt(params.V), timing]);
-  await (await core.registry.authorizeAttestor(await attestor.getAddress())).wait();
+  const authorized = await (await core.registry.authorizeAttestor(await attestor.getAddress())).wait();
+  if (authorized) opts.onGas?.("authorizeAttestor", authorized.gasUsed);
   if ((await attestor.domain()) !== domain) throw new Error("deployZkMargin: MarginAttestor.domain() differs from deploymentDomain()");
   return { ...core, snarkVerifier, verifier, batchVerifier, attestor, domain, timing };
 }

@@ -113,7 +113,7 @@ export function marketFields(m: MarketSnapshot): bigint[] {
   return [...m.price, ...m.scanRange, ...m.volShock];
 }
 
-/** Bit widths and ranges of the packed values (SPEC.md §3); the circuits and contracts range-check the same. */
+/** Bit widths and ranges of the packed values (docs/DESIGN.md §3); the circuits and contracts range-check the same. */
 const PRICE_MAX = (1n << 64n) - 1n;
 const PPM_ONE = 1_000_000n;
 const MAX_MOVE = 3_000_000n;

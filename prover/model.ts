@@ -1,9 +1,9 @@
 /**
- * The reference margin model (SPEC.md §3): the portfolio-margin arithmetic of circuits/MarginProof.circom in plain
+ * The reference margin model (docs/DESIGN.md §3): the portfolio-margin arithmetic of circuits/MarginProof.circom in plain
  * TypeScript, `bigint` only, with the very same integer formulas. The circuit accepts a book for `minExcess` exactly
  * when `evaluateMargin(...).excess >= minExcess` (tests check it on fixed books and on random ones).
  *
- * Units (SPEC.md §2):
+ * Units (docs/DESIGN.md §3):
  * - sizes: units × 1e8 (SIZE_ONE), signed, |size| < 2^63
  * - prices, entry prices, option marks: USD × 1e8 (USD_ONE) per unit, unsigned, < 2^64
  * - ratios (haircut, debt add-on, scan range, weights, gross charge): parts per million (PPM_ONE = 1e6), in [0, 1e6]

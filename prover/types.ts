@@ -1,5 +1,5 @@
 /**
- * The data model of SPEC.md §3, shared by the reference model, the circuit input builder, the venue SDK,
+ * The data model of docs/DESIGN.md §3, shared by the reference model, the circuit input builder, the venue SDK,
  * the contracts' helpers and the CLI. All integers are bigint; units are documented per field.
  */
 
@@ -33,7 +33,7 @@ export interface Holding {
 /** The order in which a holding's fields enter the holdings commitment. */
 export const HOLDING_FIELDS = ["asset", "kind", "size", "entryPrice", "mark", "delta", "gamma", "vega"] as const;
 
-/** Per-epoch oracle snapshot (SPEC.md §3), arrays of length A. */
+/** Per-epoch oracle snapshot (docs/DESIGN.md §3), arrays of length A. */
 export interface MarketSnapshot {
   /** USD × 1e8, < 2^64 */
   price: bigint[];
@@ -43,7 +43,7 @@ export interface MarketSnapshot {
   volShock: bigint[];
 }
 
-/** Governance risk parameters (SPEC.md §3). */
+/** Governance risk parameters (docs/DESIGN.md §3). */
 export interface RiskParams {
   /** haircut on positive spot, ppm, length A */
   haircut: bigint[];

@@ -5,7 +5,7 @@ include "circomlib/circuits/bitify.circom";
 /**
  * @title SignedRange
  * @notice Range check of a signed integer: in ∈ [−2^(BITS−1), 2^(BITS−1)), encoded in the field as usual
- *         (a negative x is p + x). Checked as in + 2^(BITS−1) ∈ [0, 2^BITS) (SPEC.md §2), so a value that wraps
+ *         (a negative x is p + x). Checked as in + 2^(BITS−1) ∈ [0, 2^BITS) (docs/DESIGN.md §3), so a value that wraps
  *         around the field (e.g. p − 2^70) has no witness.
  * @param BITS total width including the sign, 2..200
  * @input in the value

@@ -8,7 +8,8 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
-import { Command } from "commander";
+import { Command, Option } from "commander";
+import { ZkMarginInputError } from "../../prover/errors.ts";
 import { runAudit, type AuditReport } from "./index.ts";
 import { mutationReport, runMutants } from "./mutate.ts";
 import { terminateCurve } from "../../scripts/lib/snark.ts";
@@ -26,6 +27,24 @@ export interface AuditCliOptions {
   tests?: string[];
   /** with --mutate: one mutant per constraint statement of each check */
   statements?: boolean;
+  /** also check this deployment (client/audit/chain.ts) */
+  rpc?: string;
+  deployment?: string;
+  /** with --rpc/--deployment: only the deployment checks */
+  chainOnly?: boolean;
+}
+
+const INSECURE_VERDICT = " — INSECURE: the keys come from the development setup (a development ptau, fixed phase-2 entropy); anyone can forge proofs; never for real value";
+
+/** `audit --rpc --deployment`: the deployment checks and the verdict; exit 2 on a finding. */
+async function deploymentAudit(o: AuditCliOptions, circuitOk: boolean | undefined): Promise<number> {
+  const { auditDeployment } = await import("./chain.ts");
+  const { checks, insecure } = await auditDeployment({ instance: o.instance, rpc: o.rpc, deployment: o.deployment });
+  const ok = checks.every((c) => c.ok) && circuitOk !== false;
+  const out = ["Deployment checks:", ...checks.map((c) => `  ${c.ok ? "ok  " : "FAIL"} ${c.name}: ${c.detail}`), ""];
+  out.push(`${ok ? (circuitOk === undefined ? "deployment audit passed (circuit audit not run: --chain-only)" : "audit passed") : "audit FAILED"}${insecure ? INSECURE_VERDICT : ""}`, "");
+  process.stdout.write(out.join("\n"));
+  return ok ? 0 : 2;
 }
 
 function table(rows: (string | number)[][], head: string[]): string {
@@ -68,11 +87,19 @@ export async function mutateCommand(o: AuditCliOptions): Promise<number> {
 /** Run the audit and print it; returns the exit code (0 ok, 2 findings). */
 export async function auditCommand(o: AuditCliOptions): Promise<number> {
   if (o.mutate) return mutateCommand(o);
+  const onChain = o.rpc !== undefined || o.deployment !== undefined;
+  if (o.chainOnly) {
+    if (!onChain) throw new ZkMarginInputError("chain-only", "--chain-only needs --rpc and --deployment (or ZKMARGIN_RPC and ZKMARGIN_DEPLOYMENT)");
+    return deploymentAudit(o, undefined);
+  }
   try {
     const input = o.input ? (JSON.parse(readFileSync(o.input, "utf8")) as Record<string, unknown>) : undefined;
     const report = await runAudit({ instance: o.instance, input, skipZkey: o.skipZkey, log: (l) => process.stderr.write(`${l}\n`) });
-    process.stdout.write(renderAudit(report));
+    const { localArtifacts } = await import("../../scripts/lib/instances.ts");
+    const insecure = onChain ? false : localArtifacts(o.instance).instance.insecure; // with a deployment, its verdict line says it
+    process.stdout.write(renderAudit(report).replace(/(audit (passed|FAILED))\n$/, `$1${insecure ? INSECURE_VERDICT : ""}\n`));
     if (o.json) writeFileSync(o.json, JSON.stringify(report, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2));
+    if (onChain) return deploymentAudit(o, report.ok);
     return report.ok ? 0 : 2;
   } finally {
     await terminateCurve();
@@ -89,7 +116,11 @@ function define(cmd: Command): Command {
     .option("--mutate", "mutation run: remove each numbered check (Check (n)) in turn and run the circuit tests; lists the survivors")
     .option("--check <ids...>", "with --mutate: only these checks (MarginProof#5, or a template name)")
     .option("--tests <files...>", "with --mutate: test files to run on each mutant (default test/circuit/*.test.ts)")
-    .option("--statements", "with --mutate: one mutant per constraint statement of each check (finer than one per check)");
+    .option("--statements", "with --mutate: one mutant per constraint statement of each check (finer than one per check)")
+    .addOption(new Option("--rpc <url>", "also check a deployment on this JSON-RPC node against the local keys").env("ZKMARGIN_RPC"))
+    .addOption(new Option("--deployment <file>", "the deployment file (zkmargin deploy) to check: its verifiers' and attestor's code, vkey hash, domain").env("ZKMARGIN_DEPLOYMENT"))
+    .option("--chain-only", "with --rpc/--deployment: only the deployment checks (the circuit audit done already)")
+    .addHelpText("after", "\nExit codes: 0 passed, 1 bad input (unknown instance, unreachable node, wrong chain), 2 findings, 3 keys not built.\nThe verdict line says INSECURE when the keys come from the development setup.");
 }
 
 /** Register `audit` on the zkmargin program (client/cli.ts). `run` maps the returned exit code and errors. */

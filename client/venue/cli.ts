@@ -12,15 +12,17 @@
  *   statements fetch   sign a request with the account's key and download its statement
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { extname } from "node:path";
 import cliProgress from "cli-progress";
 import { type Signer, Wallet } from "ethers";
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { ExitCode, ZkMarginInputError } from "../../prover/errors.ts";
 import { readElement } from "../../prover/poseidon/batch.ts";
 import { parseStatement } from "../../prover/statement.ts";
 import { checkStatementIntegrity } from "../../prover/validate.ts";
+import { readText } from "../io.ts"; // files as text: a missing file or a byte-order mark is one named error
+import { decryptKeystore, optionalSigner } from "../keys.ts";
 import { buildEpoch, requireEpoch } from "./build.ts";
 import { connectRegistry, postEpochRoot } from "./chain.ts";
 import { describeHasher } from "./hasher.ts";
@@ -38,13 +40,6 @@ Exit codes:
   4   a transaction reverted or the chain refused (the decoded custom error is printed)
   70  internal error (a bug: please report the stack trace)`;
 
-function readText(file: string, field: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch (e) {
-    throw new ZkMarginInputError(field, `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-}
 
 function parseEpoch(text: string, field = "epoch"): number {
   if (!/^[0-9]+$/.test(text.trim())) throw new ZkMarginInputError(field, `"${text}" is not an epoch (a positive integer)`);
@@ -59,10 +54,20 @@ function formatOf(file: string, given?: string): "csv" | "json" {
   return f;
 }
 
-function keyFrom(file: string | undefined, field = "key"): string {
-  if (!file) throw new ZkMarginInputError(field, "this command needs --key <file> (a private key, 0x + 64 hex digits)");
+/**
+ * A key: --key <file> holding a private key (0x + 64 hex digits) or an encrypted JSON keystore (password from
+ * ZKMARGIN_KEYSTORE_PASSWORD or the terminal); without --key, --keystore or ZKMARGIN_PRIVATE_KEY (client/keys.ts).
+ */
+async function keyFrom(o: { key?: string; keystore?: string }, field = "key"): Promise<string> {
+  const file = o.key;
+  if (!file) {
+    const w = await optionalSigner({ keystore: o.keystore });
+    if (!w) throw new ZkMarginInputError(field, "this command needs --key <file> (a private key or a JSON keystore), --keystore <file> or ZKMARGIN_PRIVATE_KEY");
+    return w.privateKey;
+  }
   const k = readText(file, field).trim();
-  if (!/^0x[0-9a-fA-F]{64}$/.test(k)) throw new ZkMarginInputError(field, `${file} does not hold a private key (0x followed by 64 hex digits)`);
+  if (k.startsWith("{")) return (await decryptKeystore(k, file, field)).privateKey;
+  if (!/^0x[0-9a-fA-F]{64}$/.test(k)) throw new ZkMarginInputError(field, `${file} does not hold a private key (0x followed by 64 hex digits) or a JSON keystore`);
   return k;
 }
 
@@ -89,13 +94,13 @@ function buildProgress(quiet: boolean, prefix = "build") {
   };
 }
 
-async function postRootCommand(store: VenueStore, o: { rpc: string; registry?: string; key?: string; epoch?: string; quiet?: boolean }): Promise<number> {
+async function postRootCommand(store: VenueStore, o: { rpc: string; registry?: string; key?: string; keystore?: string; epoch?: string; quiet?: boolean }): Promise<number> {
   if (!o.registry) throw new ZkMarginInputError("registry", "posting needs --registry <address> (VenueRegistry)");
   const epoch = o.epoch ? parseEpoch(o.epoch) : store.lastEpoch()?.epoch;
   if (epoch === undefined) throw new ZkMarginInputError("epoch", "no epoch is built yet (run `zkmargin venue build-epoch`)");
   const e = requireEpoch(store, epoch); // before any network: an unbuilt or half-built epoch is never posted
   if (e.status === "posted") throw new ZkMarginInputError("epoch", `epoch ${epoch} is already posted (tx ${e.txHash}, chain ${e.chainId})`);
-  const reg = await connectRegistry(o.rpc, o.registry, keyFrom(o.key));
+  const reg = await connectRegistry(o.rpc, o.registry, await keyFrom(o));
   const row = await postEpochRoot(store, reg, epoch, o.quiet ? undefined : (s) => err(`${s}\n`));
   process.stdout.write(`${JSON.stringify({ epoch: row.epoch, root: readElement(row.root, 0).toString(), status: row.status, txHash: row.txHash, block: row.block })}\n`);
   return ExitCode.Ok;
@@ -199,11 +204,11 @@ export function registerVenue(program: Command, run: Run): void {
     .option("--key <file>", "the venue operator's private key file (with --rpc)")
     .option("-q, --quiet", "no progress output")
     .addHelpText("after", EXIT_HELP)
-    .action(async (o: { db: string; epoch: string; rpc?: string; registry?: string; key?: string; quiet?: boolean }) =>
+    .action(async (o: { db: string; epoch: string; rpc?: string; registry?: string; key?: string; keystore?: string; quiet?: boolean }) =>
       run(() =>
         withStore(o.db, async (store) => {
           const epoch = parseEpoch(o.epoch);
-          if (o.rpc) keyFrom(o.key); // check before building
+          if (o.rpc) await keyFrom(o); // check before building
           if (!o.quiet) err(`hasher: ${describeHasher()}\n`);
           const progress = buildProgress(o.quiet === true);
           let result;
@@ -216,7 +221,7 @@ export function registerVenue(program: Command, run: Run): void {
           process.stdout.write(
             `${JSON.stringify({ epoch, root: readElement(result.root, 0).toString(), accounts: result.accounts, leaves: result.leaves, nodes: result.nodes, ms: Object.fromEntries(Object.entries(t).map(([k, v]) => [k, Math.round(v)])) })}\n`,
           );
-          if (o.rpc) return postRootCommand(store, { rpc: o.rpc, registry: o.registry, key: o.key, epoch: String(epoch), quiet: o.quiet });
+          if (o.rpc) return postRootCommand(store, { rpc: o.rpc, registry: o.registry, key: o.key, keystore: o.keystore, epoch: String(epoch), quiet: o.quiet });
           return ExitCode.Ok;
         }),
       ),
@@ -228,11 +233,11 @@ export function registerVenue(program: Command, run: Run): void {
     .requiredOption("--db <file>", "the venue store")
     .requiredOption("--rpc <url>", "JSON-RPC node")
     .requiredOption("--registry <address>", "VenueRegistry address")
-    .requiredOption("--key <file>", "the venue operator's private key file")
+    .option("--key <file>", "the venue operator's private key file (a raw key or a JSON keystore)")
     .option("-e, --epoch <n>", "the epoch to post")
     .option("-q, --quiet", "less output")
     .addHelpText("after", EXIT_HELP)
-    .action(async (o: { db: string; rpc: string; registry: string; key: string; epoch?: string; quiet?: boolean }) => run(() => withStore(o.db, (store) => postRootCommand(store, o))));
+    .action(async (o: { db: string; rpc: string; registry: string; key?: string; keystore?: string; epoch?: string; quiet?: boolean }) => run(() => withStore(o.db, (store) => postRootCommand(store, o))));
 
   venue
     .command("serve")
@@ -324,13 +329,14 @@ export function registerStatements(program: Command, run: Run): void {
     .requiredOption("--venue <url>", "the venue's statement service (e.g. http://127.0.0.1:8787)")
     .requiredOption("--account <id>", "the account id at that venue")
     .requiredOption("-e, --epoch <n>", "the epoch")
-    .requiredOption("--key <file>", "the account's registered private key file")
+    .option("--key <file>", "the account's registered key: a private key file or a JSON keystore (or --keystore / ZKMARGIN_PRIVATE_KEY)")
+    .addOption(new Option("--keystore <file>", "the account's registered key as an encrypted JSON keystore").env("ZKMARGIN_KEYSTORE"))
     .option("-o, --out <file>", "write the statement here (default: stdout)")
     .addHelpText("after", EXIT_HELP)
-    .action(async (o: { venue: string; account: string; epoch: string; key: string; out?: string }) =>
+    .action(async (o: { venue: string; account: string; epoch: string; key?: string; keystore?: string; out?: string }) =>
       run(async () => {
         const epoch = parseEpoch(o.epoch);
-        const text = await fetchStatement(o.venue, new Wallet(keyFrom(o.key)), o.account, epoch);
+        const text = await fetchStatement(o.venue, new Wallet(await keyFrom(o)), o.account, epoch);
         const st = parseStatement(text, "statement");
         checkStatementIntegrity(st, "statement");
         if (st.epoch !== BigInt(epoch)) throw new ZkMarginInputError("statement.epoch", `the service sent epoch ${st.epoch}, not ${epoch}`);

@@ -39,7 +39,7 @@ export const backtestSection: Section = {
     const vol = after.symbols.map((s, a) => (isStable(s) ? 0.002 : cal.stats[a].sigma));
     const genPath = generatedPath(after.symbols, { venues: 4, seed: 1, days: 1750, vol, rho: cal.stats.map((x) => x.rho) });
     const gen = runRiskBacktest({ path: genPath, after, booksPerClass: 6, seed: 1, from: 250, to: genPath.dates.length - 1, log: ctx.log });
-    return `Real history: \`npm run backtest\` (= \`npx tsx client/cli.ts backtest\`: 2019-01-01 … 2023-12-31, 6 books per class, seed 1; parameters calibrated on data to 2021-12-31 only, so 2022–2023 is out-of-sample). ${hist.after.bookDays} book-days per parameter set; venue failures: ${hist.after.failures.map((f) => `venue ${f.venue + 1} on ${f.date}`).join(", ")}. Whole run including the trade-off: ${(hist.ms / 1000).toFixed(1)} s (load average ${load0.toFixed(1)} at the start).
+    return `Real history: \`npm run backtest\` (= \`npx zkmargin backtest\`: 2019-01-01 … 2023-12-31, 6 books per class, seed 1; parameters calibrated on data to 2021-12-31 only, so 2022–2023 is out-of-sample). ${hist.after.bookDays} book-days per parameter set; venue failures: ${hist.after.failures.map((f) => `venue ${f.venue + 1} on ${f.date}`).join(", ")}. Whole run including the trade-off: ${(hist.ms / 1000).toFixed(1)} s (load average ${load0.toFixed(1)} at the start).
 
 Coverage = share of book-days whose next-day loss (full revaluation + liquidation cost + venue failure) is at most the margin (requirement + haircut deductions, docs/RISK.md §1). Portfolio / isolated = Σ portfolio margin ÷ Σ isolated margin. Worst = max loss ÷ portfolio margin (∞: the margin was ≤ 0). "Before" = today's parameters (test/fixtures prodRisk values, today's oracle) with every v2 term off; "after" = data/risk/prod.json.
 
@@ -47,7 +47,7 @@ ${renderSummary(hist)}
 
 (trade-off cells: portfolio coverage % / portfolio ÷ isolated % / worst loss ÷ margin; 2 books per class, re-calibrated per setting)
 
-Generated paths: \`npx tsx client/cli.ts backtest --generate --days 1500\` (GARCH(1,1)-t(4), market and idiosyncratic jumps, one factor with the calibrated ρ, stablecoin depegs, venue basis drift and failures at 1/1500 per venue-day; seed 1). ${gen.after.bookDays} book-days, ${(gen.ms / 1000).toFixed(1)} s; venue failures: ${gen.after.failures.length}.
+Generated paths: \`npx zkmargin backtest --generate --days 1500\` (GARCH(1,1)-t(4), market and idiosyncratic jumps, one factor with the calibrated ρ, stablecoin depegs, venue basis drift and failures at 1/1500 per venue-day; seed 1). ${gen.after.bookDays} book-days, ${(gen.ms / 1000).toFixed(1)} s; venue failures: ${gen.after.failures.length}.
 
 ${renderSummary(gen)}`;
   },

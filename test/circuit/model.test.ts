@@ -1,5 +1,5 @@
 /**
- * The reference margin model on the fixture books, with expected numbers worked out by hand from SPEC.md §3
+ * The reference margin model on the fixture books, with expected numbers worked out by hand from docs/DESIGN.md §3
  * (so a wrong formula in the model fails here, not only a disagreement with the circuit).
  */
 import { readFileSync } from "node:fs";

@@ -4,7 +4,6 @@
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
@@ -13,8 +12,8 @@ import { ROOT } from "../../scripts/lib/instances.ts";
 import { buildInstance } from "../../scripts/lib/pipeline.ts";
 import { FIXTURE_DIR, fixtureFiles } from "../fixtures/cli/generate.ts";
 
-const require = createRequire(import.meta.url);
-const TSX = path.join(path.dirname(require.resolve("tsx/package.json")), "dist", "cli.mjs");
+/** The bin users run (package.json "bin"): it calls main() unconditionally (npx runs it through a symlink). */
+const BIN = path.join(ROOT, "client", "bin", "zkmargin.js");
 
 interface Run {
   code: number | null;
@@ -23,7 +22,7 @@ interface Run {
 }
 
 function zkmargin(...args: string[]): Run {
-  const res = spawnSync(process.execPath, [TSX, path.join(ROOT, "client", "cli.ts"), ...args], {
+  const res = spawnSync(process.execPath, [BIN, ...args], {
     cwd: FIXTURE_DIR,
     encoding: "utf8",
     timeout: 300_000,
@@ -62,10 +61,10 @@ describe("# zkmargin CLI (subprocess)", function () {
     const r = zkmargin("report", ...book);
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.match(/isolated +cross-margined +portfolio-margined/);
-    expect(r.stdout).to.match(/requirement +\$13,977\.50 +\$13,925\.00 +\$4,527\.50/);
-    expect(r.stdout).to.match(/collateral freed .* \$9,450\.00 \(67\.6%\)/);
+    expect(r.stdout).to.match(/requirement +\$14,799\.63 +\$14,747\.13 +\$5,349\.72/);
+    expect(r.stdout).to.match(/collateral freed .* \$9,449\.91 \(63\.9%\)/);
     const json = JSON.parse(zkmargin("report", ...book, "--json").stdout) as { portfolio: { requirement: string } };
-    expect(json.portfolio.requirement).to.equal("452750000000");
+    expect(json.portfolio.requirement).to.equal("534971600000");
   });
 
   describe("prove and verify", () => {
@@ -108,7 +107,7 @@ describe("# zkmargin CLI (subprocess)", function () {
   it("should exit 2 with the shortfall in USD when the book does not meet minExcess", () => {
     const r = zkmargin(...proveArgs("60000", "-o", path.join(tmp, "never.json")));
     expect(r.code).to.equal(ExitCode.Rejected);
-    expect(r.stderr).to.match(/error: minExcess: insufficient margin: .* is \$3,127\.50 short of minExcess \$60,000\.00/);
+    expect(r.stderr).to.match(/error: minExcess: insufficient margin: .* is \$3,949\.72 short of minExcess \$60,000\.00/);
     expect(r.stderr).to.not.match(/witness/);
   });
 

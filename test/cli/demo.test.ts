@@ -4,14 +4,12 @@
  * instance's keys (built here if missing).
  */
 import { spawnSync } from "node:child_process";
-import { createRequire } from "node:module";
 import path from "node:path";
 import { expect } from "chai";
 import { ROOT } from "../../scripts/lib/instances.ts";
 import { buildInstance } from "../../scripts/lib/pipeline.ts";
 
-const require = createRequire(import.meta.url);
-const TSX = path.join(path.dirname(require.resolve("tsx/package.json")), "dist", "cli.mjs");
+const BIN = path.join(ROOT, "client", "bin", "zkmargin.js"); // the bin users run (package.json "bin")
 
 describe("# demo (subprocess, end to end)", function () {
   let stdout = "";
@@ -20,7 +18,7 @@ describe("# demo (subprocess, end to end)", function () {
 
   before(async () => {
     await buildInstance("test", { log: () => undefined }); // keep the demo's own run about the demo
-    const res = spawnSync(process.execPath, [TSX, path.join(ROOT, "client", "cli.ts"), "demo"], { cwd: ROOT, encoding: "utf8", timeout: 900_000 });
+    const res = spawnSync(process.execPath, [BIN, "demo"], { cwd: ROOT, encoding: "utf8", timeout: 900_000 });
     ({ stdout, stderr } = res);
     code = res.status;
   });

@@ -11,7 +11,7 @@ import { expect } from "chai";
 import { ROOT } from "../../scripts/lib/instances.ts";
 
 const run = promisify(execFile);
-const CLI = path.join(ROOT, "client", "cli.ts");
+const CLI = path.join(ROOT, "client", "bin", "zkmargin.js"); // the bin (client/cli.ts only exports main())
 const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
 
 async function zk(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

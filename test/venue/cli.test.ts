@@ -94,9 +94,12 @@ describe("zkmargin venue (CLI)", function () {
   });
 
   it("should check options before building or posting: a missing key, a bad epoch, a missing store", function () {
-    const r = cli(["venue", "build-epoch", "--db", db, "--epoch", "2", "--rpc", "http://127.0.0.1:9"]);
+    const noRegistry = cli(["venue", "build-epoch", "--db", db, "--epoch", "2", "--rpc", "http://127.0.0.1:9"]);
+    expect(noRegistry.status).to.equal(1);
+    expect(noRegistry.stderr).to.equal("error: registry: give --registry <address> or --deployment <file>\n");
+    const r = cli(["venue", "build-epoch", "--db", db, "--epoch", "2", "--rpc", "http://127.0.0.1:9", "--registry", "0x0165878A594ca255338adfa4d48449f69242Eb8F"]);
     expect(r.status).to.equal(1);
-    expect(r.stderr).to.equal("error: key: this command needs --key <file> (a private key, 0x + 64 hex digits)\n");
+    expect(r.stderr).to.equal("error: key: this command needs --key <file> (a private key or a JSON keystore), --keystore <file> or ZKMARGIN_PRIVATE_KEY\n");
     expect(status().epochs).to.have.length(1);
     expect(cli(["venue", "build-epoch", "--db", db, "--epoch", "two"]).stderr).to.equal('error: epoch: "two" is not an epoch (a positive integer)\n');
     const missing = cli(["venue", "status", "--db", join(dir, "nope.db")]);

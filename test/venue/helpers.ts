@@ -15,7 +15,8 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
  * process: a signal sent to the child must reach the process that does the work.
  */
 export const TSX_NODE_ARGS = ["--import", "tsx"] as const;
-export const CLI = path.join(ROOT, "client/cli.ts");
+/** The bin users run (package.json "bin"; client/cli.ts only exports main()). */
+export const CLI = path.join(ROOT, "client/bin/zkmargin.js");
 
 /** hardhat node's dev accounts (its default mnemonic "test test … junk"): #0 admin, #1 venue operator, #2 trader. */
 export const DEV_KEYS: readonly string[] = [0, 1, 2].map((i) => HDNodeWallet.fromPhrase("test test test test test test test test test test test junk", undefined, `m/44'/60'/0'/0/${i}`).privateKey);
@@ -47,10 +48,10 @@ export interface HardhatNode {
   stop(): Promise<void>;
 }
 
-/** Start `hardhat node` on a free loopback port and wait until it answers eth_chainId. */
-export async function startHardhatNode(): Promise<HardhatNode> {
+/** Start `hardhat node` on a free loopback port (`extraArgs`: e.g. --chain-id) and wait until it answers eth_chainId. */
+export async function startHardhatNode(extraArgs: readonly string[] = []): Promise<HardhatNode> {
   const port = await freePort();
-  const proc = spawn(process.execPath, [path.join(ROOT, "node_modules/hardhat/dist/src/cli.js"), "node", "--hostname", "127.0.0.1", "--port", String(port)], {
+  const proc = spawn(process.execPath, [path.join(ROOT, "node_modules/hardhat/dist/src/cli.js"), "node", "--hostname", "127.0.0.1", "--port", String(port), ...extraArgs], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
   });
