@@ -49,7 +49,8 @@ export async function connectRegistry(rpc: string, address: string, privateKey?:
   let provider: JsonRpcProvider;
   let chainId: bigint;
   try {
-    provider = new JsonRpcProvider(rpc, undefined, { staticNetwork: true, batchMaxCount: 1 });
+    // cacheTimeout -1: ethers answers a repeated call (the nonce of a second post) from a 250 ms cache otherwise
+    provider = new JsonRpcProvider(rpc, undefined, { staticNetwork: true, batchMaxCount: 1, cacheTimeout: -1 });
     chainId = BigInt(await provider.send("eth_chainId", []));
   } catch (e) {
     throw new ZkMarginInputError("rpc", `cannot reach a JSON-RPC node at ${rpc} (${(e as Error).message.split("\n")[0]})`);
