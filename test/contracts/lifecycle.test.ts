@@ -384,7 +384,7 @@ describe("Attestation lifecycle (issue 12, real proofs, deployment defaults)", f
 
     async function secondAttestor(zk: ZkMarginDeployment, authorize: boolean): Promise<MarginAttestor> {
       const second = (await ethers.deployContract(verifierArtifactNames("test").attestor, [
-        { registry: await zk.registry.getAddress(), batchVerifier: await zk.batchVerifier.getAddress() },
+        await zk.registry.getAddress(),
         3n,
         DEFAULT_TIMING,
       ])) as unknown as MarginAttestor;
