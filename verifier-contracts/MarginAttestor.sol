@@ -156,19 +156,19 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712 {
         external
     {
         (uint256[] memory pubs, Entry memory e, uint256 binding) = _prepareOne(msg.sender, venueIds, bookNullifier, epoch, minExcess);
-        _requireForward(e);
+        uint256 cur = _requireForward(e);
         if (!_verifyProof(proof, pubs)) revert MarginAttestor__InvalidProof();
-        _record(e, venueIds, binding);
+        _record(e, venueIds, binding, cur);
     }
 
     /// @inheritdoc IMarginAttestor
     function attestFor(uint256[8] calldata proof, AttestRequest calldata request, bytes calldata signature) external {
         (uint256[] memory pubs, Entry memory e, uint256 binding) =
             _prepareOne(request.subject, request.venueIds, request.bookNullifier, request.epoch, request.minExcess);
-        _requireForward(e);
+        uint256 cur = _requireForward(e);
         _authorize(request, signature);
         if (!_verifyProof(proof, pubs)) revert MarginAttestor__InvalidProof();
-        _record(e, request.venueIds, binding);
+        _record(e, request.venueIds, binding, cur);
     }
 
     /// @inheritdoc IMarginAttestor
@@ -196,12 +196,13 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712 {
         if (!_verifyBatch(buf, m)) revert MarginAttestor__InvalidBatch();
         for (uint256 k = 0; k < m; ++k) {
             Entry memory e = b.todo[k];
+            uint256 cur = _att[e.subject];
             // Two entries of one subject: the later one is recorded only if it still moves forward.
-            if (!_isForward(e)) {
+            if (!_forwardOf(e, cur)) {
                 emit AttestSkipped(e.subject, b.index[k]);
                 continue;
             }
-            _record(e, requests[b.index[k]].venueIds, 0);
+            _record(e, requests[b.index[k]].venueIds, 0, cur);
         }
     }
 
@@ -508,7 +509,11 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712 {
 
     /// @dev Check (7): a later epoch, or the same epoch with at least (relayed: more than) the current excess.
     function _isForward(Entry memory e) private view returns (bool) {
-        uint256 cur = _att[e.subject];
+        return _forwardOf(e, _att[e.subject]);
+    }
+
+    /// @dev Check (7) against the subject's current attestation slot `cur`.
+    function _forwardOf(Entry memory e, uint256 cur) private pure returns (bool) {
         if (cur == 0) return true;
         uint256 ep = (e.packed >> 96) & MASK32;
         uint256 ce = (cur >> 96) & MASK32;
@@ -518,9 +523,10 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712 {
         return e.relayed ? x > cx : x >= cx;
     }
 
-    function _requireForward(Entry memory e) private view {
-        if (_isForward(e)) return;
-        uint256 cur = _att[e.subject];
+    /// @dev Check (7), or revert naming why; returns the subject's current attestation slot.
+    function _requireForward(Entry memory e) private view returns (uint256 cur) {
+        cur = _att[e.subject];
+        if (_forwardOf(e, cur)) return cur;
         uint64 ep = uint64((e.packed >> 96) & MASK32);
         uint64 ce = uint64((cur >> 96) & MASK32);
         if (ep < ce) revert MarginAttestor__OlderThanCurrent(ep, ce);
@@ -528,10 +534,11 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712 {
     }
 
     /// @dev Checks (6) and (8), and the write (one slot; the liens' slot only when they must be reclaimed). The book
-    ///      is bound through the ledger unless `binding` (read with the roots) already is this subject's here.
-    function _record(Entry memory e, uint256[] calldata venueIds, uint256 binding) private {
+    ///      is bound through the ledger unless `binding` (read with the roots) already is this subject's here. `cur` is
+    ///      the subject's attestation slot as check (7) read it (nothing writes it in between: bindBook's only call
+    ///      out is a view).
+    function _record(Entry memory e, uint256[] calldata venueIds, uint256 binding, uint256 cur) private {
         if (binding != uint256(uint160(e.subject)) | _bindingTag) registry.bindBook(e.bookNullifier, e.subject);
-        uint256 cur = _att[e.subject];
         // A subject without an attestation has no liens: its liens' slot is read only on a renewal.
         if (cur != 0) {
             uint256 acct = _acct[e.subject];
@@ -578,9 +585,9 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712 {
         );
         bytes32 digest = _hashTypedDataV4(structHash);
         // An EOA's signature first (no code-size lookup of the subject), then ERC-1271 for a contract wallet.
-        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, signature);
+        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(digest, signature);
         if (err == ECDSA.RecoverError.NoError && signer == r.subject) return;
-        if (!SignatureChecker.isValidERC1271SignatureNow(r.subject, digest, signature)) revert MarginAttestor__InvalidSignature(r.subject);
+        if (!SignatureChecker.isValidERC1271SignatureNowCalldata(r.subject, digest, signature)) revert MarginAttestor__InvalidSignature(r.subject);
     }
 
     /// @dev The lifecycle state of a packed attestation now.
