@@ -5,9 +5,9 @@
  *
  *   Poseidon(8) (PoseidonT9 with circomlibjs's constants) → RiskTimelock (OpenZeppelin TimelockController) →
  *   RiskParams (owned by the timelock) → OracleHub (three mock AggregatorV3 feeds per asset unless told otherwise) →
- *   VenueRegistry (also the book ledger) → the instance's snarkjs Groth16Verifier (reference), MarginVerifier (domain
- *   folded; reference) and Groth16BatchVerifier → the instance's MarginAttestor (InstanceMarginAttestor: the same
- *   verifier inlined), authorized in the ledger.
+ *   VenueRegistry (also the book ledger) → the instance's snarkjs Groth16Verifier (reference), MarginVerifier and
+ *   Groth16BatchVerifier (domain folded; references) → the instance's MarginAttestor (InstanceMarginAttestor: the
+ *   same single and batch checks inlined), authorized in the ledger.
  *
  *   const { ethers } = await network.create();
  *   const zk = await deployZkMargin(ethers, { instance: "test" });
@@ -478,8 +478,9 @@ export async function deployCore(ethers: Deployer, opts: DeployOptions = {}): Pr
 }
 
 /**
- * Deploy every contract for an instance: deployCore, the instance's three verifiers (snarkjs's, MarginVerifier with
- * the deployment's domain folded, the batch verifier), MarginAttestor, and authorize the attestor in the ledger.
+ * Deploy every contract for an instance: deployCore, the instance's three reference verifiers (snarkjs's, and
+ * MarginVerifier and Groth16BatchVerifier with the deployment's domain folded), MarginAttestor (both checks inlined),
+ * and authorize the attestor in the ledger.
  */
 export async function deployZkMargin(ethers: Deployer, opts: DeployOptions = {}): Promise<ZkMarginDeployment> {
   const core = await deployCore(ethers, opts);
@@ -496,14 +497,14 @@ export async function deployZkMargin(ethers: Deployer, opts: DeployOptions = {})
   try {
     snarkVerifier = await deploy<Groth16Verifier>(names.verifier, []);
     verifier = await deploy<MarginVerifier>(names.marginVerifier, [domain]);
-    batchVerifier = await deploy<Groth16BatchVerifier>(names.batchVerifier, []);
+    batchVerifier = await deploy<Groth16BatchVerifier>(names.batchVerifier, [domain]);
   } catch (err) {
     if (err instanceof ZkMarginArtifactError) throw err;
     throw new Error(
       `deployZkMargin: the "${instance.name}" verifiers are not compiled (run \`npx tsx scripts/build.ts ${instance.name}\` then \`npx hardhat build\`): ${(err as Error).message}`,
     );
   }
-  const attestor = await deploy<MarginAttestor>(names.attestor, [{ registry: registryAddr, batchVerifier: await batchVerifier.getAddress() }, BigInt(params.V), timing]);
+  const attestor = await deploy<MarginAttestor>(names.attestor, [registryAddr, BigInt(params.V), timing]);
   const authorized = await (await core.registry.authorizeAttestor(await attestor.getAddress())).wait();
   if (authorized) opts.onGas?.("authorizeAttestor", authorized.gasUsed);
   if ((await attestor.domain()) !== domain) throw new Error("deployZkMargin: MarginAttestor.domain() differs from deploymentDomain()");

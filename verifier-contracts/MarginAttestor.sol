@@ -4,9 +4,7 @@ pragma solidity 0.8.28;
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
-import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {IBookHolder} from "./interfaces/IBookHolder.sol";
-import {IGroth16BatchVerifier} from "./interfaces/IGroth16BatchVerifier.sol";
 import {IMarginAttestor} from "./interfaces/IMarginAttestor.sol";
 import {IOracleHub} from "./interfaces/IOracleHub.sol";
 import {IVenueRegistry} from "./interfaces/IVenueRegistry.sol";
@@ -30,10 +28,12 @@ import {PoseidonSponge} from "./lib/PoseidonSponge.sol";
 ///         or the same epoch with at least the same excess — strictly more when relayed); (8) its excess covers the
 ///         subject's liens, unless the previous attestation has Ended, whose liens are then reclaimed.
 ///         Storage per subject: one slot for the attestation (minExcess 96 | epoch 32 | venue ids 4×32), one for the
-///         liens' total and term (written only by allocate / release / reclaim); one slot per lien.
-///         Abstract: the instance's single-proof verifier is inlined by the generated InstanceMarginAttestor
-///         (verifier-contracts/generated/<instance>/MarginVerifier.sol), which implements _verifyProof.
-abstract contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
+///         liens' total, their term and the EIP-712 nonce (written only by allocate / release / reclaim /
+///         cancelNonce); one slot per lien. The book's binding lives in the registry's ledger, written once per book.
+///         Abstract: the instance's verifiers (one proof, and n proofs with one pairing check) are inlined by the
+///         generated InstanceMarginAttestor (verifier-contracts/generated/<instance>/MarginVerifier.sol), which
+///         implements _verifyProof and _verifyBatch. Gas: docs/DESIGN.md §5.11.
+abstract contract MarginAttestor is IMarginAttestor, EIP712 {
     /// @notice The EIP-712 type of attestFor / attestBatch requests.
     bytes32 public constant ATTEST_REQUEST_TYPEHASH = keccak256(
         "AttestRequest(address subject,uint256[] venueIds,uint256 bookNullifier,uint64 epoch,uint256 minExcess,uint256 nonce,uint256 deadline)"
@@ -46,17 +46,17 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
     uint64 public constant MAX_PERIOD = 365 days;
 
     uint256 private constant MASK96 = (1 << 96) - 1;
-    /// @dev A batch remembers the roots of this many distinct venue lists of one epoch.
-    uint256 private constant CACHED_LISTS = 4;
     uint256 private constant MASK32 = (1 << 32) - 1;
     uint256 private constant MIN_EXCESS_BITS = 112;
+    /// @dev The liens' slot: total (96 bits) | term << 96 (32 bits) | nonce << NONCE_SHIFT.
+    uint256 private constant NONCE_SHIFT = 128;
+    /// @dev A batch remembers the roots of this many distinct venue lists of one epoch.
+    uint256 private constant CACHED_LISTS = 4;
 
     /// @notice Venues, roots and the book ledger.
     IVenueRegistry public immutable registry;
     /// @notice Snapshots: context hashes and their times.
     IOracleHub public immutable oracle;
-    /// @notice The instance's batch verifier.
-    IGroth16BatchVerifier public immutable batchVerifier;
     /// @notice Venue slots V of the instance.
     uint256 public immutable venueSlots;
     /// @notice Public signals of the instance: 5 + V.
@@ -70,16 +70,12 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
 
     uint256 private immutable _domain;
     uint256 private immutable _chainId;
+    /// @dev This attestor's part of a ledger binding word (VenueRegistry: subject | address mod 2^96 << 160).
+    uint256 private immutable _bindingTag;
 
     mapping(address subject => uint256 packed) private _att;
     mapping(address subject => uint256 packed) private _acct;
     mapping(address subject => mapping(address consumer => uint256 packed)) private _liens;
-
-    /// @notice Contract dependencies.
-    struct Deps {
-        IVenueRegistry registry;
-        IGroth16BatchVerifier batchVerifier;
-    }
 
     /// @notice Lifecycle timing, seconds.
     struct Timing {
@@ -88,20 +84,10 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
         uint64 gracePeriod;
     }
 
-    /// @dev What a batch reads once for the entries that share it: the last epoch's snapshot context, and the roots of
-    ///      the last venue list at that epoch (already checked valid).
-    struct Cache {
-        bool hasContext;
-        uint64 epoch;
-        IOracleHub.Context context;
-        uint256 lists;
-        uint256[CACHED_LISTS] ids;
-        uint256[][CACHED_LISTS] roots;
-    }
-
-    /// @dev What the first phase of an attestation hands to the record phase.
-    struct Pending {
+    /// @dev One statement that passed checks (1)-(4), as the record phase needs it.
+    struct Entry {
         address subject;
+        /// minExcess | epoch << 96 | venue ids << 128: the attestation slot
         uint256 packed;
         uint256 bookNullifier;
         uint64 lapsesAt;
@@ -109,31 +95,54 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
         bool relayed;
     }
 
-    /// @param deps the registry (and through it the oracle) and the instance's batch verifier
+    /// @dev What a batch reads once for the entries that share it: the last epoch's snapshot (epoch 0: none, the
+    ///      oracle never snapshots it), and the roots of the last venue lists at that epoch (already checked valid).
+    struct Cache {
+        uint64 epoch;
+        IOracleHub.Context context;
+        uint256 lists;
+        uint256[CACHED_LISTS] ids;
+        uint256[4][CACHED_LISTS] roots;
+    }
+
+    /// @dev A batch in progress: its records (proof, public signals) at buf, `rec` bytes each; the m entries kept so
+    ///      far with their indexes in the call; the cache.
+    struct Batch {
+        uint256 buf;
+        uint256 rec;
+        uint256 m;
+        Entry[] todo;
+        uint256[] index;
+        Cache cache;
+    }
+
+    /// @param registry_ the registry (and through it the oracle)
     /// @param venueSlots_ V of the instance (1..4)
     /// @param timing 0 < ttl ≤ MAX_PERIOD, renewalWindow ≤ ttl, 0 < gracePeriod ≤ MAX_PERIOD
-    constructor(Deps memory deps, uint256 venueSlots_, Timing memory timing) EIP712("zkmargin MarginAttestor", "2") {
-        if (address(deps.registry) == address(0)) revert MarginAttestor__InvalidConfig("registry");
+    constructor(IVenueRegistry registry_, uint256 venueSlots_, Timing memory timing) EIP712("zkmargin MarginAttestor", "2") {
+        if (address(registry_) == address(0)) revert MarginAttestor__InvalidConfig("registry");
         if (venueSlots_ == 0 || venueSlots_ > MAX_VENUE_SLOTS) revert MarginAttestor__InvalidConfig("venueSlots");
         if (timing.ttl == 0 || timing.ttl > MAX_PERIOD) revert MarginAttestor__InvalidConfig("ttl");
         if (timing.renewalWindow > timing.ttl) revert MarginAttestor__InvalidConfig("renewalWindow");
         if (timing.gracePeriod == 0 || timing.gracePeriod > MAX_PERIOD) revert MarginAttestor__InvalidConfig("gracePeriod");
-        uint256 npub = 5 + venueSlots_;
-        if (deps.batchVerifier.NPUB() != npub) revert MarginAttestor__InvalidConfig("batchVerifier");
-        registry = deps.registry;
-        oracle = deps.registry.oracle();
-        batchVerifier = deps.batchVerifier;
+        registry = registry_;
+        oracle = registry_.oracle();
         venueSlots = venueSlots_;
-        publicSignalCount = npub;
+        publicSignalCount = 5 + venueSlots_;
         ttl = timing.ttl;
         renewalWindow = timing.renewalWindow;
         gracePeriod = timing.gracePeriod;
-        _domain = MarginDomain.domainOf(address(deps.registry));
+        _domain = MarginDomain.domainOf(address(registry_));
         _chainId = block.chainid;
+        _bindingTag = uint256(uint96(uint160(address(this)))) << 160;
     }
 
     /// @dev Check (5): the instance's Groth16 check of one proof (the inlined, generated verifier).
     function _verifyProof(uint256[8] calldata proof, uint256[] memory pubs) internal view virtual returns (bool);
+
+    /// @dev Check (5) for n proofs with one pairing check (the inlined, generated batch verifier): `buf` holds n
+    ///      records of [proof (8 words), public signals (5 + V words)] in memory.
+    function _verifyBatch(uint256 buf, uint256 n) internal view virtual returns (bool);
 
     /// @dev The domain, for the generated constructor's check.
     function _domainValue() internal view returns (uint256) {
@@ -146,20 +155,20 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
     function attest(uint256[8] calldata proof, uint256[] calldata venueIds, uint256 bookNullifier, uint64 epoch, uint256 minExcess)
         external
     {
-        (uint256[] memory pubs, Pending memory p) = _prepare(msg.sender, venueIds, bookNullifier, epoch, minExcess, _noCache());
-        _requireForward(p);
+        (uint256[] memory pubs, Entry memory e, uint256 binding) = _prepareOne(msg.sender, venueIds, bookNullifier, epoch, minExcess);
+        uint256 cur = _requireForward(e);
         if (!_verifyProof(proof, pubs)) revert MarginAttestor__InvalidProof();
-        _record(p, venueIds);
+        _record(e, venueIds, binding, cur);
     }
 
     /// @inheritdoc IMarginAttestor
     function attestFor(uint256[8] calldata proof, AttestRequest calldata request, bytes calldata signature) external {
-        (uint256[] memory pubs, Pending memory p) =
-            _prepare(request.subject, request.venueIds, request.bookNullifier, request.epoch, request.minExcess, _noCache());
-        _requireForward(p);
+        (uint256[] memory pubs, Entry memory e, uint256 binding) =
+            _prepareOne(request.subject, request.venueIds, request.bookNullifier, request.epoch, request.minExcess);
+        uint256 cur = _requireForward(e);
         _authorize(request, signature);
         if (!_verifyProof(proof, pubs)) revert MarginAttestor__InvalidProof();
-        _record(p, request.venueIds);
+        _record(e, request.venueIds, binding, cur);
     }
 
     /// @inheritdoc IMarginAttestor
@@ -168,46 +177,52 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
         if (n == 0 || requests.length != n || signatures.length != n) {
             revert MarginAttestor__BadBatch(n, requests.length, signatures.length);
         }
-        uint256 npub = publicSignalCount;
-        Pending[] memory todo = new Pending[](n);
-        uint256[] memory index = new uint256[](n);
-        uint256 m = 0;
-        uint256[] memory all = new uint256[](n * npub);
-        Cache memory cache = _noCache();
-        for (uint256 i = 0; i < n; ++i) {
-            AttestRequest calldata r = requests[i];
-            (uint256[] memory pubs, Pending memory p) = _prepare(r.subject, r.venueIds, r.bookNullifier, r.epoch, r.minExcess, cache);
-            // An entry already recorded (or overtaken) is skipped, so copying one out and landing it first cannot
-            // revert the batch; its signature is not checked (its nonce may be spent).
-            if (!_isForward(p)) {
-                emit AttestSkipped(r.subject, i);
-                continue;
-            }
-            _authorize(r, signatures[i]);
-            for (uint256 j = 0; j < npub; ++j) all[m * npub + j] = pubs[j];
-            todo[m] = p;
-            index[m] = i;
-            ++m;
+        if (block.chainid != _chainId) revert MarginAttestor__ChainIdChanged(_chainId, block.chainid);
+        // The records the batch check reads: [proof, public signals] per entry kept, in memory.
+        Batch memory b;
+        b.rec = 32 * (8 + publicSignalCount);
+        uint256 size = n * b.rec;
+        uint256 buf;
+        assembly ("memory-safe") {
+            buf := mload(0x40)
+            mstore(0x40, add(buf, size))
         }
+        b.buf = buf;
+        b.todo = new Entry[](n);
+        b.index = new uint256[](n);
+        for (uint256 i = 0; i < n; ++i) _stage(b, proofs[i], requests[i], signatures[i], i);
+        uint256 m = b.m;
         if (m == 0) return;
-        if (m == n) {
-            if (!batchVerifier.verifyBatch(proofs, all)) revert MarginAttestor__InvalidBatch();
-        } else {
-            uint256[8][] memory kept = new uint256[8][](m);
-            for (uint256 k = 0; k < m; ++k) kept[k] = proofs[index[k]];
-            assembly ("memory-safe") {
-                mstore(all, mul(m, npub))
-            }
-            if (!batchVerifier.verifyBatch(kept, all)) revert MarginAttestor__InvalidBatch();
-        }
+        if (!_verifyBatch(buf, m)) revert MarginAttestor__InvalidBatch();
         for (uint256 k = 0; k < m; ++k) {
+            Entry memory e = b.todo[k];
+            uint256 cur = _att[e.subject];
             // Two entries of one subject: the later one is recorded only if it still moves forward.
-            if (!_isForward(todo[k])) {
-                emit AttestSkipped(todo[k].subject, index[k]);
+            if (!_forwardOf(e, cur)) {
+                emit AttestSkipped(e.subject, b.index[k]);
                 continue;
             }
-            _record(todo[k], requests[index[k]].venueIds);
+            _record(e, requests[b.index[k]].venueIds, 0, cur);
         }
+    }
+
+    /// @dev Phase 1 of a batch entry: checks (1)-(4), (7) and the authorization, then its record ([proof, public
+    ///      signals]) is kept. An entry already recorded (or overtaken) is skipped, so copying one out and landing it
+    ///      first cannot revert the batch; its signature is not checked (its nonce may be spent).
+    function _stage(Batch memory b, uint256[8] calldata proof, AttestRequest calldata r, bytes calldata signature, uint256 i) private {
+        uint256 at = b.buf + b.m * b.rec;
+        Entry memory e = _prepareInto(at + 256, r, b.cache);
+        if (!_isForward(e)) {
+            emit AttestSkipped(r.subject, i);
+            return;
+        }
+        _authorize(r, signature);
+        assembly ("memory-safe") {
+            calldatacopy(at, proof, 256)
+        }
+        b.todo[b.m] = e;
+        b.index[b.m] = i;
+        ++b.m;
     }
 
     /// @inheritdoc IMarginAttestor
@@ -219,7 +234,7 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
         uint64 epoch,
         uint256 minExcess
     ) external view returns (bool) {
-        (uint256[] memory pubs,) = _prepare(subject, venueIds, bookNullifier, epoch, minExcess, _noCache());
+        (uint256[] memory pubs,,) = _prepareOne(subject, venueIds, bookNullifier, epoch, minExcess);
         return _verifyProof(proof, pubs);
     }
 
@@ -229,7 +244,7 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
         view
         returns (uint256[] memory pubs)
     {
-        (pubs,) = _prepare(subject, venueIds, bookNullifier, epoch, minExcess, _noCache());
+        (pubs,,) = _prepareOne(subject, venueIds, bookNullifier, epoch, minExcess);
     }
 
     /// @inheritdoc IMarginAttestor
@@ -239,13 +254,14 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
 
     /// @inheritdoc IMarginAttestor
     function cancelNonce() external {
-        uint256 used = _useNonce(msg.sender);
-        emit NonceCancelled(msg.sender, used);
+        uint256 acct = _acct[msg.sender];
+        _acct[msg.sender] = acct + (1 << NONCE_SHIFT);
+        emit NonceCancelled(msg.sender, acct >> NONCE_SHIFT);
     }
 
     /// @inheritdoc IMarginAttestor
-    function nonces(address subject) public view override(IMarginAttestor, Nonces) returns (uint256) {
-        return super.nonces(subject);
+    function nonces(address subject) external view returns (uint256) {
+        return _acct[subject] >> NONCE_SHIFT;
     }
 
     /// @notice The EIP-712 domain separator.
@@ -262,13 +278,13 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
         State s = _stateOf(a);
         if (s != State.Live) revert MarginAttestor__NotLive(msg.sender, s);
         uint256 acct = _acct[msg.sender];
-        uint256 total = acct & MASK96;
-        uint256 term = acct >> 96;
-        uint256 available = (a & MASK96) - total;
+        uint256 term = (acct >> 96) & MASK32;
+        uint256 available = (a & MASK96) - (acct & MASK96);
         if (amount > available) revert MarginAttestor__OverAllocated(amount, available);
         uint256 l = _liens[msg.sender][consumer];
         uint256 lien = (l >> 96 == term ? l & MASK96 : 0) + amount;
-        _acct[msg.sender] = (total + amount) | (term << 96);
+        // the total stays ≤ minExcess < 2^96: no carry into the term
+        _acct[msg.sender] = acct + amount;
         _liens[msg.sender][consumer] = lien | (term << 96);
         emit Allocated(msg.sender, consumer, amount, lien);
     }
@@ -276,12 +292,13 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
     /// @inheritdoc IMarginAttestor
     function release(address subject, uint256 amount) external {
         uint256 acct = _acct[subject];
-        uint256 term = acct >> 96;
+        uint256 term = (acct >> 96) & MASK32;
         uint256 l = _liens[subject][msg.sender];
         uint256 lien = l >> 96 == term ? l & MASK96 : 0;
         if (amount == 0 || amount > lien) revert MarginAttestor__ReleaseExceedsLien(amount, lien);
         lien -= amount;
-        _acct[subject] = ((acct & MASK96) - amount) | (term << 96);
+        // a lien of the term is part of the total: no borrow from the term
+        _acct[subject] = acct - amount;
         _liens[subject][msg.sender] = lien | (term << 96);
         emit Released(subject, msg.sender, amount, lien);
     }
@@ -306,7 +323,7 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
     /// @inheritdoc IMarginAttestor
     function lienOf(address subject, address consumer) external view returns (Lien memory lien) {
         uint256 l = _liens[subject][consumer];
-        if (l >> 96 != _acct[subject] >> 96 || l & MASK96 == 0) return lien;
+        if (l >> 96 != (_acct[subject] >> 96) & MASK32 || l & MASK96 == 0) return lien;
         lien.amount = l & MASK96;
         (State s, uint64 lapsesAt) = _stateAndLapse(_att[subject]);
         lien.state = s;
@@ -350,52 +367,125 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
 
     // ------------------------------------------------------------------------------------------------ internals
 
-    /// @dev Checks (1)-(4); the ordered public inputs and what the record phase needs.
-    function _prepare(address subject, uint256[] calldata venueIds, uint256 bookNullifier, uint64 epoch, uint256 minExcess, Cache memory cache)
+    /// @dev Checks (1)-(4) of one statement against chain state: the ordered public inputs, the entry, and the
+    ///      book's current binding word in the ledger (read with the roots, in the same registry call).
+    function _prepareOne(address subject, uint256[] calldata venueIds, uint256 bookNullifier, uint64 epoch, uint256 minExcess)
         private
         view
-        returns (uint256[] memory pubs, Pending memory p)
+        returns (uint256[] memory pubs, Entry memory e, uint256 binding)
     {
         if (block.chainid != _chainId) revert MarginAttestor__ChainIdChanged(_chainId, block.chainid);
         uint256 ids = _packIds(venueIds);
-        // Check (2): field elements and widths.
-        if (bookNullifier == 0 || bookNullifier >= PoseidonSponge.FIELD) revert MarginAttestor__InvalidBookNullifier(bookNullifier);
-        if (minExcess > MASK96) revert MarginAttestor__InvalidMinExcess(minExcess);
-        // Check (3): the snapshot exists and an attestation of it is Live now.
-        if (!cache.hasContext || cache.epoch != epoch) {
+        _checkWords(bookNullifier, minExcess);
+        IOracleHub.Context memory c = oracle.contextAt(epoch);
+        uint256[4] memory roots;
+        (roots, binding) = _listRoots(ids, epoch, c, bookNullifier);
+        pubs = new uint256[](publicSignalCount);
+        uint256 dst;
+        assembly ("memory-safe") {
+            dst := add(pubs, 32)
+        }
+        e = _entry(dst, subject, ids, roots, c, bookNullifier, epoch, minExcess);
+    }
+
+    /// @dev Checks (3) and (4) of one statement: the roots of its venue list, and its book's ledger word.
+    function _listRoots(uint256 ids, uint64 epoch, IOracleHub.Context memory c, uint256 bookNullifier)
+        private
+        view
+        returns (uint256[4] memory roots, uint256 binding)
+    {
+        _liveUntil(c, epoch);
+        uint256 invalid;
+        (roots, invalid, binding) = registry.listRoots(ids, epoch, c.takenAt, bookNullifier);
+        _checkRoots(ids, roots, invalid, epoch);
+    }
+
+    /// @dev _prepareOne for a batch entry: the public inputs written at `dst`, the snapshot and the roots from the
+    ///      batch's cache when an earlier entry read them (the book's binding is left to bindBook at record time).
+    function _prepareInto(uint256 dst, AttestRequest calldata r, Cache memory cache) private view returns (Entry memory e) {
+        uint256 ids = _packIds(r.venueIds);
+        _checkWords(r.bookNullifier, r.minExcess);
+        uint64 epoch = r.epoch;
+        if (cache.epoch != epoch || epoch == 0) {
             cache.context = oracle.contextAt(epoch);
             cache.epoch = epoch;
-            cache.hasContext = true;
             cache.lists = 0;
         }
-        IOracleHub.Context memory c = cache.context;
+        uint256[4] memory roots = _cachedRoots(cache, ids, epoch);
+        e = _entry(dst, r.subject, ids, roots, cache.context, r.bookNullifier, epoch, r.minExcess);
+    }
+
+    /// @dev Check (4) through the batch's cache: the roots of a venue list at the cache's epoch.
+    function _cachedRoots(Cache memory cache, uint256 ids, uint64 epoch) private view returns (uint256[4] memory roots) {
+        uint256 k = cache.lists < CACHED_LISTS ? cache.lists : CACHED_LISTS;
+        for (uint256 i = 0; i < k; ++i) {
+            if (cache.ids[i] == ids) return cache.roots[i];
+        }
+        // check (3) before the registry is asked (the order of a single attestation's errors)
+        _liveUntil(cache.context, epoch);
+        uint256 invalid;
+        (roots, invalid,) = registry.listRoots(ids, epoch, cache.context.takenAt, 0);
+        _checkRoots(ids, roots, invalid, epoch);
+        cache.ids[cache.lists % CACHED_LISTS] = ids;
+        cache.roots[cache.lists % CACHED_LISTS] = roots;
+        ++cache.lists;
+    }
+
+    /// @dev Check (2): the book nullifier a nonzero field element, minExcess below 2^96.
+    function _checkWords(uint256 bookNullifier, uint256 minExcess) private pure {
+        if (bookNullifier == 0 || bookNullifier >= PoseidonSponge.FIELD) revert MarginAttestor__InvalidBookNullifier(bookNullifier);
+        if (minExcess > MASK96) revert MarginAttestor__InvalidMinExcess(minExcess);
+    }
+
+    /// @dev Check (3): the epoch's snapshot exists and an attestation of it is Live now; returns its lapse time.
+    function _liveUntil(IOracleHub.Context memory c, uint64 epoch) private view returns (uint64 lapsesAt) {
         if (c.contextHash == 0) revert MarginAttestor__NoSnapshot(epoch);
-        uint64 lapsesAt = c.takenAt + ttl;
+        lapsesAt = c.takenAt + ttl;
         if (c.supersededAt != 0 && c.supersededAt + renewalWindow < lapsesAt) lapsesAt = c.supersededAt + renewalWindow;
         if (block.timestamp >= lapsesAt) revert MarginAttestor__EpochExpired(epoch, lapsesAt);
+    }
 
-        uint256 v = venueSlots;
-        pubs = new uint256[](5 + v);
-        pubs[0] = uint256(uint160(subject));
-        pubs[1] = _domain;
-        pubs[2] = c.contextHash;
-        uint256[] memory roots = _cachedRoots(cache, ids);
-        if (roots.length == 0) {
-            roots = _roots(venueIds, epoch, c.takenAt);
-            cache.ids[cache.lists % CACHED_LISTS] = ids;
-            cache.roots[cache.lists % CACHED_LISTS] = roots;
-            ++cache.lists;
+    /// @dev Check (4): every active venue has a root at the epoch, and none is revoked or suspended
+    ///      (`invalid` = venue id | invalidatedAt << 32, 0 if all are valid: VenueRegistry.listRoots).
+    function _checkRoots(uint256 ids, uint256[4] memory roots, uint256 invalid, uint64 epoch) private pure {
+        for (uint256 i = 0; i < MAX_VENUE_SLOTS; ++i) {
+            uint256 id = (ids >> (32 * i)) & MASK32;
+            if (id != 0 && roots[i] == 0) revert MarginAttestor__NoRoot(id, epoch);
         }
-        for (uint256 i = 0; i < v; ++i) pubs[3 + i] = roots[i];
-        pubs[3 + v] = bookNullifier;
-        pubs[4 + v] = minExcess | (ids << MIN_EXCESS_BITS);
+        if (invalid != 0) revert MarginAttestor__RootInvalid(invalid & MASK32, epoch, uint64(invalid >> 32));
+    }
 
-        p.subject = subject;
-        p.packed = minExcess | (uint256(epoch) << 96) | (ids << 128);
-        p.bookNullifier = bookNullifier;
-        p.lapsesAt = lapsesAt;
-        p.riskVersion = c.riskVersion;
-        p.relayed = subject != msg.sender;
+    /// @dev Check (3) again (cheap: no read) for the lapse time; writes the ordered public inputs at `dst`
+    ///      (prover/publicSignals.ts order) and returns the entry.
+    function _entry(
+        uint256 dst,
+        address subject,
+        uint256 ids,
+        uint256[4] memory roots,
+        IOracleHub.Context memory c,
+        uint256 bookNullifier,
+        uint64 epoch,
+        uint256 minExcess
+    ) private view returns (Entry memory e) {
+        e.lapsesAt = _liveUntil(c, epoch);
+        uint256 v = venueSlots;
+        uint256 d = _domain;
+        uint256 contextHash = c.contextHash;
+        assembly ("memory-safe") {
+            mstore(dst, subject)
+            mstore(add(dst, 32), d)
+            mstore(add(dst, 64), contextHash)
+            for { let i := 0 } lt(i, v) { i := add(i, 1) } {
+                mstore(add(dst, add(96, mul(32, i))), mload(add(roots, mul(32, i))))
+            }
+            mstore(add(dst, add(96, mul(32, v))), bookNullifier)
+            mstore(add(dst, add(128, mul(32, v))), or(minExcess, shl(MIN_EXCESS_BITS, ids)))
+        }
+        e.subject = subject;
+        e.packed = minExcess | (uint256(epoch) << 96) | (ids << 128);
+        e.bookNullifier = bookNullifier;
+        e.riskVersion = c.riskVersion;
+        e.relayed = subject != msg.sender;
     }
 
     /// @dev Check (1): V slots, active ids first, strictly increasing, < 2^32, at least one; packed 32 bits each.
@@ -417,71 +507,59 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
         if (previous == 0) revert MarginAttestor__NoVenues();
     }
 
-    /// @dev Check (4): the valid root of each active venue at the epoch (0 for an unused slot).
-    function _roots(uint256[] calldata venueIds, uint64 epoch, uint64 takenAt) private view returns (uint256[] memory roots) {
-        uint256 badVenue;
-        uint64 invalidAt;
-        (roots, badVenue, invalidAt) = registry.rootsAt(venueIds, epoch, takenAt);
-        for (uint256 i = 0; i < roots.length; ++i) {
-            if (venueIds[i] != 0 && roots[i] == 0) revert MarginAttestor__NoRoot(venueIds[i], epoch);
-        }
-        if (badVenue != 0) revert MarginAttestor__RootInvalid(badVenue, epoch, invalidAt);
-    }
-
-    function _noCache() private pure returns (Cache memory cache) {}
-
-    /// @dev The cached roots of a packed venue list at the cache's epoch (an empty array if not cached).
-    function _cachedRoots(Cache memory cache, uint256 ids) private pure returns (uint256[] memory) {
-        uint256 k = cache.lists < CACHED_LISTS ? cache.lists : CACHED_LISTS;
-        for (uint256 i = 0; i < k; ++i) {
-            if (cache.ids[i] == ids) return cache.roots[i];
-        }
-        return new uint256[](0);
-    }
-
     /// @dev Check (7): a later epoch, or the same epoch with at least (relayed: more than) the current excess.
-    function _isForward(Pending memory p) private view returns (bool) {
-        uint256 cur = _att[p.subject];
+    function _isForward(Entry memory e) private view returns (bool) {
+        return _forwardOf(e, _att[e.subject]);
+    }
+
+    /// @dev Check (7) against the subject's current attestation slot `cur`.
+    function _forwardOf(Entry memory e, uint256 cur) private pure returns (bool) {
         if (cur == 0) return true;
-        uint256 e = (p.packed >> 96) & MASK32;
+        uint256 ep = (e.packed >> 96) & MASK32;
         uint256 ce = (cur >> 96) & MASK32;
-        if (e != ce) return e > ce;
-        uint256 x = p.packed & MASK96;
+        if (ep != ce) return ep > ce;
+        uint256 x = e.packed & MASK96;
         uint256 cx = cur & MASK96;
-        return p.relayed ? x > cx : x >= cx;
+        return e.relayed ? x > cx : x >= cx;
     }
 
-    function _requireForward(Pending memory p) private view {
-        if (_isForward(p)) return;
-        uint256 cur = _att[p.subject];
-        uint64 e = uint64((p.packed >> 96) & MASK32);
+    /// @dev Check (7), or revert naming why; returns the subject's current attestation slot.
+    function _requireForward(Entry memory e) private view returns (uint256 cur) {
+        cur = _att[e.subject];
+        if (_forwardOf(e, cur)) return cur;
+        uint64 ep = uint64((e.packed >> 96) & MASK32);
         uint64 ce = uint64((cur >> 96) & MASK32);
-        if (e < ce) revert MarginAttestor__OlderThanCurrent(e, ce);
-        revert MarginAttestor__NotForward(e, p.packed & MASK96, cur & MASK96);
+        if (ep < ce) revert MarginAttestor__OlderThanCurrent(ep, ce);
+        revert MarginAttestor__NotForward(ep, e.packed & MASK96, cur & MASK96);
     }
 
-    /// @dev Checks (6) and (8), and the write (one slot; the liens' slot only when they must be reclaimed).
-    function _record(Pending memory p, uint256[] calldata venueIds) private {
-        registry.bindBook(p.bookNullifier, p.subject);
-        uint256 cur = _att[p.subject];
+    /// @dev Checks (6) and (8), and the write (one slot; the liens' slot only when they must be reclaimed). The book
+    ///      is bound through the ledger unless `binding` (read with the roots) already is this subject's here. `cur` is
+    ///      the subject's attestation slot as check (7) read it (nothing writes it in between: bindBook's only call
+    ///      out is a view).
+    function _record(Entry memory e, uint256[] calldata venueIds, uint256 binding, uint256 cur) private {
+        if (binding != uint256(uint160(e.subject)) | _bindingTag) registry.bindBook(e.bookNullifier, e.subject);
         // A subject without an attestation has no liens: its liens' slot is read only on a renewal.
-        uint256 acct = cur == 0 ? 0 : _acct[p.subject];
-        uint256 total = acct & MASK96;
-        if (total != 0) {
-            if (_stateOf(cur) == State.Ended) {
-                _reclaim(p.subject, acct);
-            } else if (p.packed & MASK96 < total) {
-                revert MarginAttestor__BelowAllocated(p.packed & MASK96, total);
+        if (cur != 0) {
+            uint256 acct = _acct[e.subject];
+            uint256 total = acct & MASK96;
+            if (total != 0) {
+                if (_stateOf(cur) == State.Ended) {
+                    _reclaim(e.subject, acct);
+                } else if (e.packed & MASK96 < total) {
+                    revert MarginAttestor__BelowAllocated(e.packed & MASK96, total);
+                }
             }
         }
-        _att[p.subject] = p.packed;
-        emit Attested(p.subject, uint64((p.packed >> 96) & MASK32), p.bookNullifier, p.packed & MASK96, venueIds, p.lapsesAt, p.riskVersion);
+        _att[e.subject] = e.packed;
+        emit Attested(e.subject, uint64((e.packed >> 96) & MASK32), e.bookNullifier, e.packed & MASK96, venueIds, e.lapsesAt, e.riskVersion);
     }
 
+    /// @dev Every lien of the term is void at once: the total is 0 and the term moves on (the nonce is kept).
     function _reclaim(address subject, uint256 acct) private {
         uint256 total = acct & MASK96;
-        uint32 term = uint32(acct >> 96) + 1;
-        _acct[subject] = uint256(term) << 96;
+        uint32 term = uint32((acct >> 96) & MASK32) + 1;
+        _acct[subject] = ((acct >> NONCE_SHIFT) << NONCE_SHIFT) | (uint256(term) << 96);
         emit Reclaimed(subject, total, term);
     }
 
@@ -489,6 +567,7 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
     ///      current nonce. The nonce is not consumed: a request cannot be replayed because a relayed request must move
     ///      the attestation strictly forward (check 7), and cancelNonce() bumps the nonce, voiding every outstanding
     ///      request at once. So a subject may hand several requests to relayers, and landing one costs no nonce write.
+    ///      The nonce shares the liens' slot, which a renewal reads anyway.
     function _authorize(AttestRequest calldata r, bytes calldata signature) private view {
         if (r.subject == msg.sender) return;
         if (block.timestamp > r.deadline) revert MarginAttestor__SignatureExpired(r.deadline);
@@ -500,15 +579,15 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
                 r.bookNullifier,
                 r.epoch,
                 r.minExcess,
-                nonces(r.subject),
+                _acct[r.subject] >> NONCE_SHIFT,
                 r.deadline
             )
         );
         bytes32 digest = _hashTypedDataV4(structHash);
         // An EOA's signature first (no code-size lookup of the subject), then ERC-1271 for a contract wallet.
-        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, signature);
+        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(digest, signature);
         if (err == ECDSA.RecoverError.NoError && signer == r.subject) return;
-        if (!SignatureChecker.isValidERC1271SignatureNow(r.subject, digest, signature)) revert MarginAttestor__InvalidSignature(r.subject);
+        if (!SignatureChecker.isValidERC1271SignatureNowCalldata(r.subject, digest, signature)) revert MarginAttestor__InvalidSignature(r.subject);
     }
 
     /// @dev The lifecycle state of a packed attestation now.
@@ -527,7 +606,7 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712, Nonces {
     function _lapse(uint256 a, uint64 takenAt, uint64 supersededAt) private view returns (uint64 lapsesAt) {
         lapsesAt = takenAt + ttl;
         if (supersededAt != 0 && supersededAt + renewalWindow < lapsesAt) lapsesAt = supersededAt + renewalWindow;
-        uint64 inv = registry.invalidatedAt(_ids(a), uint64((a >> 96) & MASK32), takenAt);
+        uint64 inv = registry.listInvalidatedAt(a >> 128, uint64((a >> 96) & MASK32), takenAt);
         if (inv != 0 && inv < lapsesAt) lapsesAt = inv;
     }
 

@@ -160,6 +160,40 @@ contract VenueRegistry is IVenueRegistry, Ownable {
     }
 
     /// @inheritdoc IVenueRegistry
+    function listRoots(uint256 venueList, uint64 epoch, uint64 since, uint256 bookNullifier)
+        external
+        view
+        returns (uint256[4] memory roots, uint256 invalid, uint256 binding)
+    {
+        bool check = statusChangedAt >= since;
+        uint64 earliest = 0;
+        for (uint256 i = 0; i < 4; ++i) {
+            uint256 id = (venueList >> (32 * i)) & MAX_VENUE_ID;
+            if (id == 0) continue;
+            roots[i] = _roots[id][epoch];
+            if (!check) continue;
+            uint64 t = _invalidation(id, epoch);
+            if (t != 0 && (earliest == 0 || t < earliest)) {
+                earliest = t;
+                invalid = id;
+            }
+        }
+        if (invalid != 0) invalid |= uint256(earliest) << 32;
+        if (bookNullifier != 0) binding = _books[bookNullifier];
+    }
+
+    /// @inheritdoc IVenueRegistry
+    function listInvalidatedAt(uint256 venueList, uint64 epoch, uint64 since) external view returns (uint64 earliest) {
+        if (statusChangedAt < since) return 0;
+        for (uint256 i = 0; i < 4; ++i) {
+            uint256 id = (venueList >> (32 * i)) & MAX_VENUE_ID;
+            if (id == 0) continue;
+            uint64 t = _invalidation(id, epoch);
+            if (t != 0 && (earliest == 0 || t < earliest)) earliest = t;
+        }
+    }
+
+    /// @inheritdoc IVenueRegistry
     function invalidatedAt(uint256[] calldata venueIds, uint64 epoch, uint64 since) external view returns (uint64 earliest) {
         if (statusChangedAt < since) return 0;
         for (uint256 i = 0; i < venueIds.length; ++i) {

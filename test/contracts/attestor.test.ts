@@ -97,19 +97,15 @@ describe("MarginAttestor (real proofs, instance test)", function () {
       expect((await checkMarginVerifier(code, vk, zk.domain + 1n)).ok).to.equal(false);
     });
 
-    it("should inline a verifier folded for its own domain, and refuse a batch verifier of another instance and bad timing", async function () {
+    it("should inline a verifier folded for its own domain, and refuse a slot count its verifier does not have and bad timing", async function () {
       const zk = await fixture();
       const factory = await ethers.getContractFactory(verifierArtifactNames("test").attestor);
-      const registry = await zk.registry.getAddress();
-      const batchVerifier = await zk.batchVerifier.getAddress();
+      const deps = await zk.registry.getAddress();
       // the same verifier as the standalone one folded for this registry's domain: both accept the proof
       expect(await zk.verifier.verifyProof(P.alice1.packed, P.alice1.publicSignals)).to.equal(true);
       expect(await zk.attestor.verifyProof(P.alice1.packed, await addr(alice), P.alice1.venueIds, P.alice1.bookNullifier, 1n, P.alice1.minExcess)).to.equal(true);
-      const deps = { registry, batchVerifier };
-      const leafBatch = await ethers.deployContract("verifier-contracts/generated/leaf/Groth16BatchVerifier.sol:Groth16BatchVerifier");
-      await expect(factory.deploy({ ...deps, batchVerifier: await leafBatch.getAddress() }, 3n, DEFAULT_TIMING))
-        .to.be.revertedWithCustomError(factory, "MarginAttestor__InvalidConfig")
-        .withArgs("batchVerifier");
+      // the inlined verifier has 5 + 3 public signals: an attestor told V = 2 (7 signals) is refused at construction
+      await expect(factory.deploy(deps, 2n, DEFAULT_TIMING)).to.be.revertedWithCustomError(factory, "MarginAttestor__InvalidConfig").withArgs("verifier");
       await expect(factory.deploy(deps, 5n, DEFAULT_TIMING)).to.be.revertedWithCustomError(factory, "MarginAttestor__InvalidConfig").withArgs("venueSlots");
       for (const [field, t] of [
         ["ttl", { ...DEFAULT_TIMING, ttl: 0n }],

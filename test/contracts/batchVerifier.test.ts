@@ -4,7 +4,7 @@
  */
 import { expect } from "chai";
 import { network } from "hardhat";
-import { batchVerifierPath, batchVerifierSource, writeBatchVerifier, type VerificationKey } from "../../scripts/lib/batchVerifier.ts";
+import { batchVerifierPath, batchVerifierSource, marginVerifierSource, writeBatchVerifier, type VerificationKey } from "../../scripts/lib/batchVerifier.ts";
 import { readFileSync } from "node:fs";
 import { artifactPaths } from "../../scripts/lib/instances.ts";
 import { verifierArtifactNames, type Groth16BatchVerifier, type Groth16Verifier } from "../../client/deploy.ts";
@@ -25,7 +25,7 @@ describe("Groth16BatchVerifier (instance leaf)", function () {
     proofs = [];
     for (let i = 0; i < 5; i++) proofs.push(await proveLeaf(i));
     const names = verifierArtifactNames("leaf");
-    batch = (await ethers.deployContract(names.batchVerifier)) as unknown as Groth16BatchVerifier;
+    batch = (await ethers.deployContract(names.batchVerifier, [0n])) as unknown as Groth16BatchVerifier;
     single = (await ethers.deployContract(names.verifier)) as unknown as Groth16Verifier;
   });
 
@@ -115,10 +115,12 @@ describe("scripts/lib/batchVerifier.ts", function () {
     expect(() => batchVerifierSource({ ...vk, nPublic: vk.nPublic + 1 }, "leaf")).to.throw(/IC has 3 points, expected nPublic \+ 1 = 4/);
   });
 
-  it("should put snarkjs's G2 coordinate order (imaginary first) in the constants", function () {
+  it("should put snarkjs's G2 coordinate order (imaginary first) in the constants the batch check shares", function () {
     const vk = JSON.parse(readFileSync(artifactPaths("leaf").vkey, "utf8")) as VerificationKey;
-    const src = batchVerifierSource(vk, "leaf");
-    expect(src).to.include(`BETA_X1 = ${vk.vk_beta_2[0][1]};`).and.include(`BETA_X2 = ${vk.vk_beta_2[0][0]};`);
-    expect(src).to.include(`uint256 public constant NPUB = ${vk.nPublic};`);
+    // the batch verifier is MarginVerifierCore._verifyRecords behind IGroth16BatchVerifier: its constants are the core's
+    const core = marginVerifierSource(vk, "leaf", null);
+    expect(core).to.include(`BETA_X1 = ${vk.vk_beta_2[0][1]};`).and.include(`BETA_X2 = ${vk.vk_beta_2[0][0]};`);
+    expect(core).to.include(`uint256 internal constant NPUB_ = ${vk.nPublic};`).and.include("function _verifyRecords(");
+    expect(batchVerifierSource(vk, "leaf")).to.include("contract Groth16BatchVerifier is IGroth16BatchVerifier, MarginVerifierCore").and.include("_verifyRecords(buf, n)");
   });
 });

@@ -60,6 +60,7 @@ describe("Attestation lifecycle (issue 12, real proofs, deployment defaults)", f
     P.bob3 = await prove(0, await addr(bob), 3n, minA);
     P.bobOwn1 = await prove(1, await addr(bob), 1n, minA / 4n);
     for (const [i, w] of wallets.entries()) P[`w${i}`] = await prove(1 + i, w.address, 1n, minA / 2n);
+    P.w0e2 = await prove(1, wallets[0].address, 2n, minA / 2n);
     console.log(`      (${Object.keys(P).length} real proofs in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   });
 
@@ -349,6 +350,30 @@ describe("Attestation lifecycle (issue 12, real proofs, deployment defaults)", f
       await expect(as(zk, relayer).attestFor(P.w0.packed, r, sig)).to.be.revertedWithCustomError(zk.attestor, "MarginAttestor__InvalidSignature").withArgs(wallets[0].address);
     });
 
+    it("should keep a cancelled signature void after the subject's liens are reclaimed (the nonce shares their slot)", async function () {
+      const zk = await fixture();
+      const w = wallets[0].connect(ethers.provider);
+      await relayer.sendTransaction({ to: w.address, value: 10n ** 18n });
+      // a relayer holds a request for epoch 2 signed at nonce 0
+      const r = req(P.w0e2);
+      const held = await sign(zk, wallets[0], r);
+      await expect(attest(zk, w, P.w0)).to.emit(zk.attestor, "Attested");
+      await as(zk, w).allocate(await addr(lender), 1_000n);
+      await expect(as(zk, w).cancelNonce()).to.emit(zk.attestor, "NonceCancelled").withArgs(w.address, 0n);
+      // lapse + grace, then reclaim: the liens' slot is rewritten (total 0, term 1) and must keep nonce 1
+      await time.increase(Number(TTL + GRACE) + 1);
+      await expect(as(zk, w).reclaim()).to.emit(zk.attestor, "Reclaimed").withArgs(w.address, 1_000n, 1n);
+      expect(await zk.attestor.nonces(w.address)).to.equal(1n);
+      await epoch2(zk);
+      await expect(as(zk, relayer).attestFor(P.w0e2.packed, r, held)).to.be.revertedWithCustomError(zk.attestor, "MarginAttestor__InvalidSignature").withArgs(w.address);
+      // a signature at the current nonce lands; the reclaimed lien does not re-appear; allocating keeps the nonce
+      await expect(as(zk, relayer).attestFor(P.w0e2.packed, r, await sign(zk, wallets[0], r))).to.emit(zk.attestor, "Attested");
+      expect((await zk.attestor.lienOf(w.address, await addr(lender))).amount).to.equal(0n);
+      await as(zk, w).allocate(await addr(lender), P.w0e2.minExcess);
+      expect(await zk.attestor.nonces(w.address)).to.equal(1n);
+      expect(await zk.attestor.availableExcess(w.address)).to.equal(0n);
+    });
+
     it("should skip a batch entry that was copied out and landed first, recording the others", async function () {
       const zk = await fixture();
       const ps = [P.w0, P.w1, P.w2];
@@ -384,7 +409,7 @@ describe("Attestation lifecycle (issue 12, real proofs, deployment defaults)", f
 
     async function secondAttestor(zk: ZkMarginDeployment, authorize: boolean): Promise<MarginAttestor> {
       const second = (await ethers.deployContract(verifierArtifactNames("test").attestor, [
-        { registry: await zk.registry.getAddress(), batchVerifier: await zk.batchVerifier.getAddress() },
+        await zk.registry.getAddress(),
         3n,
         DEFAULT_TIMING,
       ])) as unknown as MarginAttestor;

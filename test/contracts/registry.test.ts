@@ -160,10 +160,22 @@ describe("VenueRegistry", function () {
       await registry.revokeRoot(8n, 1n);
       const t8 = BigInt(await networkHelpers.time.latest());
       await registry.suspendVenue(7n);
+      const t7 = BigInt(await networkHelpers.time.latest());
       expect(await rootsAt([7n, 8n, 0n], 1n, s1)).to.deep.equal([[71n, 81n, 0n], 8n, t8]);
       expect(await invalidatedAt([7n, 8n, 0n], 1n, s1)).to.equal(t8);
       // a snapshot taken after every status change: nothing is checked (roots are posted after their snapshot)
       expect(await invalidatedAt([7n, 8n, 0n], 1n, BigInt(await networkHelpers.time.latest()) + 1n)).to.equal(0n);
+      // the packed forms MarginAttestor reads (slot i at bits 32·i): the same answer, the venue and time in one word
+      const list = 7n | (8n << 32n);
+      expect(await registry.listRoots(list, 1n, s1, 0n)).to.deep.equal([[71n, 81n, 0n, 0n], 8n | (t8 << 32n), 0n]);
+      expect(await registry.listRoots(8n << 32n, 1n, s1, 0n)).to.deep.equal([[0n, 81n, 0n, 0n], 8n | (t8 << 32n), 0n]);
+      expect(await registry.listInvalidatedAt(list, 1n, s1)).to.equal(t8);
+      expect(await registry.listInvalidatedAt(7n, 1n, s1)).to.equal(t7);
+      const later = BigInt(await networkHelpers.time.latest()) + 1n;
+      expect(await registry.listRoots(list, 1n, later, 0n)).to.deep.equal([[71n, 81n, 0n, 0n], 0n, 0n]);
+      expect(await registry.listInvalidatedAt(list, 1n, later)).to.equal(0n);
+      // an unbound book's ledger word is 0 (the bound word is checked through the attestor's renewals)
+      expect((await registry.listRoots(list, 1n, later, 5n))[2]).to.equal(0n);
     });
 
     it("should suspend a venue: no posting, every posted root invalid; resume keeps old roots invalid", async function () {

@@ -114,6 +114,22 @@ interface IVenueRegistry {
         view
         returns (uint256[] memory roots, uint256 invalidVenue, uint64 invalidatedAt);
 
+    /// @notice rootsAt for a packed venue list, with the book's ledger word: what MarginAttestor reads in one call.
+    /// @param venueList up to four venue ids, 32 bits each (slot i at bits 32·i), 0 for an unused slot
+    /// @param epoch the epoch
+    /// @param since the epoch's snapshot time (as rootsAt)
+    /// @param bookNullifier a book nullifier, or 0 to skip the ledger read
+    /// @return roots each slot's posted root (0 for an unused slot or none posted)
+    /// @return invalid the venue id whose root became invalid first, | that time << 32; 0 if all are valid
+    /// @return binding the ledger word of the book: subject | (attestor address mod 2^96) << 160, 0 if unbound
+    function listRoots(uint256 venueList, uint64 epoch, uint64 since, uint256 bookNullifier)
+        external
+        view
+        returns (uint256[4] memory roots, uint256 invalid, uint256 binding);
+
+    /// @notice invalidatedAt for a packed venue list (as listRoots).
+    function listInvalidatedAt(uint256 venueList, uint64 epoch, uint64 since) external view returns (uint64);
+
     /// @notice The earliest time a root of `venueIds` at `epoch` became invalid, 0 if all are valid (as rootsAt).
     function invalidatedAt(uint256[] calldata venueIds, uint64 epoch, uint64 since) external view returns (uint64);
 
