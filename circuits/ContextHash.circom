@@ -11,15 +11,16 @@ include "RiskParamsHash.circom";
  *         One public input binds the proof to one epoch, one market snapshot and one risk-parameter version.
  *         epoch and riskParamsHash each sit alone in a sponge input, so neither needs a range check: the hash binds
  *         them as field elements (OracleHub only ever hashes a uint64 epoch).
- * @param A assets, K stress scenarios
+ * @param A assets, K stress scenarios (2·2^m, m ≥ 1)
  * @input epoch the epoch; no range assumption (see above)
  * @input price[A], scanRange[A], volShock[A] the market snapshot (ranges: MarketWords)
- * @input haircut[A], debtAddOn[A], moves[K][A], volDirs[K][A], weights[K], grossCharge, basisCharge[A],
- *        concentration[A], shortOptionMin[A], vegaGross, noGammaGain, venueDefault the risk parameters (model v2;
- *        ranges: RiskParamsHash)
+ * @input haircut[A], debtAddOn[A], factorLoading[A], residualLoading[A], residualColumn[A], grossCharge,
+ *        basisCharge[A], concentration[A], shortOptionMin[A], vegaGross, noGammaGain, venueDefault the risk parameters
+ *        (model v2, the scenarios by their factor structure; ranges: RiskParamsHash)
  * @output hash the context hash
+ * @output residualColumnBits[A][log2(K/2)] RiskParamsHash's bits of the residual columns (for the sign design)
  * Cost: MarketWords + RiskParamsHash + ceil((2 + MW) / 7) Poseidon(8) (one call for A ≤ 8: 2 + 4 words).
- *       Measured (--O2): 1,839 for A = 3, K = 4; 6,822 for A = 8, K = 16 (with the model v2 fields).
+ *       Measured (--O2): 1,579 for A = 3, K = 4; 2,853 for A = 8, K = 16 (with the scenario table: 1,839 and 6,822).
  */
 template ContextHash(A, K) {
     signal input epoch;
@@ -28,9 +29,9 @@ template ContextHash(A, K) {
     signal input volShock[A];
     signal input haircut[A];
     signal input debtAddOn[A];
-    signal input moves[K][A];
-    signal input volDirs[K][A];
-    signal input weights[K];
+    signal input factorLoading[A];
+    signal input residualLoading[A];
+    signal input residualColumn[A];
     signal input grossCharge;
     signal input basisCharge[A];
     signal input concentration[A];
@@ -39,6 +40,7 @@ template ContextHash(A, K) {
     signal input noGammaGain;
     signal input venueDefault;
     signal output hash;
+    signal output residualColumnBits[A][scenarioColumnBits(K)];
 
     // Check (1): the market words (range checks inside).
     component market = MarketWords(A);
@@ -48,13 +50,25 @@ template ContextHash(A, K) {
     var MW = marketWordCount(A);
 
     // Check (2): the risk parameters' hash (range checks inside).
-    signal riskHash <== RiskParamsHash(A, K)(haircut, debtAddOn, moves, volDirs, weights, grossCharge, basisCharge,
-                                             concentration, shortOptionMin, vegaGross, noGammaGain, venueDefault);
+    component risk = RiskParamsHash(A, K);
+    risk.haircut <== haircut;
+    risk.debtAddOn <== debtAddOn;
+    risk.factorLoading <== factorLoading;
+    risk.residualLoading <== residualLoading;
+    risk.residualColumn <== residualColumn;
+    risk.grossCharge <== grossCharge;
+    risk.basisCharge <== basisCharge;
+    risk.concentration <== concentration;
+    risk.shortOptionMin <== shortOptionMin;
+    risk.vegaGross <== vegaGross;
+    risk.noGammaGain <== noGammaGain;
+    risk.venueDefault <== venueDefault;
+    residualColumnBits <== risk.residualColumnBits;
 
     // Check (3): the sponge over [epoch, riskHash, words…].
     component sponge = Sponge(2 + MW, 8);
     sponge.in[0] <== epoch;
-    sponge.in[1] <== riskHash;
+    sponge.in[1] <== risk.hash;
     for (var w = 0; w < MW; w++) sponge.in[2 + w] <== market.words[w];
     hash <== sponge.out;
 }

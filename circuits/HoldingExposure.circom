@@ -8,7 +8,7 @@ include "lib/Scales.circom";
 /**
  * @title HoldingExposure
  * @notice Range-checks one holding slot and spreads its exposure over the A assets through a one-hot selector on
- *         the private asset index, so that the scenarios later cost K·A products instead of K·V·N (docs/DESIGN.md §3,
+ *         the private asset index, so that the scenarios later cost products per asset, not per holding (docs/DESIGN.md §3,
  *         model v2). Spot and linear holdings use delta = 1, gamma = vega = 0 whatever they commit; only options
  *         use their greeks. All-zero (padding) slots contribute exactly zero. The range checks are also the widths
  *         that make the holding words of VenueSlot injective.
@@ -20,7 +20,6 @@ include "lib/Scales.circom";
  * @output deltaUnits[A]   per-asset delta exposure, size·delta (delta at DELTA_ONE = 10^8); |·| < 2^95
  * @output gammaUnits[A]   per-asset cash gamma, size·gamma (options only; 0 when noGammaGain and size·gamma > 0);
  *                         |·| < 2^126
- * @output vegaUnits[A]    per-asset vega, size·vega (options only); |·| < 2^126
  * @output netUnits[A]     per-asset 10^6·size of a spot or linear holding (else 0); |·| < 2^83
  * @output spotLong[A]     per-asset size of a spot holding with size ≥ 0 (else 0); 0 ≤ · < 2^63
  * @output spotShort[A]    per-asset size of a spot holding with size < 0 (else 0); −2^63 ≤ · ≤ 0
@@ -28,9 +27,10 @@ include "lib/Scales.circom";
  * @output shortOptUnits[A] per-asset |size| of a short option (else 0); 0 ≤ · ≤ 2^63
  * @output grossVega[A]    per-asset |size·vega| of an option (else 0); 0 ≤ · ≤ 2^126
  * @output cashValue       size·mark (option) − size·entryPrice (linear); |·| < 2^127
- * Cost (--O2, measured): 357 for A = 3, 407 for A = 8 (v1: 323, 358): range checks 64 (size) + 64 (entry price or mark) + 32
- *       (delta) + 2·64 (gamma, vega) + 27 (option |delta| ≤ 1), one-hot bits A + 3, 2 zero checks, 16 products,
- *       9·(A − 1) spread products.
+ * Cost (--O2, measured): 355 for A = 3, 400 for A = 8 (with net vega for the scenarios' vol moves: 357, 407; v1: 323,
+ *       358): range checks 64 (size) + 64 (entry price or mark) + 32 (delta) + 2·64 (gamma, vega) + 27 (option
+ *       |delta| ≤ 1), one-hot bits A + 3, 2 zero checks, 16 products, 8·(A − 1) spread products. The scenarios move
+ *       no vol (vega is charged gross), so no net vega is spread.
  */
 template HoldingExposure(A) {
     assert(A >= 1 && A <= 64);
@@ -38,7 +38,6 @@ template HoldingExposure(A) {
     signal input noGammaGain;
     signal output deltaUnits[A];
     signal output gammaUnits[A];
-    signal output vegaUnits[A];
     signal output netUnits[A];
     signal output spotLong[A];
     signal output spotShort[A];
@@ -98,7 +97,7 @@ template HoldingExposure(A) {
     signal gammaSigns <== sizeNonNeg * gammaNonNeg;
     signal gammaDrop <== noGammaGain * (1 - sizeNonNeg - gammaNonNeg + 2 * gammaSigns);
     signal gammaScalar <== gammaRaw - gammaRaw * gammaDrop;        // |·| < 2^126
-    signal vegaScalar <== optionSize * vega;                       // |·| < 2^126
+    signal vegaScalar <== optionSize * vega;                       // |·| < 2^126 (only its absolute value is used)
     // |size·vega| = ±vegaScalar, + iff the signs agree
     signal vegaSigns <== sizeNonNeg * vegaNonNeg;
     signal grossVegaScalar <== (1 - 2 * sizeNonNeg - 2 * vegaNonNeg + 4 * vegaSigns) * vegaScalar; // [0, 2^126]
@@ -106,12 +105,12 @@ template HoldingExposure(A) {
     // option: size·mark; linear: −size·entryPrice (the other one is 0 by Check (4)); |·| < 2^127
     cashValue <== size * (mark - entryPrice);
 
-    // (8) Spread over assets through the selector: out[a] = sel[a]·x for a < A − 1 (9·(A − 1) products), and the
+    // (8) Spread over assets through the selector: out[a] = sel[a]·x for a < A − 1 (8·(A − 1) products), and the
     //     last one linear, out[A−1] = x − Σ_{a<A−1} out[a], because the selector sums to 1 (OneHot Check 2).
-    var scalars[9] = [deltaScalar, gammaScalar, vegaScalar, netScalar, spotLongSize, spotSize - spotLongSize, absSize,
-                      shortOptSize, grossVegaScalar];
-    signal spread[9][A];
-    for (var q = 0; q < 9; q++) {
+    var scalars[8] = [deltaScalar, gammaScalar, netScalar, spotLongSize, spotSize - spotLongSize, absSize, shortOptSize,
+                      grossVegaScalar];
+    signal spread[8][A];
+    for (var q = 0; q < 8; q++) {
         var rest = scalars[q];
         for (var a = 0; a < A - 1; a++) {
             spread[q][a] <== sel[a] * scalars[q];
@@ -121,11 +120,10 @@ template HoldingExposure(A) {
     }
     deltaUnits <== spread[0];
     gammaUnits <== spread[1];
-    vegaUnits <== spread[2];
-    netUnits <== spread[3];
-    spotLong <== spread[4];
-    spotShort <== spread[5];
-    grossUnits <== spread[6];
-    shortOptUnits <== spread[7];
-    grossVega <== spread[8];
+    netUnits <== spread[2];
+    spotLong <== spread[3];
+    spotShort <== spread[4];
+    grossUnits <== spread[5];
+    shortOptUnits <== spread[6];
+    grossVega <== spread[7];
 }

@@ -24,7 +24,8 @@ function tailWordCount(V) {
  *         active venue slot, each account's holdings are packed into a leaf of that venue's published root, and the
  *         whole book, margined as one portfolio under the epoch's market snapshot and risk parameters, has
  *         Equity − Requirement ≥ minExcess. The proof exposes the book's nullifier for the deployment's domain.
- * @param V venue slots, N holding slots per venue, A assets, K stress scenarios, D depth of the arity-4 venue trees
+ * @param V venue slots, N holding slots per venue, A assets, K stress scenarios (2·2^m, m ≥ 1: the sign design
+ *        [H; −H] of the factor structure, H the Sylvester Hadamard matrix of order K/2), D depth of the arity-4 trees
  * @input subject       public: the address the attestation is for (bound by a square, as Semaphore binds its message)
  * @input domain        public: the deployment's domain (the attestor's domain()); bound by the book nullifier
  * @input contextHash   public: Poseidon(8)-sponge([epoch, riskParamsHash, marketWords…]) (ContextHash)
@@ -33,24 +34,28 @@ function tailWordCount(V) {
  * @input tail[T]       public: [minExcess, venueIds[0..V)] packed greedily into 248-bit words (T = 1 for V ≤ 4)
  * @input (private) traderSecret, epoch, minExcess (USD × 1e8, < 2^112), venueIds[V] (active: strictly increasing in
  *        [1, 2^32); inactive: 0), salts[V], leafIndices[V], siblings[V][D][3], holdings[V][N][8] (HOLDING_FIELDS
- *        order), price[A], scanRange[A], volShock[A], haircut[A], debtAddOn[A], moves[K][A], volDirs[K][A],
- *        weights[K], grossCharge, basisCharge[A], concentration[A], shortOptionMin[A], vegaGross, noGammaGain,
- *        venueDefault (model v2) — the input names prover/circuitInput.ts emits.
+ *        order), price[A], scanRange[A], volShock[A], haircut[A], debtAddOn[A], factorLoading[A], residualLoading[A],
+ *        residualColumn[A], grossCharge, basisCharge[A], concentration[A], shortOptionMin[A], vegaGross, noGammaGain,
+ *        venueDefault (model v2, the scenarios by their factor structure) — the input names prover/circuitInput.ts
+ *        emits.
  * No outputs: every public value is an input (order fixed in prover/publicSignals.ts and circuits/circuits.json).
  *
  * Constraints (circom --O2, measured per template by compiling it alone; test V=3,N=3,A=3,K=4,D=7 / prod V=4,N=8,
  * A=8,K=16,D=10), with model v2. Before v2 (v1 model, test D=4, prod D=20) in brackets:
  *   VenueSlot            V × 2,730 =  8,190 [8,868]   V × 3,838 = 15,352 [34,720]
- *   HoldingExposure    V·N × 357   =  3,213 [2,907]   V·N × 407 = 13,024 [11,456]
- *   ContextHash                     1,839 [2,219]              6,822 [10,197]  (market + risk hashes before)
- *   PortfolioMargin                 1,834 [1,274]              5,308 [4,578]
+ *   HoldingExposure    V·N × 355   =  3,195 [2,907]   V·N × 400 = 12,800 [11,456]
+ *   ContextHash                     1,579 [2,219]              2,853 [10,197]  (market + risk hashes before)
+ *   PortfolioMargin                 1,804 [1,274]              5,116 [4,578]
  *   this template (book nullifier,    541 [344]                  600 [370]
  *     ids, tail, subject)
- *   total                          15,617 [15,612]            41,106 [61,321]
+ *   total                          15,309 [15,612]            36,721 [61,321]
+ * With the scenario table (moves, vol directions, weights) instead of its factor structure, model v2 had: exposure
+ * 357 / 407 per holding, ContextHash 1,839 / 6,822, PortfolioMargin 1,834 / 5,308, total 15,617 / 41,106.
  * The test total plus its 8 public inputs + 1 stays under 2^14 (the test instance's ptau); prod needs 2^16.
  */
 template MarginProof(V, N, A, K, D) {
-    assert(V >= 1 && N >= 1 && A >= 1 && K >= 1 && D >= 1 && D <= 16);
+    assert(V >= 1 && N >= 1 && A >= 1 && D >= 1 && D <= 16);
+    assert(K >= 4 && K <= 64 && (2 << scenarioColumnBits(K)) == K); // K = 2·2^m, m ≥ 1 (the sign design)
     assert(V * N <= 64); // the bit bounds of PortfolioMargin assume at most 64 holdings
     var F = HOLDING_FIELD_COUNT();
     var T = tailWordCount(V);
@@ -75,9 +80,9 @@ template MarginProof(V, N, A, K, D) {
     signal input volShock[A];
     signal input haircut[A];
     signal input debtAddOn[A];
-    signal input moves[K][A];
-    signal input volDirs[K][A];
-    signal input weights[K];
+    signal input factorLoading[A];
+    signal input residualLoading[A];
+    signal input residualColumn[A];
     signal input grossCharge;
     signal input basisCharge[A];
     signal input concentration[A];
@@ -91,10 +96,24 @@ template MarginProof(V, N, A, K, D) {
 
     // Check (2): the market snapshot and risk parameters (range-checked for injectivity) and the epoch hash to the
     //            public context hash.
-    signal computedContext <== ContextHash(A, K)(epoch, price, scanRange, volShock, haircut, debtAddOn, moves, volDirs,
-                                                 weights, grossCharge, basisCharge, concentration, shortOptionMin,
-                                                 vegaGross, noGammaGain, venueDefault);
-    contextHash === computedContext;
+    component context = ContextHash(A, K);
+    context.epoch <== epoch;
+    context.price <== price;
+    context.scanRange <== scanRange;
+    context.volShock <== volShock;
+    context.haircut <== haircut;
+    context.debtAddOn <== debtAddOn;
+    context.factorLoading <== factorLoading;
+    context.residualLoading <== residualLoading;
+    context.residualColumn <== residualColumn;
+    context.grossCharge <== grossCharge;
+    context.basisCharge <== basisCharge;
+    context.concentration <== concentration;
+    context.shortOptionMin <== shortOptionMin;
+    context.vegaGross <== vegaGross;
+    context.noGammaGain <== noGammaGain;
+    context.venueDefault <== venueDefault;
+    contextHash === context.hash;
 
     // Check (3): bookNullifier = Poseidon(traderSecret, domain); it also binds the domain.
     signal computedNullifier <== Poseidon(2)([traderSecret, domain]);
@@ -140,7 +159,6 @@ template MarginProof(V, N, A, K, D) {
     component exposure[V][N];
     var deltaUnits[A];
     var gammaUnits[A];
-    var vegaUnits[A];
     var spotLong[A];
     var spotShort[A];
     var grossUnits[A];
@@ -151,7 +169,6 @@ template MarginProof(V, N, A, K, D) {
     for (var a = 0; a < A; a++) {
         deltaUnits[a] = 0;
         gammaUnits[a] = 0;
-        vegaUnits[a] = 0;
         spotLong[a] = 0;
         spotShort[a] = 0;
         grossUnits[a] = 0;
@@ -168,7 +185,6 @@ template MarginProof(V, N, A, K, D) {
             for (var a = 0; a < A; a++) {
                 deltaUnits[a] += exposure[v][i].deltaUnits[a];
                 gammaUnits[a] += exposure[v][i].gammaUnits[a];
-                vegaUnits[a] += exposure[v][i].vegaUnits[a];
                 spotLong[a] += exposure[v][i].spotLong[a];
                 spotShort[a] += exposure[v][i].spotShort[a];
                 grossUnits[a] += exposure[v][i].grossUnits[a];
@@ -184,7 +200,6 @@ template MarginProof(V, N, A, K, D) {
     component margin = PortfolioMargin(A, K, V, N);
     margin.deltaUnits <== deltaUnits;
     margin.gammaUnits <== gammaUnits;
-    margin.vegaUnits <== vegaUnits;
     margin.spotLong <== spotLong;
     margin.spotShort <== spotShort;
     margin.grossUnits <== grossUnits;
@@ -197,9 +212,9 @@ template MarginProof(V, N, A, K, D) {
     margin.volShock <== volShock;
     margin.haircut <== haircut;
     margin.debtAddOn <== debtAddOn;
-    margin.moves <== moves;
-    margin.volDirs <== volDirs;
-    margin.weights <== weights;
+    margin.factorLoading <== factorLoading;
+    margin.residualLoading <== residualLoading;
+    margin.residualColumnBits <== context.residualColumnBits;
     margin.grossCharge <== grossCharge;
     margin.basisCharge <== basisCharge;
     margin.concentration <== concentration;

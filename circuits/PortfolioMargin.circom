@@ -8,9 +8,11 @@ include "lib/Scales.circom";
  * @title PortfolioMargin
  * @notice The portfolio-margin statement of docs/DESIGN.md §3 (model v2; docs/RISK.md) on per-asset and per-venue
  *         aggregates: Equity − Requirement ≥ minExcess, with
- *           Requirement = max(0, max_k −W[k]·PnL_k) + Σ_a (G + b[a])·g[a] + Σ_a c[a]·g[a]²/(1e6·$1M)
+ *           Requirement = max(0, max_k −PnL_k) + Σ_a (G + b[a])·g[a] + Σ_a c[a]·g[a]²/(1e6·$1M)
  *                       + Σ_a m[a]·S[a]·P[a]·u[a]/1e12 + ω·Σ_a Σ[a]·v[a]/1e6 + δ·Σ_v max(0, E_v),
- *           PnL_k = Σ_a netDelta[a]·dP + ½·netGamma[a]·dP² + netVega[a]·dσ,  dP = M·S·P, dσ = U·Σ,
+ *           PnL_k = Σ_a netDelta[a]·dP + ½·netGamma[a]·dP²,  dP = M[k][a]·S·P,
+ *           M[k][a] = ρ[a]·s[k][0] + r[a]·s[k][c[a]]  (the factor structure; s = the rows of [H; −H], H the Sylvester
+ *                                                     Hadamard matrix of order C = K/2, a compile-time constant),
  *           g[a] = P[a]·Σ|size| (gross notional), u[a] = Σ|size| of short options, v[a] = Σ|size·vega| of options,
  *           E_v = venue v's mark equity (spot size·P, linear size·(P − entry), option size·mark).
  *         Exact integer arithmetic, no division: every quantity is brought to COMPARE_SCALE = 2·10^38 per
@@ -19,29 +21,34 @@ include "lib/Scales.circom";
  *           charges     = 200·Σ c·g² + 2·10^18·(Σ m·S·u·P + ω·Σ Σ·v + δ·Σ_v max(0, E_v))  (COMPARE_SCALE)
  *           pnl[k]      = PnL_k · 2·10^32                                                 (PNL_SCALE)
  *           slack       = equityNet · 2·10^24 − charges − minExcess · 2·10^38
- *           Check slack ≥ 0 and slack + W[k]·pnl[k] ≥ 0 for every k.
+ *           Check slack ≥ 0 and slack + 10^6·pnl[k] ≥ 0 for every k (weights are 100 %; vega is priced by the gross
+ *           vega charge, so the scenarios move no vol).
  *         The ½ of the gamma term is absorbed by PNL_SCALE = 2·10^32 (cash gamma · x², x = M·S at 10^12, gives
  *         2·10^32 per USD×1e8 with the ½), so no rounding happens anywhere.
  * @param A assets, K scenarios, V venue slots, N holding slots per venue (H = V·N ≤ 64 holdings, for the bounds)
- * @input deltaUnits[A], gammaUnits[A], vegaUnits[A], spotLong[A], spotShort[A], grossUnits[A], shortOptUnits[A],
+ * @input deltaUnits[A], gammaUnits[A], spotLong[A], spotShort[A], grossUnits[A], shortOptUnits[A],
  *        grossVega[A]: sums over the V·N holdings of HoldingExposure's outputs; netUnits[V][A], cashValue[V]: the
  *        same per venue slot. Caller must enforce they come from range-checked holdings (bounds below assume
  *        H ≤ 64 holdings each within HoldingExposure's bounds)
- * @input price[A], scanRange[A], volShock[A], haircut[A], debtAddOn[A], moves[K][A], volDirs[K][A], weights[K],
+ * @input price[A], scanRange[A], volShock[A], haircut[A], debtAddOn[A], factorLoading[A], residualLoading[A],
  *        grossCharge, basisCharge[A], concentration[A], shortOptionMin[A], vegaGross, venueDefault: caller must
- *        enforce the in-circuit widths of MarketWords and RiskParamsHash (P < 2^64; S, Σ, H, B, W, G, b, c, ω, δ < 2^20;
- *        m < 2^22; M ∈ [−3·10^6, 2^23 − 3·10^6); U ∈ [−1, 2]). The bounds below use these widths only, not
- *        governance's tighter ranges, so no value a hash can bind makes the arithmetic wrap.
+ *        enforce the in-circuit widths of MarketWords and RiskParamsHash (P < 2^64; S, Σ, H, B, G, ρ, b, c, ω, δ < 2^20;
+ *        m < 2^22; r ∈ [−10^6, 2^21 − 10^6)). The bounds below use these widths only, not governance's tighter ranges,
+ *        so no value a hash can bind makes the arithmetic wrap.
+ * @input residualColumnBits[A][CB] the binary digits of each residual column c[a] < C = 2^CB; caller must enforce
+ *        that they are booleans recomposing the hashed c (RiskParamsHash Check (2) outputs them)
  * @input minExcess USD × 1e8; caller must enforce 0 ≤ minExcess < 2^112
- * Cost (--O2, measured): 1,834 for A = 3, K = 4, V = 3, N = 3; 5,308 for A = 8, K = 16, V = 4, N = 8 (v1: 1,274, 4,578):
- *       234 + K·238 solvency bits, 96 gross bits, V·(venueEquityBits(N) + 2) default, (11 + V)·A + 2 products,
- *       3·K·A scenario products.
+ * Cost (--O2, measured): 1,804 for A = 3, K = 4, V = 3, N = 3; 5,116 for A = 8, K = 16, V = 4, N = 8 (with the scenario
+ *       table M, U, W: 1,834 and 5,308): 234 + K·236 solvency bits, 96 gross bits, V·(venueEquityBits(N) + 2)
+ *       default, (10 + V)·A + 2 products, (C − 1)·A sign-design products and 3·C·A scenario products (C = K/2: the
+ *       scenarios k and k + C move every asset oppositely, so they share their products).
  */
 template PortfolioMargin(A, K, V, N) {
-    assert(A >= 1 && K >= 1 && V >= 1 && N >= 1 && V * N <= 64);
+    var CB = scenarioColumnBits(K);
+    var C = K \ 2;
+    assert(A >= 1 && CB >= 1 && (2 << CB) == K && V >= 1 && N >= 1 && V * N <= 64);
     signal input deltaUnits[A];    // Σ size·delta:  |·| < 64·2^94.07 = 2^100.07
     signal input gammaUnits[A];    // Σ size·gamma:  |·| < 64·2^126 = 2^132
-    signal input vegaUnits[A];     // Σ size·vega:   |·| < 2^132
     signal input spotLong[A];      // Σ positive spot sizes: [0, 2^69)
     signal input spotShort[A];     // Σ negative spot sizes: (−2^69, 0]
     signal input grossUnits[A];    // Σ |size|: [0, 2^69]
@@ -54,9 +61,9 @@ template PortfolioMargin(A, K, V, N) {
     signal input volShock[A];      // < 2^20
     signal input haircut[A];       // < 2^20
     signal input debtAddOn[A];     // < 2^20
-    signal input moves[K][A];      // |·| < 2^23 − 3·10^6 < 2^22.37
-    signal input volDirs[K][A];    // ∈ [−1, 2]
-    signal input weights[K];       // < 2^20
+    signal input factorLoading[A];   // ρ: < 2^20
+    signal input residualLoading[A]; // r: [−10^6, 2^21 − 10^6), |·| < 2^20.07
+    signal input residualColumnBits[A][CB]; // booleans: c[a] = Σ_j bits[j]·2^j < C
     signal input grossCharge;      // < 2^20
     signal input basisCharge[A];   // < 2^20
     signal input concentration[A]; // < 2^20
@@ -145,38 +152,59 @@ template PortfolioMargin(A, K, V, N) {
     signal deltaScan[A];     // · S:                  |·| < 2^184.1
     signal gammaScan[A];     // Σ size·gamma·S:       |·| < 2^152
     signal gammaScan2[A];    // · S:                  |·| < 2^172
-    signal vegaShock[A];     // Σ size·vega·Σ:        |·| < 2^152
     for (var a = 0; a < A; a++) {
         deltaCash[a] <== deltaUnits[a] * price[a];
         deltaScan[a] <== deltaCash[a] * scanRange[a];
         gammaScan[a] <== gammaUnits[a] * scanRange[a];
         gammaScan2[a] <== gammaScan[a] * scanRange[a];
-        vegaShock[a] <== vegaUnits[a] * volShock[a];
     }
 
-    // (6) Scenario P&L at PNL_SCALE = 2·10^32 per USD×1e8 (x = M·S at 10^12):
-    //     pnl[k] = Σ_a M·(2·10^4·deltaScan + gammaScan2·M) + 2·10^18·vegaShock·U
-    //            = Σ_a 2·10^4·size·delta·P·x + size·gamma·x² + 2·10^18·size·vega·U·Σ   (sums over holdings)
-    //     With |delta| ≤ 10^8 for every kind (spot and linear use DELTA_ONE, options HoldingExposure Check (6)),
-    //     Σ_a |deltaUnits| < 64·2^26.6·2^63 = 2^95.6, so 2·10^4·deltaScan < 2^14.3·2^95.6·2^64·2^20 = 2^193.9;
-    //     |pnl[k]| < 2^22.37·(2^193.9 + 2^194.4) + 2^60.8·2^153 < 2^217.6
-    signal gammaMove[K][A];  // gammaScan2·M: |·| < 2^194.4
-    signal deltaGamma[K][A]; // M·(2·10^4·deltaScan + gammaMove): |·| < 2^22.37·2^195.2 < 2^217.6
-    signal vegaMove[K][A];   // vegaShock·U: |·| < 2^153
+    // (5, moves) The scenario moves from the factor structure, for the first C scenarios (rows H[k] of the design):
+    //     s[k][c] = H[k][c] = (−1)^popcount(k & c) = Π_{j: bit j of k} (1 − 2·c_j) for the bits c_j of c, so
+    //     resid[k][a] = r[a]·H[k][c[a]] = resid[k − 2^t][a]·(1 − 2·c_t) with t the top bit of k (one product each),
+    //     move[k][a] = ρ[a]·H[k][0] + resid[k][a] = ρ[a] + resid[k][a]. Scenario k + C is row −H[k]: every move negated.
+    //     |resid| = |r| < 2^20.07 (each factor is ±1: the bits are booleans), |move| < 2^20 + 2^20.07 < 2^21.04.
+    signal resid[C][A];
+    signal move[C][A];
+    for (var a = 0; a < A; a++) {
+        resid[0][a] <== residualLoading[a];
+        for (var k = 1; k < C; k++) {
+            var t = 0;
+            while ((2 << t) <= k) t++;
+            resid[k][a] <== resid[k - (1 << t)][a] * (1 - 2 * residualColumnBits[a][t]);
+        }
+        for (var k = 0; k < C; k++) move[k][a] <== factorLoading[a] + resid[k][a];
+    }
+
+    // (6) Scenario P&L at PNL_SCALE = 2·10^32 per USD×1e8 (x = M·S at 10^12), for k < C with M = move[k] and
+    //     for k + C with M = −move[k]:
+    //     pnl[k]     = Σ_a 2·10^4·deltaScan·M + gammaScan2·M²  = Σ_a deltaTerm + gammaTerm
+    //     pnl[k + C] = Σ_a −2·10^4·deltaScan·M + gammaScan2·M² = Σ_a gammaTerm − deltaTerm
+    //     (= Σ_a 2·10^4·size·delta·P·x + size·gamma·x², sums over holdings). With |delta| ≤ 10^8 for every kind
+    //     (spot and linear use DELTA_ONE, options HoldingExposure Check (6)), Σ_a |deltaUnits| < 64·2^26.6·2^63 =
+    //     2^95.6, so Σ_a |2·10^4·deltaScan| < 2^14.3·2^95.6·2^64·2^20 = 2^193.9 and Σ_a |gammaScan2| < 2^172:
+    //     |pnl| < 2^193.9·2^21.04 + 2^172·2^42.08 < 2^214.94 + 2^214.08 < 2^215.55.
+    signal gammaMove[C][A];  // gammaScan2·M:    |·| < 2^172·2^21.04 = 2^193.04
+    signal gammaTerm[C][A];  // gammaMove·M:     |·| < 2^214.08 (summed over assets)
+    signal deltaTerm[C][A];  // deltaScan·M:     |2·10^4·Σ_a ·| < 2^214.94
     signal slackK[K];
     // slack = equityNet·2·10^24 − charges − minExcess·2·10^38 ∈ (−(2^234.8 + 2^234.4 + 2^239.2), 2^80.7·2^153)
     //       ⊂ (−2^239.8, 2^233.7)
     signal slack <== EQUITY_TO_COMPARE() * equityNet - charges - COMPARE_SCALE() * minExcess;
-    for (var k = 0; k < K; k++) {
-        var pnl = 0;
+    for (var k = 0; k < C; k++) {
+        var up = 0;
+        var down = 0;
         for (var a = 0; a < A; a++) {
-            gammaMove[k][a] <== gammaScan2[a] * moves[k][a];
-            deltaGamma[k][a] <== moves[k][a] * (DELTA_TO_PNL() * deltaScan[a] + gammaMove[k][a]);
-            vegaMove[k][a] <== vegaShock[a] * volDirs[k][a];
-            pnl += deltaGamma[k][a] + VEGA_TO_PNL() * vegaMove[k][a];
+            gammaMove[k][a] <== gammaScan2[a] * move[k][a];
+            gammaTerm[k][a] <== gammaMove[k][a] * move[k][a];
+            deltaTerm[k][a] <== deltaScan[a] * move[k][a];
+            up += gammaTerm[k][a] + DELTA_TO_PNL() * deltaTerm[k][a];
+            down += gammaTerm[k][a] - DELTA_TO_PNL() * deltaTerm[k][a];
         }
-        // weighted: W·pnl, |·| < 2^20·2^217.6 = 2^237.6; slack + W·pnl ∈ (−2^240.1, 2^233.7 + 2^237.6) ⊂ (−2^240.1, 2^237.7)
-        slackK[k] <== slack + weights[k] * pnl;
+        // the loss at COMPARE_SCALE (weight 10^6): |10^6·pnl| < 2^19.94·2^215.55 = 2^235.49;
+        // slack + 10^6·pnl ∈ (−2^239.8 − 2^235.49, 2^233.7 + 2^235.49) ⊂ (−2^239.9, 2^235.8)
+        slackK[k] <== slack + PPM_ONE() * up;
+        slackK[k + C] <== slack + PPM_ONE() * down;
     }
 
     // Check (7): the book's gross notional Σ_a g[a] < 2^96 (model v2's validity rule, and the bound of (3)).
@@ -186,8 +214,8 @@ template PortfolioMargin(A, K, V, N) {
     //            A negative value v ∈ (−2^239.8, 0) is p + v > 2^253 in the field and has no 234-bit decomposition;
     //            every non-negative value is < 2^233.7 < 2^234, so no solvent book is refused.
     signal slackBits[SLACK_BITS()] <== Num2Bits(SLACK_BITS())(slack);
-    // Check (9): slack − (−W[k]·PnL_k) ≥ 0 for every scenario k (the max over scenarios): negative values are
-    //            > −2^240.1 (p + v > 2^253), non-negative ones < 2^237.7 < 2^238.
+    // Check (9): slack − (−PnL_k) ≥ 0 for every scenario k (the max over scenarios): negative values are
+    //            > −2^239.9 (p + v > 2^253), non-negative ones < 2^235.8 < 2^236.
     signal slackKBits[K][SCENARIO_SLACK_BITS()];
     for (var k = 0; k < K; k++) {
         slackKBits[k] <== Num2Bits(SCENARIO_SLACK_BITS())(slackK[k]);

@@ -7,48 +7,55 @@ include "lib/Scales.circom";
 
 /**
  * @title RiskParamsHash
- * @notice The risk-parameters hash of prover/commitments.ts riskParamsHash (model v2 layout): the offset values
- *         H[0..A), B[0..A) (20 bits), M + 3·10^6 (k-major, 23 bits), U + 1 (k-major, 2 bits), W[0..K), G (20 bits),
- *         then the v2 fields b[0..A), c[0..A) (20 bits), m[0..A) (22 bits), ω (20), noGammaGain (1), δ (20),
- *         packed greedily into 248-bit words (lib/Pack.circom), then the Poseidon(8)-sponge over the words.
- *         Range checks are single-sided, for injectivity only: RiskParams.sol checks every exact range (H, B, W, G ≤
- *         10^6, |M| ≤ 3·10^6, U ∈ {−1, 0, 1}, m ≤ 3·10^6) before it hashes a version, and the context hash binds these
- *         values to that version. The in-circuit bounds (H, B, W, G, b, c, ω, δ < 2^20, m < 2^22,
- *         M ∈ [−3·10^6, 2^23 − 3·10^6), U ∈ [−1, 3)) are what PortfolioMargin's overflow bounds use, so no
- *         wrap-around relies on governance. noGammaGain's 1-bit check makes it a boolean, as HoldingExposure needs.
+ * @notice The risk-parameters hash of prover/commitments.ts riskParamsHash: the offset values H[0..A), B[0..A),
+ *         ρ[0..A) (20 bits), r + 10^6 [0..A) (21 bits), c[0..A) (CB = log2(K/2) bits), G (20 bits), then the model v2
+ *         fields b[0..A), c[0..A) (20 bits), m[0..A) (22 bits), ω (20), noGammaGain (1), δ (20), packed greedily into
+ *         248-bit words (lib/Pack.circom), then the Poseidon(8)-sponge over the words. The scenario set is its factor
+ *         structure (docs/DESIGN.md §3): M[k][a] = ρ[a]·s[k][0] + r[a]·s[k][c[a]], which PortfolioMargin expands.
+ *         Range checks are single-sided, for injectivity only: RiskParams.sol checks every exact range (H, B, G, ρ ≤
+ *         10^6, |r| ≤ 10^6, c ∈ [1, K/2), m ≤ 3·10^6, …) before it hashes a version, and the context hash binds these
+ *         values to that version. The in-circuit bounds (H, B, G, ρ, b, c, ω, δ < 2^20, r ∈ [−10^6, 2^21 − 10^6),
+ *         c < 2^CB, m < 2^22) are what PortfolioMargin's overflow bounds use, so no wrap-around relies on governance.
+ *         noGammaGain's 1-bit check makes it a boolean, as HoldingExposure needs; the bits of c are an output, so that
+ *         the sign design reads the very bits the packing range-checked.
  * @param A number of assets
- * @param K number of stress scenarios
+ * @param K number of stress scenarios, 2·2^m with m ≥ 1 (the sign design [H; −H], H of order K/2)
  * @input haircut[A], debtAddOn[A] ppm, checked < 2^20
- * @input moves[K][A] ppm of the scan range, checked M + 3·10^6 ∈ [0, 2^23)
- * @input volDirs[K][A] checked U + 1 ∈ [0, 4)
- * @input weights[K], grossCharge ppm, checked < 2^20
+ * @input factorLoading[A] ρ, ppm of the scan range, checked < 2^20
+ * @input residualLoading[A] r = ±ψ, ppm of the scan range, checked r + 10^6 ∈ [0, 2^21)
+ * @input residualColumn[A] c, checked < 2^CB = K/2
+ * @input grossCharge ppm, checked < 2^20
  * @input basisCharge[A], concentration[A], vegaGross, venueDefault checked < 2^20; shortOptionMin[A] checked < 2^22;
  *        noGammaGain checked ∈ {0, 1}
  * @output hash the risk-params hash
- * Cost: 40·A + 25·K·A + 20·K + 20 range-check constraints + ceil(words / 7) Poseidon(8) calls (≈ 393 each), the
- *       packing is linear (free), + 62·A + 41 for the v2 fields; words = 4 for A = 3, K = 4 and 19 for A = 8, K = 16.
- *       Measured (--O2): 1,137 for A = 3, K = 4; 5,594 for A = 8, K = 16 (v1 with two-sided checks: 1,403 and 8,655).
+ * @output residualColumnBits[A][CB] the binary digits of each c (least significant first), booleans
+ * Cost: (143 + CB)·A + 61 range-check constraints + ceil(words / 7) Poseidon(8) calls (≈ 393 each), the packing is
+ *       linear (free); words = 2 for A = 3, K = 4 and 6 for A = 8, K = 16 (one call each).
+ *       Measured (--O2): 877 for A = 3, K = 4; 1,625 for A = 8, K = 16 (with the scenario table M, U, W:
+ *       1,137 and 5,594).
  */
 template RiskParamsHash(A, K) {
-    assert(A >= 1 && K >= 1);
+    var CB = scenarioColumnBits(K);
+    assert(A >= 1 && CB >= 1 && (2 << CB) == K);
     // Packing layout, in prover/commitments.ts riskPackValues order.
-    var V1 = 2 * A + 2 * K * A + K + 1;
-    var LEN = V1 + 3 * A + 3;
+    var COL = 4 * A;           // first residual column
+    var V1 = 5 * A + 1;        // H, B, ρ, r, c, G
+    var LEN = V1 + 3 * A + 3;  // + b, c, m, ω, noGammaGain, δ
     var widths[LEN];
     for (var i = 0; i < LEN; i++) widths[i] = 20;
-    for (var i = 0; i < K * A; i++) {
-        widths[2 * A + i] = 23;
-        widths[2 * A + K * A + i] = 2;
+    for (var a = 0; a < A; a++) {
+        widths[3 * A + a] = 21;
+        widths[COL + a] = CB;
+        widths[V1 + 2 * A + a] = 22;
     }
-    for (var a = 0; a < A; a++) widths[V1 + 2 * A + a] = 22;
     widths[LEN - 2] = 1;
     var WORDS = packWordCount(LEN, widths);
 
     signal input haircut[A];
     signal input debtAddOn[A];
-    signal input moves[K][A];
-    signal input volDirs[K][A];
-    signal input weights[K];
+    signal input factorLoading[A];
+    signal input residualLoading[A];
+    signal input residualColumn[A];
     signal input grossCharge;
     signal input basisCharge[A];
     signal input concentration[A];
@@ -57,25 +64,17 @@ template RiskParamsHash(A, K) {
     signal input noGammaGain;
     signal input venueDefault;
     signal output hash;
+    signal output residualColumnBits[A][CB];
 
     signal offsetValue[LEN];
     for (var a = 0; a < A; a++) {
-        // Check (1): haircut and debt add-on < 2^20.
         offsetValue[a] <== haircut[a];
         offsetValue[A + a] <== debtAddOn[a];
+        offsetValue[2 * A + a] <== factorLoading[a];
+        offsetValue[3 * A + a] <== residualLoading[a] + MAX_LOADING();
+        offsetValue[COL + a] <== residualColumn[a];
     }
-    for (var k = 0; k < K; k++) {
-        for (var a = 0; a < A; a++) {
-            // Check (2): move + 3·10^6 < 2^23.  Check (3): vol direction + 1 < 2^2.
-            offsetValue[2 * A + k * A + a] <== moves[k][a] + MAX_MOVE();
-            offsetValue[2 * A + K * A + k * A + a] <== volDirs[k][a] + 1;
-        }
-        // Check (4): weight < 2^20.
-        offsetValue[2 * A + 2 * K * A + k] <== weights[k];
-    }
-    // Check (5): gross-notional charge < 2^20.
     offsetValue[V1 - 1] <== grossCharge;
-    // Check (6), model v2: b, c < 2^20, m < 2^22, ω < 2^20, noGammaGain ∈ {0, 1}, δ < 2^20.
     for (var a = 0; a < A; a++) {
         offsetValue[V1 + a] <== basisCharge[a];
         offsetValue[V1 + A + a] <== concentration[a];
@@ -84,10 +83,23 @@ template RiskParamsHash(A, K) {
     offsetValue[LEN - 3] <== vegaGross;
     offsetValue[LEN - 2] <== noGammaGain;
     offsetValue[LEN - 1] <== venueDefault;
-    // Checks (1)-(6) as one Num2Bits per value: offsetValue[i] < 2^widths[i].
-    for (var i = 0; i < LEN; i++) {
+
+    // Check (1): H, B, G < 2^20 and the factor structure ρ < 2^20, r + 10^6 < 2^21 (|r| < 2^20.07), one Num2Bits per
+    //            value (the residual columns are Check (2)).
+    for (var i = 0; i < V1; i++) {
+        if (i < COL || i >= COL + A) {
+            _ <== Num2Bits(widths[i])(offsetValue[i]);
+        }
+    }
+    // Check (2): each residual column c < 2^CB = K/2; its bits are the output the sign design reads.
+    for (var a = 0; a < A; a++) {
+        residualColumnBits[a] <== Num2Bits(CB)(offsetValue[COL + a]);
+    }
+    // Check (3): model v2: b, c < 2^20, m < 2^22, ω < 2^20, noGammaGain ∈ {0, 1}, δ < 2^20 (one Num2Bits per value).
+    for (var i = V1; i < LEN; i++) {
         _ <== Num2Bits(widths[i])(offsetValue[i]);
     }
-    // (7) Each offset value is < 2^width, so the packing is injective; (8) the digest.
+
+    // (4) Each offset value is < 2^width, so the packing is injective; (5) the digest.
     hash <== Sponge(WORDS, 8)(PackWords(LEN, widths)(offsetValue));
 }

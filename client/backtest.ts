@@ -209,7 +209,7 @@ export async function backtestCommand(o: BacktestOpts): Promise<number> {
   if (o.generate) {
     const days = int(o.days, "--days", 200, 20_000);
     const calTo = indexOfDate(table, "2021-12-31", "--to");
-    const cal = calibrate(table, { from: 0, to: calTo + 1, K: after.risk.weights.length });
+    const cal = calibrate(table, { from: 0, to: calTo + 1, K: after.risk.scenarios });
     const vol = symbols.map((s, a) => (isStable(s) ? 0.002 : cal.stats[a].sigma));
     const path = generatedPath(symbols, { venues: 4, seed, days: days + 250, vol, rho: cal.stats.map((x) => x.rho) });
     log(`generated paths: ${days} days after a 250-day warm-up, GARCH(1,1)-t(4), jumps, one factor, depegs, venue basis and failures (seed ${seed})`);
@@ -230,7 +230,7 @@ export async function backtestCommand(o: BacktestOpts): Promise<number> {
       from,
       to,
       split: o.split,
-      tradeoff: o.tradeoff ? { table, calibration: { from: 0, to: calTo + 1, K: after.risk.weights.length }, booksPerClass: Math.max(1, Math.ceil(perClass / 3)) } : undefined,
+      tradeoff: o.tradeoff ? { table, calibration: { from: 0, to: calTo + 1, K: after.risk.scenarios }, booksPerClass: Math.max(1, Math.ceil(perClass / 3)) } : undefined,
       log,
     });
     window = `real history ${o.from} … ${o.to} (out-of-sample from ${o.split})`;

@@ -42,7 +42,10 @@ function calibrateCommand(o: CalibrateOpts): number {
   const symbols = o.assets.split(",").map((s) => s.trim().toUpperCase()).filter(Boolean);
   if (symbols.length === 0) throw new ZkMarginInputError("--assets", "expected a comma-separated list of symbols");
   const K = Number(o.scenarios);
-  if (!Number.isInteger(K) || K < 2 || K > 64) throw new ZkMarginInputError("--scenarios", `"${o.scenarios}" is not a scenario count in [2, 64]`);
+  // the sign design [H; −H] of the factor structure needs K = 2·2^m (H of order K/2 ≥ 2), as the circuit instances
+  if (!Number.isInteger(K) || K < 4 || K > 64 || (K & (K - 1)) !== 0) {
+    throw new ZkMarginInputError("--scenarios", `"${o.scenarios}" is not a scenario count 2·2^m in [4, 64] (4, 8, 16, 32 or 64: the sign design [H; −H] needs a Hadamard matrix of order K/2)`);
+  }
   const delta = Number(o.venueDefault);
   if (!Number.isFinite(delta) || delta < 0 || delta > 1) throw new ZkMarginInputError("--venue-default", `"${o.venueDefault}" is not a fraction in [0, 1]`);
   const table = loadPrices(o.prices, symbols);
@@ -72,7 +75,7 @@ export function registerRisk(program: Command, run: (action: () => Promise<numbe
     .description("derive the risk params (scenarios, haircuts, charges) and oracle settings (λ, κ, ν, floors) from daily closes, printing why each value is what it is")
     .option("--prices <dir>", "directory of <SYMBOL>.csv files (date,close)", "data/prices")
     .option("--assets <list>", "comma-separated symbols in asset-index order", "USDC,ETH,BTC,SOL,LINK,XRP,USDT,DOGE")
-    .option("--scenarios <K>", "number of scenarios K", "16")
+    .option("--scenarios <K>", "number of scenarios K = 2·2^m (the instance's: 4 for test, 16 for prod)", "16")
     .option("--from <date>", "first day of the calibration window (default: the first row)")
     .option("--to <date>", "last day of the calibration window (later data is out-of-sample)", "2021-12-31")
     .option("--venue-default <fraction>", "venue default charge δ (an assumption, docs/RISK.md §2.2)", "0.05")

@@ -18,7 +18,6 @@ import type { Signer } from "ethers";
 import { formatUsd } from "../prover/errors.ts";
 import { generateProof, releaseProver } from "../prover/generateProof.ts";
 import { contextHashOf } from "../prover/commitments.ts";
-import { withV2TermsOff } from "../prover/model.ts";
 import { marginReport, renderReport, renderTable } from "../prover/report.ts";
 import { parseStatement } from "../prover/statement.ts";
 import { accountKeys, randomFieldElement, Venue } from "../prover/venue.ts";
@@ -92,7 +91,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
 
   // 3. Risk params (through the timelock), then the market snapshot that binds them.
   step(3, `risk parameters and the market snapshot of epoch ${EPOCH}`);
-  const risk = withV2TermsOff(demoRisk(params.A, params.K), params.A); // the circuit proves model v2: v1's numbers, v2 terms 0
+  const risk = demoRisk(params.A, params.K); // model v2: joint crypto moves, a USDC depeg column, gross vega
   await zk.setRiskParams(risk); // scheduled in the timelock; the local chain skips the delay
   const onChainContext = await zk.setMarket(demoMarket(params.A), EPOCH);
   const [price, scanRange, volShock] = await zk.oracle.snapshotAt(EPOCH);

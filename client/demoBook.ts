@@ -7,7 +7,7 @@
  * The book is a classic cross-venue hedge that isolated margin punishes: long ETH perps at one venue, short ETH
  * perps at another, spot ETH and BTC collateral, and long BTC puts protecting the BTC.
  */
-import { Kind, type Holding, type MarketSnapshot, type RiskParams } from "../prover/types.ts";
+import { Kind, type Holding, type MarketSnapshot, type RiskParamsV2 } from "../prover/types.ts";
 
 const E8 = 100_000_000n;
 export const ASSET_NAMES = ["USDC", "ETH", "BTC"];
@@ -50,32 +50,30 @@ export function demoMarket(A: number): MarketSnapshot {
 }
 
 /**
- * Risk params for A assets and K scenarios (SPAN-like): crypto moves jointly by ±1 and ±2 scan ranges, then ±3 in the last two scenarios, with vol
- * up on the down moves; ±3 is the extreme move, counted at 35%; the −3 scenario also depegs USDC by one scan range.
- * Haircuts: USDC 2%, ETH 15%, BTC 12%; gross-notional charge 0.5%.
+ * Risk params for A assets and K scenarios (K = 2·2^m), by their factor structure: every crypto asset loads fully on
+ * the market factor (ρ = 100 %: all crypto moves up or down one scan range together, the SPAN-like joint move) with no
+ * residual (r = 0), and USDC moves ±1 scan range in residual column 1 (a depeg in half of the scenarios, whichever way
+ * crypto goes). Vega is charged gross (ω = 100 % of the vol shock on every option's |vega|: the scenarios move no vol);
+ * the other model v2 terms are 0. Haircuts: USDC 2%, ETH 15%, BTC 12%; gross-notional charge 0.5%.
  */
-export function demoRisk(A: number, K: number): RiskParams {
-  const moves: bigint[][] = [];
-  const volDirs: bigint[][] = [];
-  const weights: bigint[] = [];
-  for (let k = 0; k < K; k++) {
-    const step = BigInt(Math.min(2, 1 + Math.floor(k / 2)));
-    const up = k % 2 === 0;
-    const extreme = k >= K - 2;
-    const m = (up ? 1n : -1n) * (extreme ? 3n : step) * 1_000_000n;
-    moves.push(Array.from({ length: A }, (_, a) => (a === USDC ? (extreme && !up ? -1_000_000n : 0n) : m)));
-    volDirs.push(Array.from({ length: A }, (_, a) => (a === USDC ? 0n : up ? -1n : 1n)));
-    weights.push(extreme ? pct(35) : pct(100));
-  }
+export function demoRisk(A: number, K: number): RiskParamsV2 {
   const haircut = [pct(2), pct(15), pct(12)];
   const addOn = [pct(5), pct(25), pct(20)];
+  const zeros = () => Array.from({ length: A }, () => 0n);
   return {
     haircut: Array.from({ length: A }, (_, a) => haircut[a] ?? pct(30)),
     debtAddOn: Array.from({ length: A }, (_, a) => addOn[a] ?? pct(40)),
-    moves,
-    volDirs,
-    weights,
+    scenarios: K,
+    factorLoading: Array.from({ length: A }, (_, a) => (a === USDC ? 0n : pct(100))),
+    residualLoading: Array.from({ length: A }, (_, a) => (a === USDC ? pct(100) : 0n)),
+    residualColumn: Array.from({ length: A }, () => 1),
     grossCharge: pct(0.5),
+    basisCharge: zeros(),
+    concentration: zeros(),
+    shortOptionMin: zeros(),
+    vegaGross: pct(100),
+    noGammaGain: 0n,
+    venueDefault: 0n,
   };
 }
 

@@ -2,8 +2,8 @@
  * Book → MarginProof circuit input. Checks everything the circuit will check (ranges, slot layout, venue order,
  * Merkle roots, hashes, and by default the margin itself) and throws one RangeError naming the offending field before
  * any witness or proof is attempted. Input names match circuits/MarginProof.circom's signals; the market and risk
- * inputs are named after prover/commitments.ts marketPackValues / riskPackValues fields (`moves[2][1]` feeds the
- * circuit's moves[2][1]).
+ * inputs are named after prover/commitments.ts marketPackValues / riskPackValues fields (`residualColumn[2]` feeds the
+ * circuit's residualColumn[2]).
  */
 import {
   bookNullifier,
@@ -19,7 +19,7 @@ import {
   riskParamsHash,
 } from "./commitments.ts";
 import { FIELD, toField, type PackValue } from "./hash.ts";
-import { COMPARE_SCALE, EPOCH_BITS, MAX_HOLDING_SLOTS, MIN_EXCESS_BITS, VENUE_ID_BITS, evaluateMarginExact, floorDiv, isRiskV2, validateHolding, validateMarket, validateRisk } from "./model.ts";
+import { COMPARE_SCALE, EPOCH_BITS, MAX_HOLDING_SLOTS, MIN_EXCESS_BITS, VENUE_ID_BITS, evaluateMarginExact, floorDiv, isRiskV2, scenarioColumns, validateHolding, validateMarket, validateRisk } from "./model.ts";
 import type { PublicInputs } from "./publicSignals.ts";
 import { flattenPublicInputs } from "./publicSignals.ts";
 import { MAX_TREE_DEPTH, TREE_ARITY, rootFromPath, treeCapacity } from "./tree.ts";
@@ -86,6 +86,7 @@ function checkParams(p: InstanceParams): void {
   }
   if (p.D > MAX_TREE_DEPTH) fail("params.D", `${p.D} exceeds ${MAX_TREE_DEPTH}`);
   if (p.V * p.N > MAX_HOLDING_SLOTS) fail("params", `V·N = ${p.V * p.N} exceeds ${MAX_HOLDING_SLOTS} holding slots`);
+  scenarioColumns(p.K, "params.K"); // K = 2·2^m: the circuit's sign design [H; −H] (MarginProof asserts it too)
 }
 
 const str = (x: bigint): string => toField(x).toString();

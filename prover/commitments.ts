@@ -10,7 +10,7 @@
  *   tail            the public words packing [minExcess (112 bits), venueIds (32 bits each)]
  */
 import { FIELD, LEAF_SPONGE_WIDTH, PARAMS_SPONGE_WIDTH, type PackValue, packLayout, packWords, poseidon, sponge } from "./hash.ts";
-import { DELTA_BITS, EPOCH_BITS, GREEK_BITS, MIN_EXCESS_BITS, PRICE_BITS, SIZE_BITS, VENUE_ID_BITS, validateHolding } from "./model.ts";
+import { DELTA_BITS, EPOCH_BITS, GREEK_BITS, MIN_EXCESS_BITS, PRICE_BITS, SIZE_BITS, VENUE_ID_BITS, scenarioColumns, validateHolding } from "./model.ts";
 import { EMPTY_HOLDING, HOLDING_FIELDS, RISK_V2_FIELDS, type Holding, type MarketSnapshot, type RiskParams, type RiskParamsV2 } from "./types.ts";
 
 /** owner = Poseidon(traderSecret, salt), with a fresh random salt per venue account. */
@@ -119,8 +119,6 @@ const PPM_ONE = 1_000_000n;
 const MAX_MOVE = 3_000_000n;
 const price = (field: string, value: bigint): PackValue => ({ field, value, min: 0n, max: PRICE_MAX, width: 64 });
 const ppm = (field: string, value: bigint): PackValue => ({ field, value, min: 0n, max: PPM_ONE, width: 20 });
-const move = (field: string, value: bigint): PackValue => ({ field, value, min: -MAX_MOVE, max: MAX_MOVE, width: 23 });
-const volDir = (field: string, value: bigint): PackValue => ({ field, value, min: -1n, max: 1n, width: 2 });
 
 /** The market values in marketFields order with their ranges: P < 2^64 (64 bits), S and Σ ∈ [0, 1e6] (20 bits). */
 export function marketPackValues(m: MarketSnapshot): PackValue[] {
@@ -137,11 +135,12 @@ export function marketWords(m: MarketSnapshot): bigint[] {
 }
 
 /**
- * Risk fields in hash (packing) order: H[0..A), B[0..A), M row-major (k then a), U row-major, W[0..K), G; then, for
- * model v2 params, b[0..A), c[0..A), m[0..A), ω, noGammaGain, δ (prover/types.ts RISK_V2_FIELDS).
+ * Risk fields in hash (packing) order: H[0..A), B[0..A), ρ[0..A), r[0..A), c[0..A), G; then, for model v2 params,
+ * b[0..A), c[0..A), m[0..A), ω, noGammaGain, δ (prover/types.ts RISK_V2_FIELDS). K (r.scenarios) is the instance's
+ * and not hashed: it fixes the width of c.
  */
 export function riskFields(r: RiskParams): bigint[] {
-  const v1 = [...r.haircut, ...r.debtAddOn, ...r.moves.flat(), ...r.volDirs.flat(), ...r.weights, r.grossCharge];
+  const v1 = [...r.haircut, ...r.debtAddOn, ...r.factorLoading, ...r.residualLoading, ...r.residualColumn.map(BigInt), r.grossCharge];
   if (!hasV2(r)) return v1;
   return [...v1, ...r.basisCharge, ...r.concentration, ...r.shortOptionMin, r.vegaGross, r.noGammaGain, r.venueDefault];
 }
@@ -151,20 +150,26 @@ function hasV2(r: RiskParams): r is RiskParamsV2 {
   return RISK_V2_FIELDS.every((f) => r[f] !== undefined);
 }
 
+/** Bits of a packed residual column for K scenarios: log2(K/2) (K = 2·2^m, prover/model.ts scenarioColumns). */
+export function columnBits(K: number): number {
+  return Math.log2(scenarioColumns(K, "scenarios"));
+}
+
 /**
- * The risk values in riskFields order with their ranges: H, B, W, G ∈ [0, 1e6] (20 bits); M ∈ [−3e6, 3e6] stored as
- * M + 3e6 (23 bits); U ∈ {−1, 0, 1} stored as U + 1 (2 bits). Model v2 params append: b ∈ [0, 1e6] (20 bits),
- * c ∈ [0, 2^20) (20 bits), m ∈ [0, 3e6] (22 bits), ω ∈ [0, 1e6] (20 bits), noGammaGain ∈ {0, 1} (1 bit),
- * δ ∈ [0, 1e6] (20 bits). A v2 circuit instance always hashes the v2 layout; v1-shaped params (no v2 field) keep the
- * v1 layout so that today's circuit and fixtures keep their hash until the v2 port lands.
+ * The risk values in riskFields order with their ranges: H, B, G ∈ [0, 1e6] (20 bits); the factor structure
+ * ρ ∈ [0, 1e6] (20 bits), r ∈ [−1e6, 1e6] stored as r + 1e6 (21 bits), c ∈ [0, K/2) (log2(K/2) bits: the bits of c
+ * itself, which the circuit's sign design reads; governance and validateRisk refuse c = 0). Model v2 params append:
+ * b ∈ [0, 1e6] (20 bits), c ∈ [0, 2^20) (20 bits), m ∈ [0, 3e6] (22 bits), ω ∈ [0, 1e6] (20 bits), noGammaGain ∈
+ * {0, 1} (1 bit), δ ∈ [0, 1e6] (20 bits). A circuit instance always hashes the v2 layout (the SDK refuses v1 params).
  */
 export function riskPackValues(r: RiskParams): PackValue[] {
+  const cBits = columnBits(r.scenarios);
   const v1 = [
     ...r.haircut.map((v, a) => ppm(`haircut[${a}]`, v)),
     ...r.debtAddOn.map((v, a) => ppm(`debtAddOn[${a}]`, v)),
-    ...r.moves.flatMap((row, k) => row.map((v, a) => move(`moves[${k}][${a}]`, v))),
-    ...r.volDirs.flatMap((row, k) => row.map((v, a) => volDir(`volDirs[${k}][${a}]`, v))),
-    ...r.weights.map((v, k) => ppm(`weights[${k}]`, v)),
+    ...r.factorLoading.map((v, a) => ppm(`factorLoading[${a}]`, v)),
+    ...r.residualLoading.map((v, a): PackValue => ({ field: `residualLoading[${a}]`, value: v, min: -PPM_ONE, max: PPM_ONE, width: 21 })),
+    ...r.residualColumn.map((v, a): PackValue => ({ field: `residualColumn[${a}]`, value: BigInt(v), min: 0n, max: (1n << BigInt(cBits)) - 1n, width: cBits })),
     ppm("grossCharge", r.grossCharge),
   ];
   if (!hasV2(r)) return v1;
@@ -185,8 +190,9 @@ export function riskWords(r: RiskParams): bigint[] {
 }
 
 /**
- * riskParamsHash = Poseidon(8)-sponge over the packed risk words (v1: 3 words for A = 3, K = 4; 17 for A = 8, K = 16;
- * v2 params: 4 words for A = 3, K = 4; 19 for A = 8, K = 16 (the v2 fields add 3·62 + 41 and 8·62 + 41 bits).
+ * riskParamsHash = Poseidon(8)-sponge over the packed risk words: 2 words for A = 3, K = 4 (one permutation) and 6 for
+ * A = 8, K = 16 (one permutation; the factor structure takes 41 + log2(K/2) bits per asset instead of K·25, the v2
+ * fields 62 per asset + 41).
  */
 export function riskParamsHash(r: RiskParams): bigint {
   return sponge(riskWords(r), PARAMS_SPONGE_WIDTH);

@@ -7,7 +7,11 @@
  * - sizes: units × 1e8 (SIZE_ONE), signed, |size| < 2^63
  * - prices, entry prices, option marks: USD × 1e8 (USD_ONE) per unit, unsigned, < 2^64
  * - ratios (haircut, debt add-on, scan range, weights, gross charge): parts per million (PPM_ONE = 1e6), in [0, 1e6]
- * - scenario moves M[k][a]: ppm of the asset's scan range, in [-3e6, 3e6]; vol directions U[k][a] ∈ {-1, 0, 1}
+ * - scenario moves M[k][a]: ppm of the asset's scan range. Governance's RiskParams give them by their factor structure,
+ *   M[k][a] = ρ[a]·s[k][0] + r[a]·s[k][c[a]] with the instance's sign design s (signDesign: the rows of [H; −H], H the
+ *   Sylvester Hadamard matrix of order K/2), ρ ∈ [0, 1e6], r ∈ [−1e6, 1e6], so |M| ≤ 2e6; vol directions 0 and
+ *   weights 1e6 (scenarioTable expands them). An explicit ScenarioTable (TableRiskParams: the backtest's "before"
+ *   parameters and the hand-checked tests, not provable) has M ∈ [-3e6, 3e6], U[k][a] ∈ {-1, 0, 1}, W[k] ppm.
  * - vol shock Σ[a]: absolute change of σ in ppm (1e6 = +1.0 = 100 vol points), in [0, 1e6]
  *
  * Greek scales (options only; spot and linear holdings always use delta 1, gamma 0, vega 0 whatever they commit):
@@ -35,10 +39,10 @@
  *   and, when noGammaGain = 1, an option's gamma counts in PnL_k only if size·gamma < 0 (a loss), so no venue-supplied
  *   gamma can lower the requirement; options must have |delta| ≤ 1 (sizes in underlying units); the whole book's gross
  *   notional Σ_a g[a] must be < 2^GROSS_BITS (in units·P, about $7.9e12), the bound every v2 width rests on.
- *   Cross-asset residual risk and depegs are priced by the scenarios themselves (moves M from the correlation
- *   structure: prover/risk/calibrate.ts), at no extra circuit cost. Every v2 field 0 gives exactly v1's numbers.
+ *   Cross-asset residual risk and depegs are priced by the scenarios themselves (the factor structure ρ, r, c from the
+ *   correlation structure: prover/risk/calibrate.ts). Every v2 field 0 gives exactly v1's numbers.
  */
-import { Kind, RISK_V2_FIELDS, type Holding, type MarketSnapshot, type RiskParams, type RiskParamsV2 } from "./types.ts";
+import { Kind, RISK_V2_FIELDS, type Holding, type MarketSnapshot, type RiskCharges, type RiskChargesV2, type RiskParams, type ScenarioTable, type TableRiskParams } from "./types.ts";
 
 /** One unit of size (sizes are units × 1e8). */
 export const SIZE_ONE = 10n ** 8n;
@@ -48,8 +52,12 @@ export const USD_ONE = 10n ** 8n;
 export const DELTA_ONE = 10n ** 8n;
 /** 1.0 of a ratio in parts per million. */
 export const PPM_ONE = 10n ** 6n;
-/** |scenario move| ≤ 3e6 ppm of the scan range. */
+/** |scenario move| ≤ 3e6 ppm of the scan range in an explicit ScenarioTable (the factor structure stays ≤ 2e6). */
 export const MAX_MOVE = 3_000_000n;
+/** Factor loading ρ ∈ [0, MAX_LOADING], residual loading r ∈ [−MAX_LOADING, MAX_LOADING] (ppm of the scan range). */
+export const MAX_LOADING = PPM_ONE;
+/** The largest scenario count K = 2·2^m an instance may have. */
+export const MAX_SCENARIOS = 64;
 /** Equity and gross charge: exact value = USD × 1e8 × EQUITY_SCALE. */
 export const EQUITY_SCALE = 10n ** 14n;
 /** Scenario P&L: exact value = USD × 1e8 × PNL_SCALE. */
@@ -208,23 +216,37 @@ export function validateMarket(m: MarketSnapshot, A: number = m.price.length): v
   m.volShock.forEach((s, a) => checkPpm(s, `market.volShock[${a}]`));
 }
 
-/** Validate risk parameters for A assets (K = weights.length unless given); throws a RangeError naming the field. */
-export function validateRisk(r: RiskParams, A: number, K: number = r.weights.length): void {
+/**
+ * C = K/2, the order of the Hadamard matrix of an instance with K scenarios; throws a RangeError naming `field` unless
+ * K = 2·2^m with 1 ≤ m and K ≤ MAX_SCENARIOS (the sign design needs a Sylvester Hadamard matrix of order ≥ 2).
+ */
+export function scenarioColumns(K: number, field = "risk.scenarios"): number {
+  const ok = Number.isInteger(K) && K >= 4 && K <= MAX_SCENARIOS && (K & (K - 1)) === 0;
+  check(ok, field, `${String(K)} is not a scenario count 2·2^m in [4, ${MAX_SCENARIOS}] (4, 8, 16, 32 or 64): the sign design [H; −H] needs a Sylvester Hadamard matrix of order K/2 ≥ 2`);
+  return K / 2;
+}
+
+/**
+ * The sign design of an instance with K scenarios: s[k][c] ∈ {−1, +1} for k < K, c < C = K/2, the rows of [H; −H] for
+ * the Sylvester Hadamard matrix H[i][c] = (−1)^popcount(i & c) of order C. Column 0 is +1 for k < C and −1 after (the
+ * market factor's up and down); every other column is orthogonal to it and to each other.
+ */
+export function signDesign(K: number): number[][] {
+  const C = scenarioColumns(K, "K");
+  const parity = (x: number): number => {
+    let p = 0;
+    for (let y = x; y > 0; y &= y - 1) p ^= 1;
+    return p;
+  };
+  return Array.from({ length: K }, (_, k) => Array.from({ length: C }, (_, c) => (parity((k % C) & c) === 0 ? 1 : -1) * (k < C ? 1 : -1)));
+}
+
+/** Validate the charges (every field but the scenario set) for A assets; throws a RangeError naming the field. */
+function validateCharges(r: RiskCharges, A: number): void {
   for (const key of ["haircut", "debtAddOn"] as const) {
     check(Array.isArray(r[key]) && r[key].length === A, `risk.${key}`, `expected ${A} values (one per asset), got ${Array.isArray(r[key]) ? r[key].length : typeof r[key]}`);
     r[key].forEach((x, a) => checkPpm(x, `risk.${key}[${a}]`));
   }
-  check(Array.isArray(r.weights) && r.weights.length === K, "risk.weights", `expected ${K} values (one per scenario), got ${Array.isArray(r.weights) ? r.weights.length : typeof r.weights}`);
-  check(K >= 1, "risk.weights", "at least one scenario is needed");
-  r.weights.forEach((w, k) => checkPpm(w, `risk.weights[${k}]`));
-  for (const key of ["moves", "volDirs"] as const) {
-    check(Array.isArray(r[key]) && r[key].length === K, `risk.${key}`, `expected ${K} rows (one per scenario), got ${Array.isArray(r[key]) ? r[key].length : typeof r[key]}`);
-    r[key].forEach((row, k) =>
-      check(Array.isArray(row) && row.length === A, `risk.${key}[${k}]`, `expected ${A} values (one per asset)`),
-    );
-  }
-  r.moves.forEach((row, k) => row.forEach((m, a) => checkRange(m, -MAX_MOVE, MAX_MOVE, `risk.moves[${k}][${a}]`)));
-  r.volDirs.forEach((row, k) => row.forEach((u, a) => checkRange(u, -1n, 1n, `risk.volDirs[${k}][${a}]`)));
   checkPpm(r.grossCharge, "risk.grossCharge");
   if (!isRiskV2(r)) {
     const some = RISK_V2_FIELDS.filter((f) => r[f] !== undefined);
@@ -242,13 +264,77 @@ export function validateRisk(r: RiskParams, A: number, K: number = r.weights.len
   checkPpm(r.venueDefault, "risk.venueDefault");
 }
 
+/**
+ * Validate the factor structure of `r` for A assets (and the instance's K when given): K = 2·2^m, ρ[a] ∈ [0, 1e6],
+ * r[a] ∈ [−1e6, 1e6], c[a] an integer in [1, K/2). Throws a RangeError naming the field.
+ */
+function validateStructure(r: RiskParams, A: number, K?: number): void {
+  const C = scenarioColumns(r.scenarios);
+  if (K !== undefined) check(r.scenarios === K, "risk.scenarios", `${r.scenarios} scenarios, the instance has K = ${K}`);
+  for (const key of ["factorLoading", "residualLoading", "residualColumn"] as const) {
+    check(Array.isArray(r[key]) && r[key].length === A, `risk.${key}`, `expected ${A} values (one per asset), got ${Array.isArray(r[key]) ? r[key].length : typeof r[key]}`);
+  }
+  r.factorLoading.forEach((x, a) => checkRange(x, 0n, MAX_LOADING, `risk.factorLoading[${a}]`));
+  r.residualLoading.forEach((x, a) => checkRange(x, -MAX_LOADING, MAX_LOADING, `risk.residualLoading[${a}]`));
+  r.residualColumn.forEach((c, a) =>
+    check(Number.isInteger(c) && c >= 1 && c < C, `risk.residualColumn[${a}]`, `${String(c)} is not a column of the sign design in [1, ${C}) (column 0 is the market factor's)`),
+  );
+}
+
+/** Validate an explicit scenario table for A assets (K = weights.length unless given); RangeError naming the field. */
+export function validateScenarioTable(t: ScenarioTable, A: number, K: number = t.weights.length): void {
+  check(Array.isArray(t.weights) && t.weights.length === K, "risk.weights", `expected ${K} values (one per scenario), got ${Array.isArray(t.weights) ? t.weights.length : typeof t.weights}`);
+  check(K >= 1, "risk.weights", "at least one scenario is needed");
+  t.weights.forEach((w, k) => checkPpm(w, `risk.weights[${k}]`));
+  for (const key of ["moves", "volDirs"] as const) {
+    check(Array.isArray(t[key]) && t[key].length === K, `risk.${key}`, `expected ${K} rows (one per scenario), got ${Array.isArray(t[key]) ? t[key].length : typeof t[key]}`);
+    t[key].forEach((row, k) =>
+      check(Array.isArray(row) && row.length === A, `risk.${key}[${k}]`, `expected ${A} values (one per asset)`),
+    );
+  }
+  t.moves.forEach((row, k) => row.forEach((m, a) => checkRange(m, -MAX_MOVE, MAX_MOVE, `risk.moves[${k}][${a}]`)));
+  t.volDirs.forEach((row, k) => row.forEach((u, a) => checkRange(u, -1n, 1n, `risk.volDirs[${k}][${a}]`)));
+}
+
+/** True iff `r` carries an explicit scenario table (TableRiskParams) rather than the factor structure. */
+export function isTableRisk(r: RiskParams | TableRiskParams): r is TableRiskParams {
+  return (r as Partial<TableRiskParams>).moves !== undefined;
+}
+
+/**
+ * Validate risk parameters for A assets; throws a RangeError naming the field. RiskParams: the charges and the factor
+ * structure (K = r.scenarios, which must equal the instance's K when given). TableRiskParams: the charges and the table
+ * (K = weights.length unless given).
+ */
+export function validateRisk(r: RiskParams | TableRiskParams, A: number, K?: number): void {
+  check(typeof r === "object" && r !== null, "risk", "expected a risk params object");
+  if (isTableRisk(r)) validateScenarioTable(r, A, K);
+  else validateStructure(r, A, K);
+  validateCharges(r, A);
+}
+
+/**
+ * The scenario table of `r`'s factor structure (validated for A = r.factorLoading.length): M[k][a] =
+ * ρ[a]·s[k][0] + r[a]·s[k][c[a]], U = 0, W = 1e6 (the circuit's scenarios; used by the report and tests).
+ */
+export function scenarioTable(r: RiskParams): ScenarioTable {
+  validateStructure(r, Array.isArray(r.factorLoading) ? r.factorLoading.length : 0);
+  const s = signDesign(r.scenarios);
+  const A = r.factorLoading.length;
+  return {
+    moves: s.map((row) => Array.from({ length: A }, (_, a) => r.factorLoading[a] * BigInt(row[0]) + r.residualLoading[a] * BigInt(row[r.residualColumn[a]]))),
+    volDirs: s.map(() => Array.from({ length: A }, () => 0n)),
+    weights: s.map(() => PPM_ONE),
+  };
+}
+
 /** True iff `r` carries the model v2 fields (validateRisk rejects a partial set). */
-export function isRiskV2(r: RiskParams): r is RiskParamsV2 {
+export function isRiskV2<T extends RiskCharges>(r: T): r is T & RiskChargesV2 {
   return RISK_V2_FIELDS.every((f) => r[f] !== undefined);
 }
 
 /** The same params with every model v2 term present and off (all zero): v2 evaluates them exactly as v1. */
-export function withV2TermsOff(r: RiskParams, A: number = r.haircut.length): RiskParamsV2 {
+export function withV2TermsOff<T extends RiskCharges>(r: T, A: number = r.haircut.length): T & RiskChargesV2 {
   const zeros = () => Array.from({ length: A }, () => 0n);
   return { ...r, basisCharge: zeros(), concentration: zeros(), shortOptionMin: zeros(), vegaGross: 0n, noGammaGain: 0n, venueDefault: 0n };
 }
@@ -273,7 +359,7 @@ const abs = (x: bigint): bigint => (x < 0n ? -x : x);
  * The exact integers of the margin model (what the circuit compares). Validates every input first. `book` is a flat
  * holdings list (one venue) or one list per venue; only v2's default charge depends on the split.
  */
-export function evaluateMarginExact(book: BookHoldings, market: MarketSnapshot, risk: RiskParams): ExactMargin {
+export function evaluateMarginExact(book: BookHoldings, market: MarketSnapshot, risk: RiskParams | TableRiskParams): ExactMargin {
   return marginEvaluator(market, risk).exact(book);
 }
 
@@ -283,39 +369,39 @@ export interface MarginEvaluator {
   evaluate(book: BookHoldings): MarginResult;
 }
 
-const copyRisk = (r: RiskParams): RiskParams => structuredClone(r);
-
 /**
  * Validate `market` and `risk` once and return an evaluator over private copies of them (later changes to the
- * arguments do not reach it). Each book is still validated holding by holding.
+ * arguments do not reach it). Each book is still validated holding by holding. RiskParams are evaluated through their
+ * scenario table (scenarioTable), TableRiskParams through their own.
  */
-export function marginEvaluator(market: MarketSnapshot, risk: RiskParams): MarginEvaluator {
+export function marginEvaluator(market: MarketSnapshot, risk: RiskParams | TableRiskParams): MarginEvaluator {
   const A = market.price.length;
   validateMarket(market, A);
   validateRisk(risk, A);
   const m: MarketSnapshot = { price: [...market.price], scanRange: [...market.scanRange], volShock: [...market.volShock] };
-  const r = copyRisk(risk);
+  const r: RiskCharges = structuredClone(risk);
+  const table = structuredClone(isTableRisk(risk) ? { moves: risk.moves, volDirs: risk.volDirs, weights: risk.weights } : scenarioTable(risk));
   // per scenario and asset: x = M·S (relative move at 1e12), the delta coefficient DELTA_TO_PNL·P·x, x², the vega one
-  const co = r.moves.map((row, k) =>
+  const co = table.moves.map((row, k) =>
     row.map((mv, a) => {
       const x = mv * m.scanRange[a];
-      return { delta: DELTA_TO_PNL * m.price[a] * x, gamma: x * x, vega: VEGA_TO_PNL * r.volDirs[k][a] * m.volShock[a] };
+      return { delta: DELTA_TO_PNL * m.price[a] * x, gamma: x * x, vega: VEGA_TO_PNL * table.volDirs[k][a] * m.volShock[a] };
     }),
   );
   return {
-    exact: (book) => exactUnchecked(book, m, r, co),
-    evaluate: (book) => rounded(exactUnchecked(book, m, r, co)),
+    exact: (book) => exactUnchecked(book, m, r, table.weights, co),
+    evaluate: (book) => rounded(exactUnchecked(book, m, r, table.weights, co)),
   };
 }
 
 type Coefficients = { delta: bigint; gamma: bigint; vega: bigint }[][];
 
-function exactUnchecked(book: BookHoldings, market: MarketSnapshot, risk: RiskParams, co: Coefficients): ExactMargin {
+function exactUnchecked(book: BookHoldings, market: MarketSnapshot, risk: RiskCharges, weights: readonly bigint[], co: Coefficients): ExactMargin {
   const A = market.price.length;
   const venues = venuesOf(book);
   const nested = venues.length > 0 && venues[0] !== book;
   venues.forEach((hs, v) => hs.forEach((h, i) => validateHolding(h, A, nested ? `holdings[${v}][${i}]` : `holdings[${i}]`)));
-  const K = risk.weights.length;
+  const K = weights.length;
   const v2 = isRiskV2(risk);
   if (v2) {
     venues.forEach((hs, v) =>
@@ -380,7 +466,7 @@ function exactUnchecked(book: BookHoldings, market: MarketSnapshot, risk: RiskPa
   const grossCharge = risk.grossCharge * grossNotional; // × SIZE_ONE × PPM_ONE = EQUITY_SCALE
   let worstLoss = 0n; // × COMPARE_SCALE
   for (let k = 0; k < K; k++) {
-    const loss = -risk.weights[k] * pnl[k];
+    const loss = -weights[k] * pnl[k];
     if (loss > worstLoss) worstLoss = loss;
   }
   let basisCharge = 0n;
@@ -426,7 +512,7 @@ function exactUnchecked(book: BookHoldings, market: MarketSnapshot, risk: RiskPa
  * venue). All values USD × 1e8; see the module header for rounding. Throws a RangeError naming the field on any
  * input outside the circuit's ranges.
  */
-export function evaluateMargin(holdings: BookHoldings, market: MarketSnapshot, risk: RiskParams): MarginResult {
+export function evaluateMargin(holdings: BookHoldings, market: MarketSnapshot, risk: RiskParams | TableRiskParams): MarginResult {
   return rounded(evaluateMarginExact(holdings, market, risk));
 }
 
@@ -448,6 +534,6 @@ function rounded(x: ExactMargin): MarginResult {
 }
 
 /** True iff the circuit can prove `minExcess` for this book (exact comparison, as in-circuit). */
-export function meetsMinExcess(holdings: BookHoldings, market: MarketSnapshot, risk: RiskParams, minExcess: bigint): boolean {
+export function meetsMinExcess(holdings: BookHoldings, market: MarketSnapshot, risk: RiskParams | TableRiskParams, minExcess: bigint): boolean {
   return evaluateMarginExact(holdings, market, risk).excess >= minExcess * COMPARE_SCALE;
 }

@@ -1,8 +1,8 @@
 /**
  * The JSON formats the SDK reads and writes, as zod schemas: a venue's account statement, a market snapshot,
  * risk params and a proof. Integers travel as decimal strings (JSON numbers lose precision past 2^53); small
- * counts (asset index, kind, leaf index, dims) are plain JSON numbers. A parse error names the JSON path of the
- * offending value (e.g. `statement.holdings[1].size`) in a ZkMarginInputError.
+ * counts (asset index, kind, leaf index, dims, scenario count, residual column) are plain JSON numbers. A parse error
+ * names the JSON path of the offending value (e.g. `statement.holdings[1].size`) in a ZkMarginInputError.
  */
 import { z } from "zod";
 import { FIELD } from "./hash.ts";
@@ -32,7 +32,7 @@ const TWO_64 = 1n << 64n;
 export const zField = bigintString(0n, FIELD, "a field element");
 /** unsigned < 2^64 (prices, epochs, venue ids) */
 export const zU64 = bigintString(0n, TWO_64, "an unsigned 64-bit integer");
-/** signed, |x| < 2^63 (sizes, greeks, moves) */
+/** signed, |x| < 2^63 (sizes, greeks, residual loadings) */
 export const zI64 = bigintString(-TWO_63 + 1n, TWO_63, "a signed integer with |x| < 2^63");
 /** parts per million, unsigned < 2^64 */
 export const zPpm = zU64;
@@ -94,9 +94,11 @@ export const RiskSchema = z
   .object({
     haircut: z.array(zPpm).min(1),
     debtAddOn: z.array(zPpm).min(1),
-    moves: z.array(z.array(zI64)).min(1),
-    volDirs: z.array(z.array(bigintString(-1n, 2n, "a vol direction (-1, 0 or 1)"))).min(1),
-    weights: z.array(zPpm).min(1),
+    /** K, the instance's scenario count (2·2^m); prover/model.ts validateRisk checks it and the structure's ranges */
+    scenarios: z.number().int().positive(),
+    factorLoading: z.array(zPpm).min(1),
+    residualLoading: z.array(zI64).min(1),
+    residualColumn: z.array(z.number().int().nonnegative()).min(1),
     grossCharge: zPpm,
     // model v2 (prover/types.ts): all six or none; prover/model.ts validateRisk checks the ranges and the set
     basisCharge: z.array(zPpm).min(1).optional(),

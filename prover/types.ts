@@ -43,18 +43,16 @@ export interface MarketSnapshot {
   volShock: bigint[];
 }
 
-/** Governance risk parameters (docs/DESIGN.md §3). */
-export interface RiskParams {
+/**
+ * The margin charges of the risk parameters: everything but the scenario set. RiskParams adds the scenario set by its
+ * factor structure (what governance posts and the circuit proves); TableRiskParams adds an explicit scenario table
+ * (the pre-factor parameter sets of the backtest's "before" column and the hand-checked model tests; not provable).
+ */
+export interface RiskCharges {
   /** haircut on positive spot, ppm, length A */
   haircut: bigint[];
   /** add-on on negative spot (debt), ppm, length A */
   debtAddOn: bigint[];
-  /** scenario moves M[k][a], ppm of scan range, in [-3e6, 3e6], K × A */
-  moves: bigint[][];
-  /** vol directions U[k][a] in {-1, 0, 1}, K × A */
-  volDirs: bigint[][];
-  /** scenario weights W[k], ppm, length K */
-  weights: bigint[];
   /** gross-notional charge G, ppm */
   grossCharge: bigint;
   // ---- model v2 (docs/RISK.md, docs/DESIGN.md §3). All six fields are present together or absent together: absent
@@ -76,11 +74,53 @@ export interface RiskParams {
   venueDefault?: bigint;
 }
 
+/**
+ * Governance risk parameters (docs/DESIGN.md §3): the charges and the K stress scenarios by their factor structure.
+ * Scenario k moves asset a by M[k][a] = ρ[a]·s[k][0] + r[a]·s[k][c[a]] ppm of its scan range, where s is the sign
+ * design of the instance: the K = 2·C rows of [H; −H] for the Sylvester Hadamard matrix H of order C = 2^m
+ * (prover/model.ts signDesign, scenarioTable). Vol directions are 0 and weights 100 % in every scenario (vega is
+ * priced by the gross vega term). |M| ≤ ρ + |r| ≤ 2·10^6.
+ */
+export interface RiskParams extends RiskCharges {
+  /** K, the number of scenarios: the instance's (not hashed), 2·2^m with m ≥ 1 (4, 8, 16, 32 or 64) */
+  scenarios: number;
+  /** ρ[a]: the asset's loading on the market factor (column 0 of s), ppm of its scan range, in [0, 1e6], length A */
+  factorLoading: bigint[];
+  /**
+   * r[a] = σ[a]·ψ[a]: the signed loading on the asset's residual column, ppm of its scan range, in [−1e6, 1e6],
+   * length A. Two assets sharing a column with opposite signs move against each other there (their spread is priced).
+   */
+  residualLoading: bigint[];
+  /** c[a]: the asset's residual column of s, an integer in [1, K/2), length A (assets may share a column) */
+  residualColumn: number[];
+}
+
+/** The names of RiskParams' scenario-structure fields (what TableRiskParams replaces by a ScenarioTable). */
+export const SCENARIO_STRUCTURE_FIELDS = ["scenarios", "factorLoading", "residualLoading", "residualColumn"] as const;
+
+/** An explicit scenario table, K rows of A values: what the model evaluates (prover/model.ts scenarioTable expands RiskParams to it). */
+export interface ScenarioTable {
+  /** scenario moves M[k][a], ppm of scan range, in [-3e6, 3e6], K × A */
+  moves: bigint[][];
+  /** vol directions U[k][a] in {-1, 0, 1}, K × A */
+  volDirs: bigint[][];
+  /** scenario weights W[k], ppm, length K */
+  weights: bigint[];
+}
+
+/**
+ * Risk parameters with an explicit scenario table instead of the factor structure: the reference model evaluates them
+ * (the backtest's "before" column, the hand-checked model tests), the circuit cannot prove them.
+ */
+export type TableRiskParams = RiskCharges & ScenarioTable;
+
 /** The model v2 fields of RiskParams, in hash (packing) order after the v1 fields. */
 export const RISK_V2_FIELDS = ["basisCharge", "concentration", "shortOptionMin", "vegaGross", "noGammaGain", "venueDefault"] as const;
 
 /** RiskParams with every model v2 field present. */
 export type RiskParamsV2 = Required<RiskParams>;
+/** The model v2 charges, all present. */
+export type RiskChargesV2 = Required<RiskCharges>;
 
 /** One venue account as the trader knows it. */
 export interface Account {

@@ -9,29 +9,32 @@ import {WordPacker} from "./lib/WordPacker.sol";
 
 /// @title RiskParams
 /// @notice Governance risk parameters for an instance with A assets and K scenarios (docs/DESIGN.md §3, model v2).
-///         setParams checks every exact range — the circuit checks only the packed widths and relies on these
-///         (docs/DESIGN.md §4 "Range checks of hashed parameters"):
+///         The K scenarios are given by their factor structure: scenario k moves asset a by
+///         M[k][a] = ρ[a]·s[k][0] + r[a]·s[k][c[a]] ppm of its scan range, s = the rows of [H; −H] for the Sylvester
+///         Hadamard matrix H of order K/2 (the circuit's compile-time sign design), so K = 2·2^m (checked at
+///         deployment). setParams checks every exact range — the circuit checks only the packed widths and relies on
+///         these (docs/DESIGN.md §4 "Range checks of hashed parameters"):
 ///         (1) every array has its instance length, the model-v2 arrays included: the circuit proves model v2 only
 ///             (docs/DESIGN.md §4), so every version is hashed in the v2 layout (a deployment that wants v1's numbers
 ///             posts the v2 terms as zeros, prover/model.ts withV2TermsOff);
-///         (2) haircuts, debt add-ons, weights, the gross charge, basis charges, gross vega and venue default are
-///             ppm ≤ 1e6; (3) moves are in [-3e6, 3e6]; (4) vol directions are in {-1, 0, 1};
+///         (2) haircuts, debt add-ons, factor loadings ρ, the gross charge, basis charges, gross vega and venue default
+///             are ppm ≤ 1e6; (3) residual loadings r are in [-1e6, 1e6] (so |M| ≤ 2e6); (4) residual columns c are
+///             in [1, K/2) (column 0 is the market factor's);
 ///         (5) concentration < 2^20, short-option minimum ≤ 3e6, noGammaGain ∈ {0, 1}.
-///         It then packs the offset values [H..., B... (20 bits), M + 3e6 (k-major, 23 bits)..., U + 1 (k-major,
-///         2 bits)..., W..., G (20 bits), b... (20), c... (20), m... (22), ω (20), noGammaGain (1), δ (20)] into
-///         248-bit words (lib/WordPacker.sol) and stores the Poseidon(8)-sponge hash over the words:
-///         riskWords() and riskParamsHash() in prover/commitments.ts. Each setParams is a new version (1, 2, …);
-///         every version's parameters and hash stay readable. Ownership belongs to the deployment's timelock.
+///         It then packs the offset values [H..., B..., ρ... (20 bits), r + 1e6... (21 bits), c... (log2(K/2) bits),
+///         G (20 bits), b... (20), c... (20), m... (22), ω (20), noGammaGain (1), δ (20)] into 248-bit words
+///         (lib/WordPacker.sol) and stores the Poseidon(8)-sponge hash over the words: riskWords() and
+///         riskParamsHash() in prover/commitments.ts. Each setParams is a new version (1, 2, …); every version's
+///         parameters and hash stay readable. Ownership belongs to the deployment's timelock.
 contract RiskParams is IRiskParams, Ownable {
     /// @notice Parts per million.
     int256 public constant PPM = 1e6;
-    /// @notice |M[k][a]| ≤ 3e6 ppm of the scan range; the short-option minimum ≤ 3e6 too.
-    int256 public constant MAX_MOVE = 3e6;
-    /// @notice Packed widths: ppm values (≤ 1e6 < 2^20), M + 3e6 (≤ 6e6 < 2^23), U + 1 (≤ 2 < 2^2),
-    ///         concentration (< 2^20), short-option minimum (≤ 3e6 < 2^22), noGammaGain (1 bit).
+    /// @notice The short-option minimum ≤ 3e6 ppm of the scan range.
+    uint256 public constant MAX_SHORT_OPTION_MIN = 3e6;
+    /// @notice Packed widths: ppm values (≤ 1e6 < 2^20), r + 1e6 (≤ 2e6 < 2^21), concentration (< 2^20),
+    ///         short-option minimum (≤ 3e6 < 2^22), noGammaGain (1 bit); a residual column has columnBits bits.
     uint256 private constant PPM_BITS = 20;
-    uint256 private constant MOVE_BITS = 23;
-    uint256 private constant DIR_BITS = 2;
+    uint256 private constant RESIDUAL_BITS = 21;
     uint256 private constant CONC_BITS = 20;
     uint256 private constant SOM_BITS = 22;
 
@@ -41,6 +44,8 @@ contract RiskParams is IRiskParams, Ownable {
     uint256 public immutable assetCount;
     /// @inheritdoc IRiskParams
     uint256 public immutable scenarioCount;
+    /// @notice Bits of a packed residual column: log2(K/2).
+    uint256 public immutable columnBits;
 
     /// @inheritdoc IRiskParams
     uint256 public paramsHash;
@@ -53,13 +58,18 @@ contract RiskParams is IRiskParams, Ownable {
     /// @param governance the address allowed to set parameters (the deployment's timelock)
     /// @param poseidon_ the Poseidon(8) contract
     /// @param assetCount_ A
-    /// @param scenarioCount_ K
+    /// @param scenarioCount_ K, 2·2^m in [4, 64] (the sign design [H; −H] needs H of order K/2 ≥ 2)
     constructor(address governance, IPoseidonT9 poseidon_, uint256 assetCount_, uint256 scenarioCount_) Ownable(governance) {
         if (assetCount_ == 0 || assetCount_ > 64) revert RiskParams__WrongLength("assetCount", assetCount_, 64);
-        if (scenarioCount_ == 0 || scenarioCount_ > 64) revert RiskParams__WrongLength("scenarioCount", scenarioCount_, 64);
+        if (scenarioCount_ < 4 || scenarioCount_ > 64 || scenarioCount_ & (scenarioCount_ - 1) != 0) {
+            revert RiskParams__ScenarioCountOutOfRange(scenarioCount_);
+        }
         poseidon = poseidon_;
         assetCount = assetCount_;
         scenarioCount = scenarioCount_;
+        uint256 bits = 0;
+        while ((2 << bits) < scenarioCount_) ++bits;
+        columnBits = bits;
     }
 
     /// @inheritdoc IRiskParams
@@ -103,31 +113,23 @@ contract RiskParams is IRiskParams, Ownable {
         return _pack(_params[version]);
     }
 
-    /// @dev Checks (1)-(4) of the v1 fields.
+    /// @dev Checks (1)-(4) of the v1 fields (the charges and the factor structure).
     function _checkV1(Params calldata p) private view {
         uint256 nA = assetCount;
-        uint256 nK = scenarioCount;
+        uint256 nC = scenarioCount / 2;
         _len("haircut", p.haircut.length, nA);
         _len("debtAddOn", p.debtAddOn.length, nA);
-        _len("moves", p.moves.length, nK);
-        _len("volDirs", p.volDirs.length, nK);
-        _len("weights", p.weights.length, nK);
-        for (uint256 k = 0; k < nK; ++k) {
-            _len("moves[k]", p.moves[k].length, nA);
-            _len("volDirs[k]", p.volDirs[k].length, nA);
-        }
+        _len("factorLoading", p.factorLoading.length, nA);
+        _len("residualLoading", p.residualLoading.length, nA);
+        _len("residualColumn", p.residualColumn.length, nA);
         for (uint256 a = 0; a < nA; ++a) {
             if (p.haircut[a] > uint256(PPM)) revert RiskParams__HaircutOutOfRange(a, p.haircut[a]);
             if (p.debtAddOn[a] > uint256(PPM)) revert RiskParams__DebtAddOnOutOfRange(a, p.debtAddOn[a]);
-        }
-        for (uint256 k = 0; k < nK; ++k) {
-            for (uint256 a = 0; a < nA; ++a) {
-                int256 m = p.moves[k][a];
-                if (m > MAX_MOVE || m < -MAX_MOVE) revert RiskParams__MoveOutOfRange(k, a, m);
-                int256 u = p.volDirs[k][a];
-                if (u > 1 || u < -1) revert RiskParams__VolDirOutOfRange(k, a, u);
-            }
-            if (p.weights[k] > uint256(PPM)) revert RiskParams__WeightOutOfRange(k, p.weights[k]);
+            if (p.factorLoading[a] > uint256(PPM)) revert RiskParams__FactorLoadingOutOfRange(a, p.factorLoading[a]);
+            int256 r = p.residualLoading[a];
+            if (r > PPM || r < -PPM) revert RiskParams__ResidualLoadingOutOfRange(a, r);
+            uint256 c = p.residualColumn[a];
+            if (c == 0 || c >= nC) revert RiskParams__ResidualColumnOutOfRange(a, c);
         }
         if (p.grossCharge > uint256(PPM)) revert RiskParams__GrossChargeOutOfRange(p.grossCharge);
     }
@@ -141,7 +143,7 @@ contract RiskParams is IRiskParams, Ownable {
         for (uint256 a = 0; a < nA; ++a) {
             if (p.basisCharge[a] > uint256(PPM)) revert RiskParams__BasisChargeOutOfRange(a, p.basisCharge[a]);
             if (p.concentration[a] >> CONC_BITS != 0) revert RiskParams__ConcentrationOutOfRange(a, p.concentration[a]);
-            if (p.shortOptionMin[a] > uint256(MAX_MOVE)) revert RiskParams__ShortOptionMinOutOfRange(a, p.shortOptionMin[a]);
+            if (p.shortOptionMin[a] > MAX_SHORT_OPTION_MIN) revert RiskParams__ShortOptionMinOutOfRange(a, p.shortOptionMin[a]);
         }
         if (p.vegaGross > uint256(PPM)) revert RiskParams__VegaGrossOutOfRange(p.vegaGross);
         if (p.noGammaGain > 1) revert RiskParams__NoGammaGainOutOfRange(p.noGammaGain);
@@ -149,19 +151,15 @@ contract RiskParams is IRiskParams, Ownable {
     }
 
     /// @dev The packed words of range-checked parameters (riskWords() in prover/commitments.ts).
-    function _pack(Params memory p) private pure returns (uint256[] memory) {
+    function _pack(Params memory p) private view returns (uint256[] memory) {
         uint256 nA = p.haircut.length;
-        uint256 nK = p.weights.length;
-        WordPacker.Packer memory w = WordPacker.create(2 * nA + 2 * nK * nA + nK + 1 + 3 * nA + 3);
+        uint256 cBits = columnBits;
+        WordPacker.Packer memory w = WordPacker.create(8 * nA + 4);
         for (uint256 a = 0; a < nA; ++a) WordPacker.push(w, p.haircut[a], PPM_BITS);
         for (uint256 a = 0; a < nA; ++a) WordPacker.push(w, p.debtAddOn[a], PPM_BITS);
-        for (uint256 k = 0; k < nK; ++k) {
-            for (uint256 a = 0; a < nA; ++a) WordPacker.push(w, uint256(p.moves[k][a] + MAX_MOVE), MOVE_BITS);
-        }
-        for (uint256 k = 0; k < nK; ++k) {
-            for (uint256 a = 0; a < nA; ++a) WordPacker.push(w, uint256(p.volDirs[k][a] + 1), DIR_BITS);
-        }
-        for (uint256 k = 0; k < nK; ++k) WordPacker.push(w, p.weights[k], PPM_BITS);
+        for (uint256 a = 0; a < nA; ++a) WordPacker.push(w, p.factorLoading[a], PPM_BITS);
+        for (uint256 a = 0; a < nA; ++a) WordPacker.push(w, uint256(p.residualLoading[a] + PPM), RESIDUAL_BITS);
+        for (uint256 a = 0; a < nA; ++a) WordPacker.push(w, p.residualColumn[a], cBits);
         WordPacker.push(w, p.grossCharge, PPM_BITS);
         for (uint256 a = 0; a < nA; ++a) WordPacker.push(w, p.basisCharge[a], PPM_BITS);
         for (uint256 a = 0; a < nA; ++a) WordPacker.push(w, p.concentration[a], CONC_BITS);

@@ -5,10 +5,18 @@ pragma circom 2.2.0;
 
 /// 1.0 of an option's delta (delta is dimensionless, per unit of the holding).
 function DELTA_ONE() { return 100000000; }
-/// 1.0 of a ratio in parts per million (haircuts, add-ons, scan ranges, weights, charges).
+/// 1.0 of a ratio in parts per million (haircuts, add-ons, scan ranges, factor loadings, charges).
 function PPM_ONE() { return 1000000; }
-/// |scenario move| ≤ 3·10^6 ppm of the scan range.
-function MAX_MOVE() { return 3000000; }
+/// The scenario factor structure: ρ ∈ [0, MAX_LOADING], r ∈ [−MAX_LOADING, MAX_LOADING] (ppm of the scan range);
+/// r is packed as r + MAX_LOADING (21 bits).
+function MAX_LOADING() { return 1000000; }
+/// Bits of a residual column c ∈ [0, K/2) for K = 2·2^m scenarios: m (prover/commitments.ts columnBits). The caller
+/// asserts K == 2 << m with m ≥ 1 (the sign design [H; −H] needs a Sylvester Hadamard matrix of order K/2 ≥ 2).
+function scenarioColumnBits(K) {
+    var m = 0;
+    while ((2 << m) < K) m++;
+    return m;
+}
 /// Signed sizes: |size| < 2^63 (SIGNED_BITS including the sign).
 function SIZE_BITS() { return 64; }
 /// Prices, entry prices and option marks: unsigned, < 2^64.
@@ -23,17 +31,16 @@ function VENUE_ID_BITS() { return 32; }
 function MIN_EXCESS_BITS() { return 112; }
 /// Widths of the final solvency comparisons (PortfolioMargin Checks (8)-(9)): each covers the largest value the
 /// compared quantity can take when it is non-negative (so no solvent book is refused), while its most negative value
-/// stays above −(p − 2^width) (so no negative value passes): slack ∈ (−2^239.8, 2^233.7), slackK ∈ (−2^240.1, 2^237.7).
+/// stays above −(p − 2^width) (so no negative value passes): slack ∈ (−2^239.8, 2^233.7), slackK ∈ (−2^239.9, 2^235.8).
 function SLACK_BITS() { return 234; }
-function SCENARIO_SLACK_BITS() { return 238; }
+function SCENARIO_SLACK_BITS() { return 236; }
 /// Equity terms are computed at scale EQUITY_SCALE = 10^14 (USD × 1e8 × 1e6 ppm); scenario P&L at
-/// PNL_SCALE = 2·10^32; weighted losses at PNL_SCALE · 10^6 = 2·10^38 = COMPARE_SCALE.
+/// PNL_SCALE = 2·10^32; scenario losses at PNL_SCALE · 10^6 = 2·10^38 = COMPARE_SCALE (the ppm of the weight the
+/// factor structure fixes at 10^6).
 /// EQUITY_TO_COMPARE = COMPARE_SCALE / EQUITY_SCALE.
 function EQUITY_TO_COMPARE() { return 2 * 10 ** 24; }
 /// Delta P&L (size·delta·P·M·S, scale 10^8·10^8·10^8·10^12 = 10^36 over USD, i.e. 10^28 over USD×1e8) to PNL_SCALE.
 function DELTA_TO_PNL() { return 20000; }
-/// Vega P&L (size·vega·U·Σ, scale 10^8 · 10^6 = 10^14 over USD×1e8) to PNL_SCALE.
-function VEGA_TO_PNL() { return 2 * 10 ** 18; }
 /// COMPARE_SCALE = 2·10^38: minExcess (USD×1e8) is multiplied by it.
 function COMPARE_SCALE() { return 2 * 10 ** 38; }
 /// Holding fields, in the commitment order of prover/types.ts HOLDING_FIELDS.

@@ -6,7 +6,7 @@
  * what a failing venue destroys. Pure TypeScript, usable in a browser.
  */
 import { COMPARE_SCALE, EQUITY_SCALE, marginEvaluator } from "../model.ts";
-import { Kind, type Holding, type MarketSnapshot, type RiskParams } from "../types.ts";
+import { Kind, type Holding, type MarketSnapshot, type RiskParams, type TableRiskParams } from "../types.ts";
 import { blackScholes, impliedVol } from "./blackScholes.ts";
 import { IMPACT_Y, liquidityOf, type Book, type DayView, type Position } from "./books.ts";
 import { initialOracleState, oracleSnapshot, type OracleAsset, type OracleConfig } from "./oracleRule.ts";
@@ -23,7 +23,8 @@ export interface OracleSetup {
 export interface BacktestSetup {
   path: MarketPath;
   oracle: OracleSetup;
-  risk: RiskParams;
+  /** the calibrated parameters (factor structure), or an explicit scenario table (the "before" parameters) */
+  risk: RiskParams | TableRiskParams;
   books: readonly Book[];
   /** evaluation window: losses from day t to t+1 for from ≤ t < to (indices into path.dates) */
   from: number;

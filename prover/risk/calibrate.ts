@@ -3,8 +3,8 @@
  * liquidity, basis and venue-failure assumptions where the data cannot speak), with the reason for each value.
  * Pure TypeScript, usable in a browser. `zkmargin risk calibrate` (client/calibrate.ts) is the CLI.
  */
-import { PPM_ONE } from "../model.ts";
-import type { RiskParams, RiskParamsV2 } from "../types.ts";
+import { PPM_ONE, scenarioColumns } from "../model.ts";
+import type { RiskParamsV2, TableRiskParams } from "../types.ts";
 import { blackScholes, impliedVol } from "./blackScholes.ts";
 import { IMPACT_Y, liquidityOf } from "./books.ts";
 import type { OracleAsset, OracleConfig } from "./oracleRule.ts";
@@ -29,13 +29,6 @@ const quantile = (xs: number[], q: number): number => {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
 };
 const pct = (x: number, d = 2) => `${(100 * x).toFixed(d)}%`;
-
-/** Sylvester Hadamard matrix of order n (a power of two). */
-export function hadamard(n: number): number[][] {
-  let h = [[1]];
-  while (h.length < n) h = [...h.map((r) => [...r, ...r]), ...h.map((r) => [...r, ...r.map((x) => -x)])];
-  return h;
-}
 
 /** EWMA variance path (floats, same recursion as the oracle rule with n = 1) of simple returns. */
 function ewmaSigma(close: number[], lambda: number, seed: number): number[] {
@@ -68,7 +61,8 @@ export function calibrate(table: PriceTable, o: CalibrateOptions): CalibrationRe
   const { symbols } = table;
   const A = symbols.length;
   const K = o.K;
-  if (K < 2) throw new RangeError(`scenarios: K = ${K}, at least 2 are needed`);
+  // K = 2·2^m: the scenarios are the rows of [H; −H] for the Sylvester Hadamard matrix H of order C = K/2
+  const Cn = scenarioColumns(K, "scenarios");
   const report: string[] = [];
   const win = (a: number) => table.close[a].slice(o.from, o.to).filter(Number.isFinite);
   const rets = (a: number) => {
@@ -179,11 +173,8 @@ export function calibrate(table: PriceTable, o: CalibrateOptions): CalibrationRe
   report.push(`stablecoin haircut ${pct(depegDown)} = max(1 %, 1.5 × 99.9th percentile of 1-day declines ${pct(quantile(drops, 0.999))}); add-on ${pct(depegUp)} (rises)`);
   report.push(`risky haircut / add-on: max(0.5 %, 4 × assumed half spread): the price risk of spot is in the scenarios`);
 
-  // (7) Scenario moves: [H; −H] sign design, column 0 the factor, one stablecoin column, one residual column per risky asset.
-  let Cn = 1;
-  while (Cn * 4 <= K) Cn *= 2;
-  const H = hadamard(Cn);
-  const rows = [...H, ...H.map((r) => r.map((x) => -x))];
+  // (7) Scenario structure: the sign design [H; −H] (prover/model.ts signDesign), column 0 the factor, one stablecoin
+  //     column, one residual column per risky asset; M[k][a] = ρ[a]·s[k][0] + r[a]·s[k][c[a]] ppm of the scan range.
   const column = new Array<number>(A).fill(-1);
   const sign = new Array<number>(A).fill(1);
   let next = 1;
@@ -214,19 +205,13 @@ export function calibrate(table: PriceTable, o: CalibrateOptions): CalibrationRe
     }
     next++;
   });
-  const moves: bigint[][] = [];
-  for (let k = 0; k < K; k++) {
-    const row = rows[k % rows.length];
-    const extreme = k >= rows.length ? 2 : 1;
-    moves.push(
-      symbols.map((s, a) => {
-        if (isStable(s)) return column[a] >= 0 ? BigInt(Math.round(1e6 * row[column[a]] * extreme)) : 0n;
-        const resid = column[a] >= 0 ? sign[a] * psi[a] * row[column[a]] : psi[a] * row[0];
-        return BigInt(Math.round(1e6 * extreme * (rho[a] * row[0] + resid)));
-      }),
-    );
-  }
-  report.push(`scenarios: K = ${K}, sign design [H; −H] of order ${Cn}: column 0 the factor${stableIdx.length && column[stableIdx[0]] > 0 ? ", column 1 the stablecoins" : ", stablecoins not moved (their haircut prices the depeg)"}; ${rows.length < K ? `${K - rows.length} extra rows at 2× (extreme)` : "no extra rows"}; M[k][a] = 1e6·(ρ·s0 + ψ·s_col)`);
+  // ρ and ψ in ppm; a stablecoin has ρ = 0 and moves ±1 scan range in its column (r = 1e6), or not at all (r = 0)
+  // when no column is free; a risky asset without a column (none is left out while C ≥ 2) would carry its residual
+  // on the factor column (ρ + ψ, r = 0).
+  const factorLoading = symbols.map((s, a) => (isStable(s) ? 0n : column[a] >= 0 ? ppm(rho[a]) : ppm(rho[a] + psi[a])));
+  const residualLoading = symbols.map((s, a) => (column[a] < 0 ? 0n : BigInt(sign[a]) * (isStable(s) ? PPM_ONE : ppm(psi[a]))));
+  const residualColumn = column.map((c) => (c >= 1 ? c : 1));
+  report.push(`scenarios: K = ${K}, sign design [H; −H] of order ${Cn}: column 0 the factor${stableIdx.length && column[stableIdx[0]] > 0 ? ", column 1 the stablecoins" : ", stablecoins not moved (their haircut prices the depeg)"}; M[k][a] = ρ·s[k][0] + r·s[k][c] ppm of the scan range, r = ±ψ`);
   symbols.forEach((s, a) => {
     if (!isStable(s)) report.push(`  ${s}: column ${column[a] >= 0 ? `${column[a]}${sign[a] < 0 ? " (opposite sign)" : ""}` : "none (residual on the factor column)"}`);
   });
@@ -287,9 +272,10 @@ export function calibrate(table: PriceTable, o: CalibrateOptions): CalibrationRe
   const risk: RiskParamsV2 = {
     haircut: haircut.map(ppm),
     debtAddOn: debtAddOn.map(ppm),
-    moves,
-    volDirs: moves.map((r) => r.map(() => 0n)),
-    weights: moves.map(() => PPM_ONE),
+    scenarios: K,
+    factorLoading,
+    residualLoading,
+    residualColumn,
     grossCharge: 0n,
     basisCharge: basisCharge.map(ppm),
     concentration,
@@ -311,9 +297,11 @@ export function calibrate(table: PriceTable, o: CalibrateOptions): CalibrationRe
 /**
  * Today's parameters (the "before" column): the v1 fixture values of test/fixtures/market.ts by symbol (XRP takes
  * AVAX's row, USDT is treated as USDC), today's oracle (κ = 3, λ = 0.94, floors = the fixture scan ranges, constant vol
- * shock, seed 0), every v2 term off.
+ * shock, seed 0), every v2 term off. Their SPAN-like scenarios (joint moves of 0, ±1/3, ±2/3, ±1, ±3 scan ranges, vol up
+ * and down, the extremes at 35 %) are not of the factor form, so they come as an explicit scenario table
+ * (TableRiskParams): the reference model evaluates them, the circuit could not prove them.
  */
-export function todayParams(symbols: readonly string[], K: number): { risk: RiskParams; oracle: { config: OracleConfig; assets: OracleAsset[] } } {
+export function todayParams(symbols: readonly string[], K: number): { risk: TableRiskParams; oracle: { config: OracleConfig; assets: OracleAsset[] } } {
   const row: Record<string, [number, number, number, number]> = {
     // scan floor %, vol shock %, haircut %, add-on %
     USDC: [1, 0, 2, 5], USDT: [1, 0, 2, 5], ETH: [15, 10, 15, 25], BTC: [12, 8, 12, 20], SOL: [22, 15, 25, 35],

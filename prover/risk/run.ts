@@ -55,7 +55,7 @@ export function runRiskBacktest(o: RunOptions): RunSummary {
   const log = o.log ?? (() => {});
   const symbols = o.path.symbols;
   const books = o.books ?? makeBooks(symbols, o.booksPerClass, o.seed);
-  const today = todayParams(symbols, o.after.risk.weights.length);
+  const today = todayParams(symbols, o.after.risk.scenarios);
   const base = { path: o.path, books, from: o.from, to: o.to, split: o.split };
   log(`after: calibrated model v2, ${books.length} books, ${o.to - o.from} days`);
   const after = runBacktest({ ...base, risk: o.after.risk, oracle: o.after.oracle });

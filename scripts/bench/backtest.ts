@@ -32,10 +32,10 @@ export const backtestSection: Section = {
       from,
       to,
       split: "2022-01-01",
-      tradeoff: { table, calibration: { from: 0, to: calTo, K: after.risk.weights.length }, booksPerClass: 2 },
+      tradeoff: { table, calibration: { from: 0, to: calTo, K: after.risk.scenarios }, booksPerClass: 2 },
       log: ctx.log,
     });
-    const cal = calibrate(table, { from: 0, to: calTo, K: after.risk.weights.length });
+    const cal = calibrate(table, { from: 0, to: calTo, K: after.risk.scenarios });
     const vol = after.symbols.map((s, a) => (isStable(s) ? 0.002 : cal.stats[a].sigma));
     const genPath = generatedPath(after.symbols, { venues: 4, seed: 1, days: 1750, vol, rho: cal.stats.map((x) => x.rho) });
     const gen = runRiskBacktest({ path: genPath, after, booksPerClass: 6, seed: 1, from: 250, to: genPath.dates.length - 1, log: ctx.log });

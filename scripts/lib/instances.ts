@@ -29,6 +29,12 @@ export function loadInstances(): Record<string, Instance> {
     if (name.startsWith("$")) continue;
     const parsed = InstanceSchema.safeParse(value);
     if (!parsed.success) throw new Error(`circuits/circuits.json: instance "${name}": ${parsed.error.message}`);
+    // MarginProof's scenarios are the rows of the sign design [H; −H], H the Sylvester Hadamard matrix of order K/2:
+    // K must be 2·2^m with m ≥ 1 (the circuit asserts it too, prover/model.ts scenarioColumns says why)
+    const K = parsed.data.params.K;
+    if (parsed.data.template === "MarginProof" && !(Number.isInteger(K) && K >= 4 && K <= 64 && (K & (K - 1)) === 0)) {
+      throw new Error(`circuits/circuits.json: instance "${name}": K = ${K} is not a scenario count 2·2^m in [4, 64] (the sign design [H; −H] needs a Hadamard matrix of order K/2)`);
+    }
     out[name] = { ...parsed.data, name };
   }
   return out;

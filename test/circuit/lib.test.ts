@@ -18,9 +18,9 @@ const marketInput = (m: MarketSnapshot) => ({ price: m.price.map(s), scanRange: 
 const riskInput = (r: RiskParams) => ({
   haircut: r.haircut.map(s),
   debtAddOn: r.debtAddOn.map(s),
-  moves: r.moves.map((row) => row.map(s)),
-  volDirs: r.volDirs.map((row) => row.map(s)),
-  weights: r.weights.map(s),
+  factorLoading: r.factorLoading.map(s),
+  residualLoading: r.residualLoading.map(s),
+  residualColumn: r.residualColumn.map((c) => String(c)),
   grossCharge: s(r.grossCharge),
   basisCharge: r.basisCharge!.map(s),
   concentration: r.concentration!.map(s),
@@ -186,7 +186,7 @@ describe("circuit library templates", function () {
       ]);
       expect(() => packLayout([249])).to.throw(RangeError, /width 249/);
     });
-    it("should pack the test market into 2 words and the test risk params into 3, with the documented offsets", () => {
+    it("should pack the test market into 2 words and the test risk params into 2, with the documented offsets", () => {
       const m = testMarket();
       const w = marketWords(m);
       expect(w).to.have.length(2);
@@ -195,32 +195,34 @@ describe("circuit library templates", function () {
       expect(w[1]).to.equal(m.scanRange[2] + (m.volShock[0] << 20n) + (m.volShock[1] << 40n) + (m.volShock[2] << 60n));
       const r = testRiskV1();
       const rw = riskWords(r);
-      expect(rw).to.have.length(3);
-      // word 0 ends with moves[1][1] (6 × 20 + 5 × 23 = 235 bits): its offset value sits at bit 212
-      expect((rw[0] >> 212n) & ((1n << 23n) - 1n)).to.equal(r.moves[1][1] + 3_000_000n);
-      // word 2: weights[3] then grossCharge
-      expect(rw[2]).to.equal(r.weights[3] + (r.grossCharge << 20n));
-      // model v2 params continue word 2 with b (3 × 20), c (3 × 20), m (3 × 22) from bit 40, ω at 226, the flag at 246;
-      // δ does not fit (247 + 20 > 248) and starts word 3
+      expect(rw).to.have.length(2);
+      // word 0: H, B, ρ (3 × 20 bits each) = 180 bits, r + 1e6 (3 × 21) from bit 180, c (3 × 1 bit, K = 4) from bit 243
+      expect((rw[0] >> 120n) & ((1n << 20n) - 1n)).to.equal(r.factorLoading[0]);
+      expect((rw[0] >> 201n) & ((1n << 21n) - 1n)).to.equal(r.residualLoading[1] + 1_000_000n);
+      expect((rw[0] >> 222n) & ((1n << 21n) - 1n)).to.equal(r.residualLoading[2] + 1_000_000n); // r = −0.5e6
+      expect(rw[0] >> 243n).to.equal(0b111n); // every residual column is 1
+      // word 1: grossCharge (G does not fit 246 + 20 > 248)
+      expect(rw[1]).to.equal(r.grossCharge);
+      // model v2 params continue word 1 with b (3 × 20), c (3 × 20), m (3 × 22) from bit 20, ω at 206, the flag at 226,
+      // δ at 227 (247 bits in all)
       const v2 = testRisk();
       const w2 = riskWords(v2);
-      expect(w2).to.have.length(4);
-      expect((w2[2] >> 40n) & ((1n << 20n) - 1n)).to.equal(v2.basisCharge![0]);
-      expect((w2[2] >> 160n) & ((1n << 22n) - 1n)).to.equal(v2.shortOptionMin![0]);
-      expect(w2[2] >> 226n).to.equal(v2.vegaGross! + (v2.noGammaGain! << 20n));
-      expect(w2[3]).to.equal(v2.venueDefault!);
+      expect(w2).to.have.length(2);
+      expect((w2[1] >> 20n) & ((1n << 20n) - 1n)).to.equal(v2.basisCharge![0]);
+      expect((w2[1] >> 140n) & ((1n << 22n) - 1n)).to.equal(v2.shortOptionMin![0]);
+      expect(w2[1] >> 206n).to.equal(v2.vegaGross! + (v2.noGammaGain! << 20n) + (v2.venueDefault! << 21n));
+      // prod (A = 8, K = 16: c has 3 bits): 6 words, one Poseidon(8) permutation in the sponge
+      expect(riskWords(prodRisk())).to.have.length(6);
     });
     it("should name the field of a value out of its range", () => {
       const m = testMarket();
       expect(() => marketWords({ ...m, price: [m.price[0], 1n << 64n, m.price[2]] })).to.throw(RangeError, /^price\[1\]: /);
       expect(() => marketWords({ ...m, volShock: [0n, 0n, -1n] })).to.throw(RangeError, /^volShock\[2\]: /);
       const r = testRisk();
-      const moves = r.moves.map((row) => [...row]);
-      moves[3][2] = -3_000_001n;
-      expect(() => riskWords({ ...r, moves })).to.throw(RangeError, /^moves\[3\]\[2\]: -3000001 is outside/);
-      const volDirs = r.volDirs.map((row) => [...row]);
-      volDirs[0][1] = 2n;
-      expect(() => riskWords({ ...r, volDirs })).to.throw(RangeError, /^volDirs\[0\]\[1\]: /);
+      expect(() => riskWords({ ...r, factorLoading: [0n, 1_000_001n, 0n] })).to.throw(RangeError, /^factorLoading\[1\]: 1000001 is outside/);
+      expect(() => riskWords({ ...r, residualLoading: [0n, 0n, -1_000_001n] })).to.throw(RangeError, /^residualLoading\[2\]: -1000001 is outside/);
+      expect(() => riskWords({ ...r, residualColumn: [1, 2, 1] })).to.throw(RangeError, /^residualColumn\[1\]: 2 is outside \[0, 1\]/);
+      expect(() => riskWords({ ...r, scenarios: 6 })).to.throw(RangeError, /^scenarios: 6 is not a scenario count/);
       expect(() => riskWords({ ...r, grossCharge: 1_000_001n })).to.throw(RangeError, /^grossCharge: /);
     });
     it("should be injective: every value reads back from its bit field (property)", () => {
@@ -261,6 +263,10 @@ describe("circuit library templates", function () {
         expect(marketWords(m).map((_, i) => wm[mw.index(`main.words[${i}]`)])).to.deep.equal(marketWords(m));
         const wr = await rh.accept(riskInput(r));
         expect(wr[rh.index("main.hash")]).to.equal(riskParamsHash(r));
+        // the bits of each residual column, least significant first (what PortfolioMargin's sign design reads)
+        r.residualColumn.forEach((c, a) => {
+          for (let j = 0; j < Math.log2(K / 2); j++) expect(wr[rh.index(`main.residualColumnBits[${a}][${j}]`)], `c[${a}] bit ${j}`).to.equal(BigInt((c >> j) & 1));
+        });
         for (const epoch of [0n, 42n, (1n << 64n) - 1n]) {
           const wc = await ch.accept(contextInput(epoch, m, r));
           expect(wc[ch.index("main.hash")]).to.equal(contextHashOf(epoch, m, r));
@@ -272,7 +278,6 @@ describe("circuit library templates", function () {
     it("should agree at the extremes of every packed range (top bits of every field set)", async () => {
       const ch = await loadCircuit(unitInstance("ContextHash", "ContextHash", { A: 3, K: 4 }));
       const top = (1n << 64n) - 1n;
-      const grid = (f: (k: number, a: number) => bigint) => Array.from({ length: 4 }, (_, k) => Array.from({ length: 3 }, (_, a) => f(k, a)));
       const markets: MarketSnapshot[] = [
         { price: [top, top, top], scanRange: [1_000_000n, 1_000_000n, 1_000_000n], volShock: [1_000_000n, 1_000_000n, 1_000_000n] },
         { price: [0n, top, 1n], scanRange: [0n, 1_000_000n, 0n], volShock: [1_000_000n, 0n, 1n] },
@@ -281,9 +286,9 @@ describe("circuit library templates", function () {
       const zero = { basisCharge: [0n, 0n, 0n], concentration: [0n, 0n, 0n], shortOptionMin: [0n, 0n, 0n], vegaGross: 0n, noGammaGain: 0n, venueDefault: 0n };
       const mixed = { basisCharge: [1n, 0n, 1_000_000n], concentration: [0n, (1n << 20n) - 1n, 5n], shortOptionMin: [3_000_000n, 0n, 1n], vegaGross: 999_999n, noGammaGain: 1n, venueDefault: 1n };
       const risks: RiskParams[] = [
-        { haircut: [1_000_000n, 1_000_000n, 1_000_000n], debtAddOn: [1_000_000n, 1_000_000n, 1_000_000n], moves: grid(() => 3_000_000n), volDirs: grid(() => 1n), weights: [1_000_000n, 1_000_000n, 1_000_000n, 1_000_000n], grossCharge: 1_000_000n, ...v2Top },
-        { haircut: [0n, 0n, 0n], debtAddOn: [0n, 0n, 0n], moves: grid(() => -3_000_000n), volDirs: grid(() => -1n), weights: [0n, 0n, 0n, 0n], grossCharge: 0n, ...zero },
-        { haircut: [1n, 0n, 1_000_000n], debtAddOn: [0n, 1_000_000n, 7n], moves: grid((k, a) => ((k + a) % 2 === 0 ? -3_000_000n : 3_000_000n)), volDirs: grid((k, a) => BigInt(((k + a) % 3) - 1)), weights: [1_000_000n, 0n, 1n, 999_999n], grossCharge: 1_000_000n, ...mixed },
+        { haircut: [1_000_000n, 1_000_000n, 1_000_000n], debtAddOn: [1_000_000n, 1_000_000n, 1_000_000n], scenarios: 4, factorLoading: [1_000_000n, 1_000_000n, 1_000_000n], residualLoading: [1_000_000n, 1_000_000n, 1_000_000n], residualColumn: [1, 1, 1], grossCharge: 1_000_000n, ...v2Top },
+        { haircut: [0n, 0n, 0n], debtAddOn: [0n, 0n, 0n], scenarios: 4, factorLoading: [0n, 0n, 0n], residualLoading: [-1_000_000n, -1_000_000n, -1_000_000n], residualColumn: [1, 1, 1], grossCharge: 0n, ...zero },
+        { haircut: [1n, 0n, 1_000_000n], debtAddOn: [0n, 1_000_000n, 7n], scenarios: 4, factorLoading: [1_000_000n, 0n, 1n], residualLoading: [0n, -1n, 999_999n], residualColumn: [1, 1, 1], grossCharge: 1_000_000n, ...mixed },
       ];
       for (const m of markets) {
         for (const r of risks) {

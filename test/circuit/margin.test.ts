@@ -9,9 +9,9 @@ import { snark, terminateCurve, type CircuitInput as SnarkInput, type Verificati
 import { buildCircuitInput, type CircuitInput } from "../../prover/circuitInput.ts";
 import { bookNullifier, contextHash, contextHashOf, marketPackValues, marketWords, riskPackValues, riskParamsHash } from "../../prover/commitments.ts";
 import { PARAMS_SPONGE_WIDTH, packLayout, poseidon, sponge, toField, type PackValue } from "../../prover/hash.ts";
-import { COMPARE_SCALE, evaluateMargin, evaluateMarginExact, withV2TermsOff } from "../../prover/model.ts";
+import { COMPARE_SCALE, PPM_ONE, evaluateMargin, evaluateMarginExact, withV2TermsOff } from "../../prover/model.ts";
 import { flattenPublicInputs, publicSignalNames } from "../../prover/publicSignals.ts";
-import { Kind } from "../../prover/types.ts";
+import { Kind, type RiskParams } from "../../prover/types.ts";
 import { loadCircuit, type CompiledCircuit } from "../helpers/witness.ts";
 import {
   PROD_PARAMS,
@@ -49,6 +49,23 @@ describe("MarginProof circuit (test instance)", function () {
     circuit = await loadCircuit("test");
   });
 
+  /**
+   * PortfolioMargin's scenario slack k equals `expected` (slack + 10^6·PnL_k at COMPARE_SCALE). slackK is linear in
+   * the witness, so --O2 keeps only its range bits, and one of the 236 is itself folded into the recomposition: every
+   * kept bit must be the model's, and at most one may be missing.
+   */
+  const expectScenarioSlack = (w: bigint[], k: number, expected: bigint): void => {
+    expect(expected >= 0n && expected < 1n << 236n, `slackK[${k}] = ${expected} in [0, 2^236)`).to.equal(true);
+    let kept = 0;
+    for (let j = 0; j < 236; j++) {
+      const i = circuit.signals.get(`main.margin.slackKBits[${k}][${j}]`);
+      if (i === undefined || i < 0) continue;
+      kept++;
+      expect(w[i], `slackK[${k}] bit ${j}`).to.equal((expected >> BigInt(j)) & 1n);
+    }
+    expect(kept, `kept bits of slackK[${k}]`).to.be.at.least(235);
+  };
+
   const set = (input: CircuitInput, key: string, path: number[], value: string): CircuitInput => {
     const out = clone(input);
     if (path.length === 0) {
@@ -83,9 +100,7 @@ describe("MarginProof circuit (test instance)", function () {
         // The in-circuit comparison values equal the model's exact integers.
         const x = evaluateMarginExact(bookVenues(book()), req.market, req.risk);
         const slack = x.excess + x.worstLoss - COMPARE_SCALE * req.minExcess;
-        req.risk.weights.forEach((wk, k) => {
-          expect(w[circuit.index(`main.margin.slackK[${k}]`)], `slackK[${k}]`).to.equal((slack + wk * x.scenarioPnl[k] + FIELD) % FIELD);
-        });
+        x.scenarioPnl.forEach((pnl, k) => expectScenarioSlack(w, k, slack + PPM_ONE * pnl));
         const short = clone(input);
         short.minExcess = (req.minExcess + 1n).toString();
         expect(await circuit.accepts(retail(short))).to.equal(false);
@@ -114,12 +129,15 @@ describe("MarginProof circuit (test instance)", function () {
     const MIN63 = -(1n << 63n);
     const ONE = 100_000_000n; // DELTA_ONE: model v2's largest option |delta|
     const market = (P: bigint) => ({ price: [P, P, P], scanRange: [1_000_000n, 1_000_000n, 1_000_000n], volShock: [1_000_000n, 1_000_000n, 1_000_000n] });
-    const risk = (m: bigint, u: bigint, g: bigint, v2: bigint) => ({
+    // factor loading ρ on every asset, residual ±r in column 1 (assets 0 and 2 with +r, asset 1 with −r): the largest
+    // moves |M| = ρ + |r| = 2e6 when both are at governance's maximum
+    const risk = (rho: bigint, r: bigint, g: bigint, v2: bigint): RiskParams => ({
       haircut: [0n, 0n, 0n],
       debtAddOn: [1_000_000n, 1_000_000n, 1_000_000n],
-      moves: Array.from({ length: 4 }, (_, k) => [m, k % 2 === 0 ? m : -m, -m]),
-      volDirs: Array.from({ length: 4 }, () => [u, u, u]),
-      weights: [1_000_000n, 1_000_000n, 1_000_000n, 1_000_000n],
+      scenarios: 4,
+      factorLoading: [rho, rho, rho],
+      residualLoading: [r, -r, r],
+      residualColumn: [1, 1, 1],
       grossCharge: g,
       basisCharge: [v2, v2, v2],
       concentration: [v2 === 0n ? 0n : (1n << 20n) - 1n, 0n, v2],
@@ -140,7 +158,7 @@ describe("MarginProof circuit (test instance)", function () {
       }
       const w = await circuit.accept(input);
       const slack = x.excess + x.worstLoss - COMPARE_SCALE * minExcess;
-      r.weights.forEach((wk, k) => expect(w[circuit.index(`main.margin.slackK[${k}]`)]).to.equal((slack + wk * x.scenarioPnl[k] + FIELD) % FIELD));
+      x.scenarioPnl.forEach((pnl, k) => expectScenarioSlack(w, k, slack + PPM_ONE * pnl));
       expect(await circuit.accepts(retail({ ...input, minExcess: (minExcess + 1n).toString() }))).to.equal(false);
     };
 
@@ -148,7 +166,7 @@ describe("MarginProof circuit (test instance)", function () {
     // not meet: at P = 1 sizes, marks and greeks are maximal (the mark, gamma and vega terms, which the gross bound does
     // not limit); at P = 2^64 − 1 the sizes are as large as the bound allows.
     it("should prove six maximal long options at price 1 (largest mark, gamma and vega terms) at their exact excess", () =>
-      check([{ venueId: 1n, holdings: [maxOption(0, MAX63, ONE), maxOption(1, MAX63, ONE), maxOption(2, MAX63, 0n)] }, { venueId: (1n << 32n) - 1n, holdings: [maxOption(0, MAX63, -ONE), maxOption(1, MAX63, 1n), maxOption(2, MAX63, 1n)] }], market(1n), risk(3_000_000n, 1n, 0n, 0n)));
+      check([{ venueId: 1n, holdings: [maxOption(0, MAX63, ONE), maxOption(1, MAX63, ONE), maxOption(2, MAX63, 0n)] }, { venueId: (1n << 32n) - 1n, holdings: [maxOption(0, MAX63, -ONE), maxOption(1, MAX63, 1n), maxOption(2, MAX63, 1n)] }], market(1n), risk(1_000_000n, 1_000_000n, 0n, 0n)));
 
     it("should prove six maximal long spot balances at a haircut of 0 at price 1", () =>
       check([1n, 2n].map((venueId) => ({ venueId, holdings: [0, 1, 2].map((a) => ({ ...spot(a, "0"), size: MAX63 })) })), market(1n), risk(0n, 0n, 0n, 0n)));
@@ -161,12 +179,12 @@ describe("MarginProof circuit (test instance)", function () {
       const sizes = [each, each, each, each, each, total / P - 5n * each];
       expect(sizes.reduce((a, b) => a + b, 0n) * P <= total).to.equal(true);
       const book = [1n, 2n].map((venueId, v) => ({ venueId, holdings: [0, 1, 2].map((a) => ({ ...spot(a, "0"), size: sizes[3 * v + a] })) }));
-      await check(book, market(P), risk(3_000_000n, 1n, 1_000_000n, 0n));
-      await check(book, market(P), risk(3_000_000n, 1n, 0n, 1_000_000n));
+      await check(book, market(P), risk(1_000_000n, 1_000_000n, 1_000_000n, 0n));
+      await check(book, market(P), risk(1_000_000n, -1_000_000n, 0n, 1_000_000n));
     });
 
     it("should reject six maximal short options and maximal debt under the harshest risk params, like the model", async () => {
-      const harsh = risk(-3_000_000n, -1n, 1_000_000n, 1_000_000n);
+      const harsh = risk(1_000_000n, -1_000_000n, 1_000_000n, 1_000_000n);
       await check([{ venueId: 1n, holdings: [maxOption(0, MIN63, ONE), maxOption(1, MIN63, -ONE), { ...spot(2, "0"), size: MIN63 }] }, { venueId: 2n, holdings: [maxOption(0, MIN63, 0n), maxOption(1, MIN63, 5n), maxOption(2, MIN63, 7n)] }], market(1n), harsh);
     });
   });
@@ -196,10 +214,11 @@ describe("MarginProof circuit (test instance)", function () {
 
     it("should reject a scan range that does not match the context hash", () => rejects(set(hedged(), "scanRange", [1], "100000")));
 
-    it("should reject altered risk params (haircut, move, weight, gross charge)", async () => {
+    it("should reject altered risk params (haircut, factor loading, residual loading and column, gross charge)", async () => {
       await rejects(set(hedged(), "haircut", [0], "0"));
-      await rejects(set(hedged(), "moves", [3, 0], "0"));
-      await rejects(set(hedged(), "weights", [3], "0"));
+      await rejects(set(hedged(), "factorLoading", [1], "0"));
+      await rejects(set(hedged(), "residualLoading", [0], "0"));
+      await rejects(set(hedged(), "residualColumn", [2], "0"));
       await rejects(set(hedged(), "grossCharge", [], "0"));
     });
 
@@ -398,13 +417,13 @@ describe("MarginProof circuit (test instance)", function () {
         input.contextHash = context(m, testRisk()).toString();
         return input;
       };
-      const withRisk = (r: ReturnType<typeof testRisk>) => {
+      const withRisk = (r: RiskParams) => {
         const input = buildCircuitInput(base).input;
         input.haircut = r.haircut.map(fe);
         input.debtAddOn = r.debtAddOn.map(fe);
-        input.moves = r.moves.map((row) => row.map(fe));
-        input.volDirs = r.volDirs.map((row) => row.map(fe));
-        input.weights = r.weights.map(fe);
+        input.factorLoading = r.factorLoading.map(fe);
+        input.residualLoading = r.residualLoading.map(fe);
+        input.residualColumn = r.residualColumn.map((c) => fe(BigInt(c)));
         input.grossCharge = fe(r.grossCharge);
         input.basisCharge = r.basisCharge!.map(fe);
         input.concentration = r.concentration!.map(fe);
@@ -427,11 +446,13 @@ describe("MarginProof circuit (test instance)", function () {
       const r = testRisk();
       await rejects(withRisk({ ...r, haircut: [1n << 20n, r.haircut[1], r.haircut[2]] }));
       await rejects(withRisk({ ...r, debtAddOn: [r.debtAddOn[0], FIELD - 1n, r.debtAddOn[2]] }));
-      await rejects(withRisk({ ...r, moves: r.moves.map((row, k) => (k === 0 ? [0n, (1n << 23n) - 3_000_000n, 0n] : row)) }));
-      await rejects(withRisk({ ...r, moves: r.moves.map((row, k) => (k === 0 ? [0n, -3_000_001n, 0n] : row)) }));
-      await rejects(withRisk({ ...r, volDirs: r.volDirs.map((row, k) => (k === 0 ? [0n, 3n, 0n] : row)) }));
-      await rejects(withRisk({ ...r, volDirs: r.volDirs.map((row, k) => (k === 0 ? [0n, -2n, 0n] : row)) }));
-      await rejects(withRisk({ ...r, weights: [1n << 20n, ...r.weights.slice(1)] }));
+      await rejects(withRisk({ ...r, factorLoading: [0n, 1n << 20n, 0n] }));
+      await rejects(withRisk({ ...r, factorLoading: [FIELD - 1n, 0n, 0n] }));
+      await rejects(withRisk({ ...r, residualLoading: [0n, (1n << 21n) - 1_000_000n, 0n] }));
+      await rejects(withRisk({ ...r, residualLoading: [0n, 0n, -1_000_001n] }));
+      // the residual column: 2 = 2^1 would alias the next packed bit (K = 4: one bit), and is no column of the design
+      await rejects(withRisk({ ...r, residualColumn: [1, 2, 1] }));
+      await rejects(withRisk({ ...r, residualColumn: [1, 1, 3] }));
       await rejects(withRisk({ ...r, grossCharge: FIELD - 1n }));
       await rejects(withRisk({ ...r, basisCharge: [0n, 1n << 20n, 0n] }));
       await rejects(withRisk({ ...r, concentration: [FIELD - 1n, 0n, 0n] }));
@@ -439,8 +460,12 @@ describe("MarginProof circuit (test instance)", function () {
       await rejects(withRisk({ ...r, vegaGross: 1n << 20n }));
       await rejects(withRisk({ ...r, noGammaGain: 2n }));
       await rejects(withRisk({ ...r, venueDefault: FIELD - 1n }));
-      // the edges of each width pass (the exact governance ranges are RiskParams.sol's and OracleHub's checks)
-      await circuit.accept(withRisk({ ...r, moves: r.moves.map((row, k) => (k === 0 ? [-3_000_000n, 0n, 0n] : row)) }));
+      // the edges of each width pass (the exact governance ranges are RiskParams.sol's and OracleHub's checks): ρ and
+      // r past governance's 1e6 but within their widths, residual column 0 (the factor's, which governance refuses)
+      await circuit.accept(withRisk({ ...r, factorLoading: [(1n << 20n) - 1n, r.factorLoading[1], r.factorLoading[2]] }));
+      await circuit.accept(withRisk({ ...r, residualLoading: [(1n << 21n) - 1_000_001n, r.residualLoading[1], r.residualLoading[2]] }));
+      await circuit.accept(withRisk({ ...r, residualLoading: [-1_000_000n, r.residualLoading[1], r.residualLoading[2]] }));
+      await circuit.accept(withRisk({ ...r, residualColumn: [0, 0, 0] }));
       await circuit.accept(withMarket({ ...m, volShock: [(1n << 20n) - 1n, m.volShock[1], m.volShock[2]] }));
     });
 
@@ -456,8 +481,10 @@ describe("MarginProof circuit (test instance)", function () {
 
     it("should reject an option |delta| above 1 (model v2) and accept exactly ±1; spot and linear deltas are free", async () => {
       // slot [0][1] is the short BTC call; the venue re-commits its delta
-      // minExcess 0, so that only the delta bound can reject (not the margin the changed delta moves)
-      const withDelta = (d: bigint) => recommitSlot(set(set(single(), "holdings", [0, 1, 5], fe(d)), "minExcess", [], "0"), 0);
+      // minExcess 0 and 100,000 USDC instead of 40,000, so that only the delta bound can reject (not the margin the
+      // changed delta moves)
+      const rich = () => set(single(), "holdings", [0, 0, 2], spot(USDC, "100000").size.toString());
+      const withDelta = (d: bigint) => recommitSlot(set(set(rich(), "holdings", [0, 1, 5], fe(d)), "minExcess", [], "0"), 0);
       await rejects(withDelta(100_000_001n));
       await rejects(withDelta(-100_000_001n));
       await rejects(withDelta((1n << 31n) - 1n));
@@ -527,10 +554,12 @@ describe("MarginProof circuit (test instance)", function () {
       ["subject binding", /^main\.subjectSquare$/],
       ["book nullifier", /^main\.Poseidon_\d+_\d+\.pEx\.sigmaF\[1\]\[0\]\.in2$/],
       ["minExcess range bits", /^main\.minExcessBits\[3\]$/],
-      ["market price range bits", /^main\.ContextHash_.*\.market\.Num2Bits_.*\[1\]\.out\[7\]$/],
-      ["risk range bits", /^main\.ContextHash_.*\.RiskParamsHash_.*\.Num2Bits_.*\[10\]\.out\[4\]$/],
-      ["risk sponge", /^main\.ContextHash_.*\.RiskParamsHash_.*\.Sponge_.*\.h\[0\]\.pEx\.sigmaF\[1\]\[0\]\.in2$/],
-      ["context sponge", /^main\.ContextHash_.*\.sponge\.h\[0\]\.pEx\.sigmaF\[1\]\[0\]\.in2$/],
+      ["market price range bits", /^main\.context\.market\.Num2Bits_.*\[1\]\.out\[7\]$/],
+      ["risk range bits", /^main\.context\.risk\.Num2Bits_.*\[10\]\.out\[4\]$/],
+      ["risk sponge", /^main\.context\.risk\.Sponge_.*\.h\[0\]\.pEx\.sigmaF\[1\]\[0\]\.in2$/],
+      ["context sponge", /^main\.context\.sponge\.h\[0\]\.pEx\.sigmaF\[1\]\[0\]\.in2$/],
+      // K = 4: the residual column is one bit, its own value after --O2 (booleanity, packing, sign design)
+      ["residual column bit", /^main\.residualColumn\[1\]$/],
       ["owner hash", /^main\.VenueSlot_.*\[0\]\.Poseidon_.*\.pEx\.sigmaF\[1\]\[0\]\.in2$/],
       ["leaf hash", /^main\.VenueSlot_.*\[0\]\.h\.pEx\.sigmaF\[1\]\[0\]\.in2$/],
       ["Merkle index bits", /^main\.VenueSlot_.*\[1\]\.MerkleRoot_.*\.bits\[3\]$/],
@@ -564,9 +593,10 @@ describe("MarginProof circuit (test instance)", function () {
       ["venue equity range bits", /^main\.margin\.SignedRange_.*\[0\]\.bits\[100\]$/],
       ["venue equity positive part", /^main\.margin\.positiveEquity\[0\]$/],
       ["venue default charge", /^main\.margin\.defaultCharge$/],
-      ["scenario delta/gamma", /^main\.margin\.deltaGamma\[3\]\[1\]$/],
-      ["scenario vega", /^main\.margin\.vegaMove\[1\]\[1\]$/],
-      ["weighted scenario slack", /^main\.margin\.slackK\[2\]$/],
+      ["scenario sign design (residual × column sign)", /^main\.margin\.resid\[1\]\[1\]$/],
+      ["scenario gamma move", /^main\.margin\.gammaMove\[1\]\[2\]$/],
+      ["scenario gamma", /^main\.margin\.gammaTerm\[0\]\[1\]$/],
+      ["scenario delta", /^main\.margin\.deltaTerm\[1\]\[1\]$/],
       ["solvency bits", /^main\.margin\.slackKBits\[3\]\[100\]$/],
       ["equity bits", /^main\.margin\.slackBits\[200\]$/],
     ];

@@ -95,14 +95,21 @@ export const MUTANTS: Mutant[] = [
   // range tests); a prover-chosen sign there is the forged witness of margin.test's venue-equity sign test.
   drop("PortfolioMargin (7) gross notional < 2^96", PM, "_ <== Num2Bits(GROSS_BITS())(grossTotal);"),
   freeBits("PortfolioMargin (8) slack ≥ 0", PM, "signal slackBits[SLACK_BITS()] <== Num2Bits(SLACK_BITS())(slack);", "slackBits", "234", "slack"),
-  { label: "PortfolioMargin (9) scenario slack ≥ 0", file: PM, find: "slackKBits[k] <== Num2Bits(SCENARIO_SLACK_BITS())(slackK[k]);", replace: "for (var mi = 0; mi < 238; mi++) { slackKBits[k][mi] <-- (slackK[k] >> mi) & 1; slackKBits[k][mi] * (slackKBits[k][mi] - 1) === 0; }" },
+  { label: "PortfolioMargin (9) scenario slack ≥ 0", file: PM, find: "slackKBits[k] <== Num2Bits(SCENARIO_SLACK_BITS())(slackK[k]);", replace: "for (var mi = 0; mi < 236; mi++) { slackKBits[k][mi] <-- (slackK[k] >> mi) & 1; slackKBits[k][mi] * (slackKBits[k][mi] - 1) === 0; }" },
+  // PortfolioMargin's sign design: each residual sign factor (1 − 2·c_t) read from the wrong bit, or not at all
+  { label: "PortfolioMargin (5) sign design reads the column's bits", file: PM, find: "resid[k][a] <== resid[k - (1 << t)][a] * (1 - 2 * residualColumnBits[a][t]);", replace: "resid[k][a] <== resid[k - (1 << t)][a] * (1 - 2 * residualColumnBits[a][0]);" },
+  { label: "PortfolioMargin (5) residual sign ignored", file: PM, find: "resid[k][a] <== resid[k - (1 << t)][a] * (1 - 2 * residualColumnBits[a][t]);", replace: "resid[k][a] <== resid[k - (1 << t)][a];" },
+  { label: "PortfolioMargin (6) the mirrored scenarios k + C", file: PM, find: "slackK[k + C] <== slack + PPM_ONE() * down;", replace: "slackK[k + C] <== slack + PPM_ONE() * up;" },
   // market and risk ranges (injectivity of the packing)
   drop("MarketWords (1) price < 2^64", MW, "_ <== Num2Bits(PRICE_BITS())(price[a]);"),
   drop("MarketWords (2) scan range < 2^20", MW, "_ <== Num2Bits(20)(scanRange[a]);"),
   drop("MarketWords (3) vol shock < 2^20", MW, "_ <== Num2Bits(20)(volShock[a]);"),
-  { label: "RiskParamsHash (1-5) v1 ranges", file: RH, find: "_ <== Num2Bits(widths[i])(offsetValue[i]);", replace: "if (i >= V1) { _ <== Num2Bits(widths[i])(offsetValue[i]); }" },
-  { label: "RiskParamsHash (6) v2 ranges", file: RH, find: "_ <== Num2Bits(widths[i])(offsetValue[i]);", replace: "if (i < V1) { _ <== Num2Bits(widths[i])(offsetValue[i]); }" },
-  { label: "RiskParamsHash (6) noGammaGain boolean", file: RH, find: "_ <== Num2Bits(widths[i])(offsetValue[i]);", replace: "if (i != LEN - 2) { _ <== Num2Bits(widths[i])(offsetValue[i]); }" },
+  { label: "RiskParamsHash (1) charge and loading ranges", file: RH, find: "if (i < COL || i >= COL + A) {", replace: "if (i < 0) {" },
+  { label: "RiskParamsHash (1) factor loading ρ < 2^20", file: RH, find: "if (i < COL || i >= COL + A) {", replace: "if ((i < COL || i >= COL + A) && (i < 2 * A || i >= 3 * A)) {" },
+  { label: "RiskParamsHash (1) residual loading r + 10^6 < 2^21", file: RH, find: "if (i < COL || i >= COL + A) {", replace: "if ((i < COL || i >= COL + A) && (i < 3 * A || i >= COL)) {" },
+  { label: "RiskParamsHash (2) residual column < K/2 (its bits)", file: RH, find: "residualColumnBits[a] <== Num2Bits(CB)(offsetValue[COL + a]);", replace: "for (var mi = 0; mi < CB; mi++) { residualColumnBits[a][mi] <-- (offsetValue[COL + a] >> mi) & 1; residualColumnBits[a][mi] * (residualColumnBits[a][mi] - 1) === 0; }" },
+  { label: "RiskParamsHash (3) v2 ranges", file: RH, find: "for (var i = V1; i < LEN; i++) {", replace: "for (var i = LEN; i < LEN; i++) {" },
+  { label: "RiskParamsHash (3) noGammaGain boolean", file: RH, find: "for (var i = V1; i < LEN; i++) {\n        _ <== Num2Bits(widths[i])(offsetValue[i]);", replace: "for (var i = V1; i < LEN; i++) {\n        if (i != LEN - 2) { _ <== Num2Bits(widths[i])(offsetValue[i]); }" },
 ];
 
 function scratchCopy(): string {

@@ -61,10 +61,10 @@ describe("# zkmargin CLI (subprocess)", function () {
     const r = zkmargin("report", ...book);
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.match(/isolated +cross-margined +portfolio-margined/);
-    expect(r.stdout).to.match(/requirement +\$14,799\.63 +\$14,747\.13 +\$5,349\.72/);
-    expect(r.stdout).to.match(/collateral freed .* \$9,449\.91 \(63\.9%\)/);
+    expect(r.stdout).to.match(/requirement +\$18,357\.13 +\$14,457\.13 +\$5,957\.22/);
+    expect(r.stdout).to.match(/collateral freed .* \$12,399\.91 \(67\.5%\)/);
     const json = JSON.parse(zkmargin("report", ...book, "--json").stdout) as { portfolio: { requirement: string } };
-    expect(json.portfolio.requirement).to.equal("534971600000");
+    expect(json.portfolio.requirement).to.equal("595721600000");
   });
 
   describe("prove and verify", () => {
@@ -107,7 +107,7 @@ describe("# zkmargin CLI (subprocess)", function () {
   it("should exit 2 with the shortfall in USD when the book does not meet minExcess", () => {
     const r = zkmargin(...proveArgs("60000", "-o", path.join(tmp, "never.json")));
     expect(r.code).to.equal(ExitCode.Rejected);
-    expect(r.stderr).to.match(/error: minExcess: insufficient margin: .* is \$3,949\.72 short of minExcess \$60,000\.00/);
+    expect(r.stderr).to.match(/error: minExcess: insufficient margin: .* is \$4,557\.22 short of minExcess \$60,000\.00/);
     expect(r.stderr).to.not.match(/witness/);
   });
 

@@ -9,7 +9,7 @@ import type { Signer } from "ethers";
 import { chainRiskParams, deployCore, type RiskParamsContract, type ZkMarginCore } from "../../client/deploy.ts";
 import { riskParamsHash, riskWords } from "../../prover/commitments.ts";
 import type { RiskParams } from "../../prover/types.ts";
-import { testRisk, testRiskV1 } from "../fixtures/market.ts";
+import { prodRisk, testRisk, testRiskV1 } from "../fixtures/market.ts";
 
 const { ethers, networkHelpers } = await network.create();
 
@@ -48,7 +48,30 @@ describe("RiskParams", function () {
       expect(await rp.version()).to.equal(1n);
       expect(await rp.paramsHash()).to.equal(riskParamsHash(r));
       expect(await rp.words()).to.deep.equal(riskWords(r));
-      expect(riskWords(r)).to.have.length(4);
+      expect(riskWords(r)).to.have.length(2);
+    });
+
+    it("should hash the production instance's params (A = 8, K = 16: 3-bit residual columns) as prover/commitments.ts does", async function () {
+      const prod = (await ethers.deployContract("RiskParams", [await governance.getAddress(), await core.poseidon.getAddress(), 8n, 16n])) as unknown as RiskParamsContract;
+      const r = prodRisk();
+      const tx = prod.setParams(chainRiskParams(r));
+      console.log(`      (setParams gas, production instance: ${(await (await tx).wait())?.gasUsed.toLocaleString("en-US")})`);
+      expect(await prod.words()).to.deep.equal(riskWords(r));
+      expect(await prod.paramsHash()).to.equal(riskParamsHash(r));
+      // every column of [1, 8) in turn, each asset's bits at their own place
+      for (let c = 1; c < 8; c++) {
+        const rc = { ...r, residualColumn: r.residualColumn.map((x, a) => (a % 2 === 0 ? c : 8 - c)) };
+        await prod.setParams(chainRiskParams(rc));
+        expect(await prod.paramsHash(), `column ${c}`).to.equal(riskParamsHash(rc));
+      }
+    });
+
+    it("should refuse to deploy for a scenario count that is not 2·2^m in [4, 64]", async function () {
+      for (const K of [0n, 2n, 6n, 12n, 128n]) {
+        await expect(ethers.deployContract("RiskParams", [await governance.getAddress(), await core.poseidon.getAddress(), 3n, K]), String(K))
+          .to.be.revertedWithCustomError(rp, "RiskParams__ScenarioCountOutOfRange")
+          .withArgs(K);
+      }
     });
 
     it("should hash the calibrated model-v2 params as prover/commitments.ts does", async function () {
@@ -82,19 +105,10 @@ describe("RiskParams", function () {
       const r: RiskParams = {
         haircut: [1_000_000n, 0n, 1_000_000n],
         debtAddOn: [1_000_000n, 1_000_000n, 0n],
-        moves: [
-          [3_000_000n, -3_000_000n, 0n],
-          [-3_000_000n, 3_000_000n, 1n],
-          [0n, 0n, 0n],
-          [1n, -1n, 2n],
-        ],
-        volDirs: [
-          [1n, -1n, 0n],
-          [-1n, 1n, 0n],
-          [0n, 0n, 0n],
-          [1n, 1n, -1n],
-        ],
-        weights: [1_000_000n, 0n, 350_000n, 1_000_000n],
+        scenarios: 4,
+        factorLoading: [1_000_000n, 0n, 1_000_000n],
+        residualLoading: [1_000_000n, -1_000_000n, 0n],
+        residualColumn: [1, 1, 1],
         grossCharge: 1_000_000n,
         basisCharge: [1_000_000n, 0n, 1n],
         concentration: [(1n << 20n) - 1n, 0n, 1n],
@@ -110,15 +124,15 @@ describe("RiskParams", function () {
     const cases: [string, (r: RiskParams) => void, string, unknown[]][] = [
       ["a haircut above 1e6", (r) => (r.haircut[1] = 1_000_001n), "RiskParams__HaircutOutOfRange", [1n, 1_000_001n]],
       ["a debt add-on above 1e6", (r) => (r.debtAddOn[2] = 1_000_001n), "RiskParams__DebtAddOnOutOfRange", [2n, 1_000_001n]],
-      ["a move above 3e6", (r) => (r.moves[2][1] = 3_000_001n), "RiskParams__MoveOutOfRange", [2n, 1n, 3_000_001n]],
-      ["a move below -3e6", (r) => (r.moves[3][0] = -3_000_001n), "RiskParams__MoveOutOfRange", [3n, 0n, -3_000_001n]],
-      ["a vol direction of 2", (r) => (r.volDirs[0][2] = 2n), "RiskParams__VolDirOutOfRange", [0n, 2n, 2n]],
-      ["a vol direction of -2", (r) => (r.volDirs[1][0] = -2n), "RiskParams__VolDirOutOfRange", [1n, 0n, -2n]],
-      ["a weight above 1e6", (r) => (r.weights[3] = 1_000_001n), "RiskParams__WeightOutOfRange", [3n, 1_000_001n]],
+      ["a factor loading above 1e6", (r) => (r.factorLoading[2] = 1_000_001n), "RiskParams__FactorLoadingOutOfRange", [2n, 1_000_001n]],
+      ["a residual loading above 1e6", (r) => (r.residualLoading[1] = 1_000_001n), "RiskParams__ResidualLoadingOutOfRange", [1n, 1_000_001n]],
+      ["a residual loading below -1e6", (r) => (r.residualLoading[0] = -1_000_001n), "RiskParams__ResidualLoadingOutOfRange", [0n, -1_000_001n]],
+      ["residual column 0 (the market factor's)", (r) => (r.residualColumn[1] = 0), "RiskParams__ResidualColumnOutOfRange", [1n, 0n]],
+      ["a residual column of K/2", (r) => (r.residualColumn[2] = 2), "RiskParams__ResidualColumnOutOfRange", [2n, 2n]],
       ["a gross charge above 1e6", (r) => (r.grossCharge = 1_000_001n), "RiskParams__GrossChargeOutOfRange", [1_000_001n]],
       ["too few haircuts", (r) => r.haircut.pop(), "RiskParams__WrongLength", ["haircut", 2n, 3n]],
-      ["too many scenarios", (r) => r.moves.push([0n, 0n, 0n]), "RiskParams__WrongLength", ["moves", 5n, 4n]],
-      ["a short scenario row", (r) => r.volDirs[2].pop(), "RiskParams__WrongLength", ["volDirs[k]", 2n, 3n]],
+      ["too few factor loadings", (r) => r.factorLoading.pop(), "RiskParams__WrongLength", ["factorLoading", 2n, 3n]],
+      ["too many residual columns", (r) => r.residualColumn.push(1), "RiskParams__WrongLength", ["residualColumn", 4n, 3n]],
       ["a basis charge above 1e6", (r) => (r.basisCharge![0] = 1_000_001n), "RiskParams__BasisChargeOutOfRange", [0n, 1_000_001n]],
       ["a concentration of 2^20", (r) => (r.concentration![2] = 1n << 20n), "RiskParams__ConcentrationOutOfRange", [2n, 1n << 20n]],
       ["a short-option minimum above 3e6", (r) => (r.shortOptionMin![1] = 3_000_001n), "RiskParams__ShortOptionMinOutOfRange", [1n, 3_000_001n]],

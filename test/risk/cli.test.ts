@@ -9,6 +9,8 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
 import { ROOT } from "../../scripts/lib/instances.ts";
+import { scenarioTable } from "../../prover/model.ts";
+import { parseRisk } from "../../prover/statement.ts";
 
 const run = promisify(execFile);
 const CLI = path.join(ROOT, "client", "bin", "zkmargin.js"); // the bin (client/cli.ts only exports main())
@@ -64,10 +66,24 @@ describe("# zkmargin backtest and risk calibrate (subprocess)", function () {
     const r = await zk(["risk", "calibrate", "--assets", "USDT,BTC,SOL,DOGE", "--scenarios", "8", "--out", out]);
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.match(/kappa κ = /);
-    const risk = JSON.parse(readFileSync(out, "utf8")) as { moves: string[][]; basisCharge: string[] };
-    expect(risk.moves).to.have.length(8);
-    expect(risk.moves[0]).to.have.length(4);
+    const text = readFileSync(out, "utf8");
+    const risk = JSON.parse(text) as { scenarios: number; factorLoading: string[]; residualLoading: string[]; residualColumn: number[]; basisCharge: string[] };
+    expect(risk.scenarios).to.equal(8);
+    expect(risk.factorLoading).to.have.length(4);
+    expect(risk.residualLoading).to.have.length(4);
+    // K = 8: columns 1–3; the stablecoin in column 1, the three risky assets in columns 2 and 3 (two share one)
+    expect(risk.residualColumn).to.have.length(4);
+    expect(risk.residualColumn.every((c) => c >= 1 && c < 4)).to.equal(true);
     expect(risk.basisCharge).to.have.length(4);
+    // the file is what parseRisk and the model read, and expands to the 8 scenarios of the sign design
+    expect(scenarioTable(parseRisk(text)).moves).to.have.length(8);
+  });
+
+  it("should refuse a scenario count that is not 2·2^m, naming the option", async () => {
+    const r = await zk(["risk", "calibrate", "--assets", "USDC,BTC", "--scenarios", "6"]);
+    expect(r.code).to.equal(1);
+    expect(r.stderr.trim().split("\n")).to.have.length(1);
+    expect(r.stderr).to.match(/--scenarios: "6" is not a scenario count 2·2\^m in \[4, 64\]/);
   });
 
   describe("bad input: one error naming the file and line, exit 1", () => {

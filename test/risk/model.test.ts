@@ -8,23 +8,25 @@ import { evaluateMargin, evaluateMarginExact, withV2TermsOff } from "../../prove
 import { riskParamsHash, riskWords } from "../../prover/commitments.ts";
 import { parseRisk, toJsonValue } from "../../prover/statement.ts";
 import type { RiskParams, RiskParamsV2 } from "../../prover/types.ts";
-import { BTC_ATM_CALL, TEST_ASSETS, bookHoldings, btcShortCallBook, hedgedEthBook, option, perp, prodDeskBook, prodMarket, prodRisk, spot, testMarket, testRisk, usd } from "../fixtures/market.ts";
+import { BTC_ATM_CALL, TEST_ASSETS, bookHoldings, btcShortCallBook, hedgedEthBook, option, perp, prodDeskBook, prodMarket, prodRisk, spot, testMarket, testRisk, testRiskV1, usd } from "../fixtures/market.ts";
 
 const { USDC, ETH, BTC } = TEST_ASSETS;
-const off = (): RiskParamsV2 => withV2TermsOff(testRisk());
+const off = (): RiskParamsV2 => withV2TermsOff(testRiskV1());
 const req = (book: Parameters<typeof evaluateMargin>[0], r: RiskParams) => evaluateMargin(book, testMarket(), r).requirement;
 
 describe("model v2 (prover/model.ts)", () => {
   describe("# every v2 term off", () => {
     it("should give exactly v1's numbers on the fixture books", () => {
       for (const book of [hedgedEthBook(), btcShortCallBook()]) {
-        const v1 = evaluateMarginExact(bookHoldings(book), testMarket(), testRisk());
+        const v1 = evaluateMarginExact(bookHoldings(book), testMarket(), testRiskV1());
         const v2 = evaluateMarginExact(book.map((v) => v.holdings), testMarket(), off());
         expect(v2.requirement).to.equal(v1.requirement);
         expect(v2.excess).to.equal(v1.excess);
         expect(v2.scenarioPnl).to.deep.equal(v1.scenarioPnl);
       }
-      const d1 = evaluateMargin(bookHoldings(prodDeskBook()), prodMarket(), prodRisk());
+      const { basisCharge, concentration, shortOptionMin, vegaGross, noGammaGain, venueDefault, ...prodV1 } = prodRisk();
+      expect([basisCharge, concentration, shortOptionMin, vegaGross, noGammaGain, venueDefault].every((x) => x !== undefined)).to.equal(true);
+      const d1 = evaluateMargin(bookHoldings(prodDeskBook()), prodMarket(), prodV1);
       const d2 = evaluateMargin(prodDeskBook().map((v) => v.holdings), prodMarket(), withV2TermsOff(prodRisk()));
       expect(d2.excess).to.equal(d1.excess);
       expect(d2.requirement).to.equal(d1.requirement);
@@ -42,7 +44,7 @@ describe("model v2 (prover/model.ts)", () => {
       }).map((h) => ({ asset: h.asset, kind: h.kind as 0 | 1 | 2, size: h.size, entryPrice: h.kind === 1 ? h.entry : 0n, mark: h.kind === 2 ? h.entry : 0n, delta: h.delta, gamma: h.gamma, vega: h.vega }));
       fc.assert(
         fc.property(fc.array(fc.array(holding, { maxLength: 3 }), { minLength: 1, maxLength: 3 }), (venues) => {
-          const v1 = evaluateMarginExact(venues.flat(), testMarket(), testRisk());
+          const v1 = evaluateMarginExact(venues.flat(), testMarket(), testRiskV1());
           const v2 = evaluateMarginExact(venues, testMarket(), off());
           return v1.excess === v2.excess && v1.requirement === v2.requirement;
         }),
@@ -50,10 +52,22 @@ describe("model v2 (prover/model.ts)", () => {
       );
     });
 
-    it("should keep the v1 hash layout for v1-shaped params and add the v2 words otherwise", () => {
-      expect(riskWords(testRisk())).to.have.length(3);
-      expect(riskWords(off())).to.have.length(4);
-      expect(riskParamsHash(off())).to.not.equal(riskParamsHash(testRisk()));
+    it("should keep the v1 hash layout for v1-shaped params and append the v2 fields otherwise", () => {
+      // A = 3, K = 4: word 0 holds H, B, ρ (20 bits each), r + 1e6 (21), c (1): 246 bits; G starts word 1
+      const v1 = riskWords(testRiskV1());
+      const v2 = riskWords(off());
+      expect(v1).to.have.length(2);
+      expect(v2).to.have.length(2);
+      expect(v2[0]).to.equal(v1[0]);
+      expect(v1[1]).to.equal(testRiskV1().grossCharge);
+      // the v2 fields follow G in word 1: all 0, they add no bit, so the words (and the hash) are v1's — the same
+      // numbers; the circuit and RiskParams.sol only ever read the v2 layout
+      expect(v2[1]).to.equal(v1[1]);
+      const on = riskWords(testRisk());
+      expect(on[0]).to.equal(v1[0]);
+      expect(on[1] & ((1n << 20n) - 1n)).to.equal(testRisk().grossCharge);
+      expect((on[1] >> 20n) & ((1n << 20n) - 1n)).to.equal(testRisk().basisCharge![0]);
+      expect(riskParamsHash(testRisk())).to.not.equal(riskParamsHash(testRiskV1()));
     });
   });
 
@@ -104,8 +118,11 @@ describe("model v2 (prover/model.ts)", () => {
 
     it("should price a long/short pair of different assets through the correlation scenarios", () => {
       const pair = [[perp(ETH, "20", "3000"), perp(BTC, "-1.25", "60000")]]; // scan-range neutral: 20·3000·15% = 1.25·60000·12%
-      expect(req(pair, testRisk())).to.equal(usd("675")); // v1: the legs cancel, only the 0.5 % gross charge on $135,000
-      const corr = { ...off(), moves: [[0n, 1_300_000n, 600_000n], [0n, 600_000n, 1_300_000n], [0n, -1_300_000n, -600_000n], [0n, -600_000n, -1_300_000n]], volDirs: off().volDirs.map((r) => r.map(() => 0n)) };
+      // perfect correlation (ρ = 1, r = 0, v1's joint moves): the legs cancel, only the 0.5 % gross charge on $135,000
+      const joint = { ...off(), factorLoading: [0n, 1_000_000n, 1_000_000n], residualLoading: [0n, 0n, 0n] };
+      expect(req(pair, joint)).to.equal(usd("675"));
+      // ρ 0.95 and r ±0.35 in the shared column: moves (1.3, 0.6), (0.6, 1.3), (−1.3, −0.6), (−0.6, −1.3)
+      const corr = { ...off(), factorLoading: [0n, 950_000n, 950_000n], residualLoading: [0n, 350_000n, -350_000n] };
       // exposures are $9,000 per scan range each; scenario (0.6, 1.3): 0.6·9,000 − 1.3·9,000 = −$6,300, + gross $675
       expect(req(pair, corr)).to.equal(usd("6975"));
     });
@@ -114,7 +131,7 @@ describe("model v2 (prover/model.ts)", () => {
   describe("# v2 validity rules and bad params", () => {
     it("should reject an option with |delta| > 1 under v2 only", () => {
       const h = [[option(BTC, "1", { ...BTC_ATM_CALL, delta: "1.5" })]];
-      expect(() => evaluateMargin(h.flat(), testMarket(), testRisk())).to.not.throw();
+      expect(() => evaluateMargin(h.flat(), testMarket(), testRiskV1())).to.not.throw();
       expect(() => evaluateMargin(h, testMarket(), off())).to.throw(RangeError, /^holdings\[0\]\[0\]\.delta: .*\|delta\| ≤ 1/);
     });
 
@@ -124,7 +141,7 @@ describe("model v2 (prover/model.ts)", () => {
     });
 
     it("should reject a partial set of v2 fields, naming the missing one", () => {
-      const partial = { ...testRisk(), basisCharge: [0n, 0n, 0n] };
+      const partial = { ...testRiskV1(), basisCharge: [0n, 0n, 0n] };
       expect(() => evaluateMargin([], testMarket(), partial)).to.throw(RangeError, /^risk\.concentration: missing/);
     });
 

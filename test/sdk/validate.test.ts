@@ -126,9 +126,11 @@ describe("# validate (bad inputs stop before proving)", () => {
     expect(e).to.be.instanceOf(ZkMarginInsufficientMarginError);
     expect((e as ZkMarginInsufficientMarginError).shortfall).to.equal(123_456_789n);
     expect(e.field).to.equal("minExcess");
-    // excess $56,050.28: v1's $56,872.50 less model v2's basis $165 (0.2% × $60,000 ETH + 0.15% × $30,000 BTC),
-    // concentration $0.216 and venue default $657 (1% × ($50,500 + $15,200) mark equity)
-    expect(e.message).to.match(/insufficient margin: the book's excess \$56,050\.28 .* is \$1\.23 short of minExcess \$56,051\.52/);
+    // excess $55,442.78: equity $61,400 (USDC $35,000 × 0.98, BTC $30,000 × 0.88, perps +$700) less the worst scenario
+    // (3: BTC −1.35 scan ranges × 12% × $30,000 = −$4,860, USDC +1% × $35,000 = +$350: $4,510), the 0.5% gross
+    // charge on $125,000 ($625), model v2's basis $165 (0.2% × $60,000 ETH + 0.15% × $30,000 BTC), concentration
+    // $0.216 and venue default $657 (1% × ($50,500 + $15,200) mark equity)
+    expect(e.message).to.match(/insufficient margin: the book's excess \$55,442\.78 .* is \$1\.23 short of minExcess \$55,444\.02/);
     // exactly the excess is provable
     validateProveInput({ ...input, minExcess: excess }, TEST_PARAMS);
   });
@@ -199,11 +201,23 @@ describe("# validate (bad inputs stop before proving)", () => {
     expect(e.message).to.match(/expected 3 values/);
   });
 
-  it("should name the risk field of a scenario move out of range", async () => {
+  it("should name the risk field of a scenario loading or column out of range", async () => {
     const input = base();
-    input.risk.moves[2][1] = 3_000_001n;
+    input.risk.residualLoading[2] = -1_000_001n;
     const e = await rejects(input);
-    expect(e.field).to.equal("risk.moves[2][1]");
+    expect(e.field).to.equal("risk.residualLoading[2]");
+    const column = base();
+    column.risk.residualColumn[1] = 2; // K = 4: the only residual column is 1
+    const c = await rejects(column);
+    expect(c.field).to.equal("risk.residualColumn[1]");
+    expect(c.message).to.match(/not a column of the sign design in \[1, 2\)/);
+  });
+
+  it("should name the scenario count when the risk params are for another instance's K", async () => {
+    const input = base();
+    const e = await rejects({ ...input, risk: { ...input.risk, scenarios: 8, residualColumn: [1, 2, 3] } });
+    expect(e.field).to.equal("risk.scenarios");
+    expect(e.message).to.match(/8 scenarios, the instance has K = 4/);
   });
 
   it("should not accept a subject that is not an address, a domain outside the field, or a negative minExcess", async () => {

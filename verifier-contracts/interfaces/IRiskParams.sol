@@ -8,12 +8,14 @@ pragma solidity 0.8.28;
 ///         so a change is public for the timelock's delay before it exists, and it takes effect only at the oracle's
 ///         next snapshot, which records the version it used (docs/DESIGN.md §5).
 interface IRiskParams {
-    /// @notice The parameters for an instance with A assets and K scenarios.
+    /// @notice The parameters for an instance with A assets and K scenarios; the scenarios by their factor structure,
+    ///         M[k][a] = ρ[a]·s[k][0] + r[a]·s[k][c[a]] ppm of the scan range (s: the rows of [H; −H], H the Sylvester
+    ///         Hadamard matrix of order K/2), with vol directions 0 and weights 100 % (docs/DESIGN.md §3).
     /// @param haircut H[a], ppm ≤ 1e6, haircut on positive spot
     /// @param debtAddOn B[a], ppm ≤ 1e6, add-on on negative spot
-    /// @param moves M[k][a], ppm of scan range, in [-3e6, 3e6]
-    /// @param volDirs U[k][a] in {-1, 0, 1}
-    /// @param weights W[k], ppm ≤ 1e6
+    /// @param factorLoading ρ[a], ppm of the scan range ≤ 1e6, the asset's loading on the market factor (column 0)
+    /// @param residualLoading r[a] = ±ψ[a], ppm of the scan range in [-1e6, 1e6], its loading on its residual column
+    /// @param residualColumn c[a] in [1, K/2), the asset's residual column of the sign design
     /// @param grossCharge G, ppm ≤ 1e6
     /// @param basisCharge model v2: b[a], ppm of the asset's gross notional, ≤ 1e6
     /// @param concentration model v2: c[a], ppm of g per $1M of g, < 2^20
@@ -24,9 +26,9 @@ interface IRiskParams {
     struct Params {
         uint256[] haircut;
         uint256[] debtAddOn;
-        int256[][] moves;
-        int256[][] volDirs;
-        uint256[] weights;
+        uint256[] factorLoading;
+        int256[] residualLoading;
+        uint256[] residualColumn;
         uint256 grossCharge;
         uint256[] basisCharge;
         uint256[] concentration;
@@ -42,12 +44,14 @@ interface IRiskParams {
     error RiskParams__HaircutOutOfRange(uint256 asset, uint256 value);
     /// @notice A debt add-on is above 1e6 ppm.
     error RiskParams__DebtAddOnOutOfRange(uint256 asset, uint256 value);
-    /// @notice A scenario move is outside [-3e6, 3e6].
-    error RiskParams__MoveOutOfRange(uint256 scenario, uint256 asset, int256 value);
-    /// @notice A vol direction is not -1, 0 or 1.
-    error RiskParams__VolDirOutOfRange(uint256 scenario, uint256 asset, int256 value);
-    /// @notice A scenario weight is above 1e6 ppm.
-    error RiskParams__WeightOutOfRange(uint256 scenario, uint256 value);
+    /// @notice A factor loading ρ is above 1e6 ppm.
+    error RiskParams__FactorLoadingOutOfRange(uint256 asset, uint256 value);
+    /// @notice A residual loading r is outside [-1e6, 1e6].
+    error RiskParams__ResidualLoadingOutOfRange(uint256 asset, int256 value);
+    /// @notice A residual column c is not in [1, K/2) (column 0 is the market factor's).
+    error RiskParams__ResidualColumnOutOfRange(uint256 asset, uint256 value);
+    /// @notice The scenario count K given at deployment is not 2·2^m in [4, 64].
+    error RiskParams__ScenarioCountOutOfRange(uint256 value);
     /// @notice The gross charge is above 1e6 ppm.
     error RiskParams__GrossChargeOutOfRange(uint256 value);
     /// @notice A basis charge is above 1e6 ppm.
@@ -100,6 +104,6 @@ interface IRiskParams {
     /// @notice Number of assets A.
     function assetCount() external view returns (uint256);
 
-    /// @notice Number of scenarios K.
+    /// @notice Number of scenarios K (2·2^m: the rows of the sign design [H; −H]).
     function scenarioCount() external view returns (uint256);
 }
