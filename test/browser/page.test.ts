@@ -222,11 +222,11 @@ describe("trader page in Chromium (web/, playwright-core)", function () {
     }
     expect(terms).to.include("venue default").and.include("short-option minimum").and.include("gross vega").and.include("concentration");
 
-    // Scenarios by name, with the book's weighted P&L; the worst one is the requirement's scenario part.
-    const design = scenarioDesign(book.risk.moves, book.risk.volDirs, book.assets);
+    // Scenarios by name from the factor structure, with the book's P&L; the worst one is the requirement's scenario part.
+    const design = scenarioDesign(book.risk, book.assets);
     const rows = await page.locator("#scenario-table tbody tr").allTextContents();
     expect(rows).to.have.length(instanceParams(INSTANCE).K);
-    design.scenarios.forEach((s, k) => expect(rows[k]).to.include(s.name).and.include(formatUsd((expected.portfolioDetail.scenarioPnl[k] * book.risk.weights[k]) / 1_000_000n)));
+    design.scenarios.forEach((s, k) => expect(rows[k]).to.include(s.name).and.include(formatUsd(expected.portfolioDetail.scenarioPnl[k])));
     expect(rows.join("\n")).to.include("market ↓ · ETH ↑ vs BTC");
     expect(await page.locator("#scenario-table tr.worst").count()).to.equal(1);
     expect(await page.textContent("#scenario-design")).to.include("market").and.include("ETH vs BTC");

@@ -1,7 +1,7 @@
 /**
- * The trader page's pure parts, in Node: the scenario namer (web/src/scenarios.ts) against the calibration that
- * wrote data/risk/*.json (prover/risk/calibrate.ts's column assignment) and against grids; the page's formatting;
- * its deployment parser; and the human-readable ABIs of web/src/chain.ts against the compiled interfaces.
+ * The trader page's pure parts, in Node: the scenario namer (web/src/scenarios.ts) against the factor structure of
+ * data/risk/*.json (prover/risk/calibrate.ts's column assignment) and prover/model.ts scenarioTable; the page's
+ * formatting; its deployment parser; and the human-readable ABIs of web/src/chain.ts against the compiled interfaces.
  */
 import { expect } from "chai";
 import { Interface } from "ethers";
@@ -9,12 +9,12 @@ import hre from "hardhat";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { ZkMarginInputError } from "../../prover/errors.ts";
-import { hadamard as calibrationHadamard } from "../../prover/risk/calibrate.ts";
+import { scenarioTable, signDesign } from "../../prover/model.ts";
 import { parseRisk } from "../../prover/statement.ts";
 import { ROOT } from "../../scripts/lib/instances.ts";
 import { PAGE_ABIS, formatGas, parseDeployment } from "../../web/src/chain.ts";
 import { formatDuration, formatPercent, parseUsd } from "../../web/src/format.ts";
-import { hadamard, scenarioDesign } from "../../web/src/scenarios.ts";
+import { scenarioDesign } from "../../web/src/scenarios.ts";
 import { testRisk } from "../fixtures/market.ts";
 import { launchBrowser } from "./harness.ts";
 
@@ -25,27 +25,21 @@ const calibrated = (name: string) => ({
 
 describe("trader page logic (Node)", function () {
   describe("# scenarioDesign", function () {
-    it("should use the calibration's Hadamard matrices", function () {
-      for (const n of [1, 2, 4, 8, 16]) expect(hadamard(n)).to.deep.equal(calibrationHadamard(n));
-    });
-
     it("should read the test calibration as market factor and the ETH/BTC spread column", function () {
       const { risk, assets } = calibrated("test");
-      const d = scenarioDesign(risk.moves, risk.volDirs, assets);
-      expect(d.kind).to.equal("sign design");
+      const d = scenarioDesign(risk, assets);
       expect(d.order).to.equal(2);
       expect(d.columns.map((c) => [c.index, c.role, c.label])).to.deep.equal([
         [0, "market", "market"],
         [1, "spread", "ETH vs BTC"],
       ]);
-      // rows of [H; −H] for H = [[1, 1], [1, −1]]; ETH loads +ψ on column 1, BTC −ψ
+      // rows of [H; −H] for H = [[1, 1], [1, −1]]; ETH loads +r on column 1, BTC −r (USDC's r is 0: not named)
       expect(d.scenarios.map((s) => s.name)).to.deep.equal(["market ↑ · ETH ↑ vs BTC", "market ↑ · ETH ↓ vs BTC", "market ↓ · ETH ↓ vs BTC", "market ↓ · ETH ↑ vs BTC"]);
     });
 
     it("should read the production calibration's stablecoin column and one residual column per risky asset", function () {
       const { risk, assets } = calibrated("prod");
-      const d = scenarioDesign(risk.moves, risk.volDirs, assets);
-      expect(d.kind).to.equal("sign design");
+      const d = scenarioDesign(risk, assets);
       expect(d.order).to.equal(8);
       expect(d.columns.map((c) => c.label)).to.deep.equal(["market", "stablecoins", "ETH residual", "BTC residual", "SOL residual", "LINK residual", "XRP residual", "DOGE residual"]);
       const stable = d.columns[1];
@@ -55,23 +49,52 @@ describe("trader page logic (Node)", function () {
       expect(new Set(d.scenarios.map((s) => s.name)).size, "every scenario has its own name").to.equal(16);
     });
 
-    it("should not take a perturbed design for a sign design", function () {
-      const { risk, assets } = calibrated("test");
-      const moves = risk.moves.map((r) => [...r]);
-      moves[2][1] += 5n; // 5 ppm off: no longer [H; −H]
-      expect(scenarioDesign(moves, risk.volDirs, assets).kind).to.equal("grid");
+    it("should name each scenario truthfully: its moves are scenarioTable's and every arrow is the sign of the column's term", function () {
+      for (const name of ["test", "prod"]) {
+        const { risk, assets } = calibrated(name);
+        const d = scenarioDesign(risk, assets);
+        const table = scenarioTable(risk);
+        const s = signDesign(risk.scenarios);
+        expect(d.scenarios.map((x) => x.moves), name).to.deep.equal(table.moves);
+        for (const { k, name: title } of d.scenarios) {
+          for (const col of d.columns) {
+            // the term of the column's first asset in its move: ρ·s[k][0] on the market, r·s[k][c] elsewhere
+            const a = col.assets[0].asset;
+            const term = col.index === 0 ? risk.factorLoading[a] * BigInt(s[k][0]) : risk.residualLoading[a] * BigInt(s[k][col.index]);
+            const arrow = term > 0n ? "↑" : "↓";
+            const part = col.role === "spread" ? `${assets[a]} ${arrow} vs` : `${col.label} ${arrow}`;
+            expect(title, `${name} #${k} ${col.label}`).to.include(part);
+          }
+        }
+      }
     });
 
-    it("should name a grid by its joint moves and vol directions", function () {
-      const r = testRisk();
-      const d = scenarioDesign(r.moves, r.volDirs, ["USDC", "ETH", "BTC"]);
-      expect(d.kind).to.equal("grid");
-      expect(d.scenarios.map((s) => s.name)).to.deep.equal([
-        "all risky assets +1 scan range, vol ↓",
-        "all risky assets −1 scan range, vol ↑",
-        "all risky assets +3 scan range, vol ↑",
-        "USDC −1, all risky assets −3 scan range, vol ↑",
+    it("should name a shared column of three assets by its sides, and skip unused columns", function () {
+      // testRisk: USDC (ρ 0, r +1e6), ETH (+0.4) and BTC (−0.5) all on column 1
+      const d = scenarioDesign(testRisk(), ["USDC", "ETH", "BTC"]);
+      expect(d.columns.map((c) => [c.index, c.role, c.label])).to.deep.equal([
+        [0, "market", "market"],
+        [1, "spread", "USDC+ETH vs BTC"],
       ]);
+      expect(d.columns[0].assets.map((a) => a.asset), "USDC is off the market factor").to.deep.equal([1, 2]);
+      expect(d.scenarios[1].name).to.equal("market ↑ · USDC+ETH ↓ vs BTC");
+      const eight = { ...testRisk(), scenarios: 8, residualColumn: [2, 3, 3] };
+      const e = scenarioDesign(eight, ["USDC", "ETH", "BTC"]);
+      expect(e.columns.map((c) => [c.index, c.role, c.label])).to.deep.equal([
+        [0, "market", "market"],
+        [2, "stablecoins", "USDC depeg"],
+        [3, "spread", "ETH vs BTC"],
+      ]);
+      expect(e.scenarios).to.have.length(8);
+      const same = { ...testRisk(), residualLoading: [0n, 400_000n, 500_000n] };
+      expect(scenarioDesign(same, ["USDC", "ETH", "BTC"]).columns[1].label).to.equal("ETH+BTC residual");
+    });
+
+    it("should reject a scenario count that is not 2·2^m, naming the field", function () {
+      expect(() => scenarioDesign({ ...testRisk(), scenarios: 6 }, ["USDC", "ETH", "BTC"]))
+        .to.throw(RangeError)
+        .with.property("message")
+        .that.includes("risk.scenarios");
     });
   });
 

@@ -92,7 +92,8 @@ const ORACLE_ABI = [
   "function contextAt(uint64 epoch) view returns ((uint256 contextHash, uint64 takenAt, uint64 supersededAt, uint32 riskVersion))",
 ] as const;
 const RISK_PARAMS_ABI = [
-  "function paramsOf(uint256 version) view returns ((uint256[] haircut, uint256[] debtAddOn, int256[][] moves, int256[][] volDirs, uint256[] weights, uint256 grossCharge, uint256[] basisCharge, uint256[] concentration, uint256[] shortOptionMin, uint256 vegaGross, uint256 noGammaGain, uint256 venueDefault))",
+  "function paramsOf(uint256 version) view returns ((uint256[] haircut, uint256[] debtAddOn, uint256[] factorLoading, int256[] residualLoading, uint256[] residualColumn, uint256 grossCharge, uint256[] basisCharge, uint256[] concentration, uint256[] shortOptionMin, uint256 vegaGross, uint256 noGammaGain, uint256 venueDefault))",
+  "function scenarioCount() view returns (uint256)",
 ] as const;
 const ATTESTOR_EXTRA_ABI = [
   "function registry() view returns (address)",
@@ -176,6 +177,7 @@ export class ChainSession {
   private registry?: Contract;
   private oracle?: Contract;
   private riskParams?: Contract;
+  private scenarioCountCache?: number;
   private overviewCache?: Omit<Overview, "latestEpoch" | "latest" | "now">;
 
   private constructor(
@@ -228,6 +230,15 @@ export class ChainSession {
       this.riskParams = new Contract((await this.oracle.getFunction("riskParams")()) as string, RISK_PARAMS_ABI, this.provider);
     }
     return { registry: this.registry, oracle: this.oracle, riskParams: this.riskParams };
+  }
+
+  /** K, the risk params contract's scenario count (an immutable of its deployment, so read once). */
+  private async scenarioCount(): Promise<number> {
+    if (this.scenarioCountCache === undefined) {
+      const { riskParams } = await this.contracts();
+      this.scenarioCountCache = Number(toBig(await riskParams.getFunction("scenarioCount")()));
+    }
+    return this.scenarioCountCache;
   }
 
   /**
@@ -296,14 +307,16 @@ export class ChainSession {
       throw new ZkMarginInputError(field, `the oracle has no snapshot of epoch ${epoch}${latest}`);
     }
     const [price, scanRange, volShock] = (await oracle.getFunction("snapshotAt")(epoch)) as [bigint[], bigint[], bigint[]];
-    const p = (await riskParams.getFunction("paramsOf")(c.riskVersion)) as Record<string, unknown>;
+    const [p, scenarios] = (await Promise.all([riskParams.getFunction("paramsOf")(c.riskVersion), this.scenarioCount()])) as [Record<string, unknown>, number];
     const arr = (x: unknown) => Array.from(x as ArrayLike<bigint>, toBig);
+    // The scenario set by its factor structure; K is the contract's (fixed at deployment, not part of a version).
     const risk: RiskParams = {
       haircut: arr(p.haircut),
       debtAddOn: arr(p.debtAddOn),
-      moves: Array.from(p.moves as ArrayLike<unknown>, arr),
-      volDirs: Array.from(p.volDirs as ArrayLike<unknown>, arr),
-      weights: arr(p.weights),
+      scenarios,
+      factorLoading: arr(p.factorLoading),
+      residualLoading: arr(p.residualLoading),
+      residualColumn: arr(p.residualColumn).map(Number),
       grossCharge: toBig(p.grossCharge),
       basisCharge: arr(p.basisCharge),
       concentration: arr(p.concentration),

@@ -71,7 +71,7 @@ export function scenarioChart(bars: readonly ChartBar[], opts: { threshold?: big
   if (opts.threshold !== undefined && opts.threshold > 0n) {
     const ty = y(-opts.threshold);
     svg.append(el("line", { x1: pad.left, x2: width - pad.right, y1: ty, y2: ty, class: "threshold" }));
-    svg.append(el("text", { x: width - pad.right, y: ty - 4, "text-anchor": "end", class: "tick" }, `worst weighted loss ${formatUsd(opts.threshold)}`));
+    svg.append(el("text", { x: width - pad.right, y: ty - 4, "text-anchor": "end", class: "tick" }, `worst loss ${formatUsd(opts.threshold)}`));
   }
   return svg;
 }

@@ -1,7 +1,8 @@
 /**
  * The margin report on the page: the SDK's marginReport (prover/report.ts, the CLI's numbers) drawn as tables —
  * isolated vs per-venue cross vs portfolio, the requirement's terms (scenario loss and the model v2 charges), one
- * line per venue — and the stress scenarios by name (web/src/scenarios.ts) with the book's weighted P&L in each.
+ * line per venue — and the stress scenarios by name (web/src/scenarios.ts) with the book's P&L in each (every
+ * scenario of the factor structure has weight 100 %).
  * Every table stacks into label/value cards at phone width (style.css, `table.stack` with data-label cells).
  */
 import type { MarginResult } from "../../prover/model.ts";
@@ -40,7 +41,7 @@ export function stackTable(table: HTMLTableElement, header: readonly string[], r
 /** The requirement's terms of one margin result (each rounded up by the model; they sum to the requirement ± 1e-8). */
 export function requirementTerms(m: MarginResult): [string, string, bigint][] {
   return [
-    ["worst scenario loss", "the largest weighted loss over the stress scenarios below", m.worstLoss],
+    ["worst scenario loss", "the largest loss over the stress scenarios below", m.worstLoss],
     ["gross charge", "G × gross notional", m.grossCharge],
     ["venue basis", "b[a] × gross notional per asset: venue prices of one asset drift apart", m.basisCharge],
     ["concentration", "c[a] × g²: liquidating a large position costs more than linearly", m.concentrationCharge],
@@ -117,27 +118,19 @@ export function renderReport(
   );
 
   const { market, risk, assets } = ctx;
-  const design = scenarioDesign(risk.moves, risk.volDirs, assets);
+  const design = scenarioDesign(risk, assets);
   const held = [...new Set(ctx.holdings.filter((h) => h.size !== 0n).map((h) => h.asset))].sort((x, y) => x - y);
   const d = r.portfolioDetail;
-  const weighted = d.scenarioPnl.map((pnl, k) => (pnl * risk.weights[k]) / 1_000_000n);
-  const worstK = weighted.reduce((w, v, k) => (v < weighted[w] ? k : w), 0);
+  // Every scenario of the factor structure has weight 100 % (prover/model.ts scenarioTable): the P&L is unweighted.
+  const pnl = d.scenarioPnl;
+  const worstK = pnl.reduce((w, v, k) => (v < pnl[w] ? k : w), 0);
   stackTable(
     ui.scenarios,
-    ["#", "scenario", "weight", "book P&L (weighted)", ...held.map((a) => `${assets[a] ?? `asset ${a}`} move`)],
-    design.scenarios.map((s) => [
-      `#${s.k}`,
-      s.name,
-      formatPercent(Number(risk.weights[s.k]) / 1e6, 0).replace(/^\+/, ""),
-      formatUsd(weighted[s.k]),
-      ...held.map((a) => formatPercent(priceMove(risk.moves[s.k][a], market.scanRange[a]))),
-    ]),
-    (k) => (k === worstK && weighted[k] < 0n ? "worst" : undefined),
+    ["#", "scenario", "book P&L", ...held.map((a) => `${assets[a] ?? `asset ${a}`} move`)],
+    design.scenarios.map((s) => [`#${s.k}`, s.name, formatUsd(pnl[s.k]), ...held.map((a) => formatPercent(priceMove(s.moves[a], market.scanRange[a])))]),
+    (k) => (k === worstK && pnl[k] < 0n ? "worst" : undefined),
   );
-  ui.design.textContent =
-    design.kind === "sign design"
-      ? `Scenario design: a ±Hadamard sign design of order ${design.order} (docs/RISK.md §2.1): columns ${design.columns.map((c) => `${c.index} = ${c.label}`).join(", ")}. Moves are in % of price (scan range × the scenario's multiple).`
-      : "Scenario design: a grid of joint moves (multiples of each asset's scan range) and vol directions. Moves are in % of price.";
-  ui.chart.replaceChildren(scenarioChart(weighted.map((value, k) => ({ label: `#${k}`, value })), { threshold: d.worstLoss }));
+  ui.design.textContent = `Scenario design: the market factor and residual columns of a ±Hadamard sign design of order ${design.order} (docs/DESIGN.md §3; ${design.scenarios.length} scenarios, each at weight 100 %): columns ${design.columns.map((c) => `${c.index} = ${c.label}`).join(", ")}. Moves are in % of price (the move in scan ranges × the asset's scan range).`;
+  ui.chart.replaceChildren(scenarioChart(pnl.map((value, k) => ({ label: `#${k}`, value })), { threshold: d.worstLoss }));
   return design;
 }
