@@ -184,15 +184,17 @@ export async function fetchContext(chain: Chain, epoch: bigint, venueIds: readon
     throw new ZkMarginInputError("epoch", `the oracle has no snapshot of epoch ${epoch} (latest: ${latest === 0n ? "none" : latest})`);
   }
   const [price, scanRange, volShock] = (await chain.oracle.snapshotAt(epoch)) as [bigint[], bigint[], bigint[]];
-  const p = (await chain.riskParams.paramsOf(ctx.riskVersion)) as Record<string, unknown>;
+  const [p, scenarioCount] = (await Promise.all([chain.riskParams.paramsOf(ctx.riskVersion), chain.riskParams.scenarioCount()])) as [Record<string, unknown>, bigint];
   const big = (x: unknown) => BigInt(x as bigint);
   const arr = (x: unknown) => (x as unknown[]).map(big);
   const risk: RiskParams = {
     haircut: arr(p.haircut),
     debtAddOn: arr(p.debtAddOn),
-    moves: (p.moves as unknown[][]).map(arr),
-    volDirs: (p.volDirs as unknown[][]).map(arr),
-    weights: arr(p.weights),
+    // the scenario set by its factor structure; K is the contract's (fixed at deployment, not part of a version)
+    scenarios: Number(scenarioCount),
+    factorLoading: arr(p.factorLoading),
+    residualLoading: arr(p.residualLoading),
+    residualColumn: arr(p.residualColumn).map(Number),
     grossCharge: big(p.grossCharge),
     basisCharge: arr(p.basisCharge),
     concentration: arr(p.concentration),

@@ -93,6 +93,8 @@ export type VenueRegistry = Handle<{
   bindBook: Tx<[bigint, string]>;
   rootOf: View<[bigint, bigint], bigint>;
   rootInvalidatedAt: View<[bigint, bigint], bigint>;
+  listRoots: View<[bigint, bigint, bigint, bigint], [bigint[], bigint, bigint]>;
+  listInvalidatedAt: View<[bigint, bigint, bigint], bigint>;
   statusChangedAt: View<[], bigint>;
   isRegistered: View<[bigint], boolean>;
   attestorId: View<[string], bigint>;
