@@ -14,6 +14,9 @@ import { TEST_PARAMS, accountsFor, bookVenues, testMarket, testRisk, testRiskV1,
 import { DOMAIN, EPOCH, SECRET, SUBJECT } from "./helpers.ts";
 
 const RUNS = Number(process.env.PROP_RUNS ?? 200);
+// Reproducible by default (the same 200 cases every run, so the share checks below cannot flake); PROP_SEED=<n>
+// explores other cases, and fast-check prints the seed and path of any counterexample.
+const SEED = Number(process.env.PROP_SEED ?? 20261202);
 const { A } = TEST_PARAMS;
 /** A second MarginProof instance with K = 8: C = 4 columns, so residual columns 1, 2, 3 (two bits each) occur. */
 const K8_PARAMS: InstanceParams = Object.freeze({ V: 2, N: 2, A: 3, K: 8, D: 2 });
@@ -102,10 +105,11 @@ async function circuitAgreesWithModel(circuit: CompiledCircuit, params: Instance
       if (actual) accepted++;
       expect(actual, `model says ${expected} for excess ${String(excess)}, minExcess ${minExcess}`).to.equal(expected);
     }),
-    { numRuns: runs },
+    { numRuns: runs, seed: SEED },
   );
-  // both outcomes must actually occur, or the property says little
-  expect(accepted).to.be.greaterThan(runs / 10);
+  // both outcomes must actually occur, or the property says little (random books mostly fall short of the v2
+  // requirement, and a negative excess admits no minExcess ≥ 0: about 1 case in 10 is accepted)
+  expect(accepted).to.be.greaterThan(runs / 20);
   expect(accepted).to.be.lessThan(runs - runs / 10);
   // books the model refuses outright (v2 validity: margin.test.ts has the deterministic cases) are a minority
   expect(invalid).to.be.lessThan(runs / 2);

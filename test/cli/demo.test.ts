@@ -43,9 +43,17 @@ describe("# demo (subprocess, end to end)", function () {
     // the test instance has V = 3 venue slots: the demo proves its three-venue hedged book
     expect(stdout).to.match(/\[4\/10\] 3 venues post their account roots/);
     expect(stdout).to.contain("3 venue roots");
-    expect(stdout).to.match(/allocate\(\$236,000\.00\): gas [\d,]+; the lender reads lienOf = \$236,000\.00, Live until/);
+    // the lien is 40 % of the attested excess: the lender reads back what was allocated, and renewal carries it over
+    const available = /available (\$[\d,.]+)/.exec(stdout);
+    expect(available, stdout).to.not.equal(null);
+    const usd = (x: string) => BigInt(x.replace(/[$,.]/g, "")); // cents
+    const lien = /allocate\((\$[\d,.]+)\): gas [\d,]+; the lender reads lienOf = (\$[\d,.]+), Live until/.exec(stdout);
+    expect(lien, stdout).to.not.equal(null);
+    expect(lien![2]).to.equal(lien![1]);
+    expect(usd(lien![1])).to.equal((usd(available![1]) * 4n) / 10n);
+    expect(usd(lien![1]) > 0n).to.equal(true);
     expect(stdout).to.match(/after the snapshot the lien is still Live until/);
-    expect(stdout).to.match(/the lien carried over: \$236,000\.00, Live until/);
+    expect(stdout).to.contain(`the lien carried over: ${lien![1]}, Live until`);
     expect(stdout).to.match(/the lien is Grace until .*the lender margin-calls/);
     expect(stdout).to.match(/the lien is Ended: the lender liquidates; reclaim: gas [\d,]+, the lien is now \$0\.00/);
     expect(stdout).to.match(/gas: postRoot \/ attest \/ allocate +[\d,]+ \/ [\d,]+ \/ [\d,]+/);
