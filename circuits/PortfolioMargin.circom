@@ -183,7 +183,8 @@ template PortfolioMargin(A, K, V, N) {
     //     (= Σ_a 2·10^4·size·delta·P·x + size·gamma·x², sums over holdings). With |delta| ≤ 10^8 for every kind
     //     (spot and linear use DELTA_ONE, options HoldingExposure Check (6)), Σ_a |deltaUnits| < 64·2^26.6·2^63 =
     //     2^95.6, so Σ_a |2·10^4·deltaScan| < 2^14.3·2^95.6·2^64·2^20 = 2^193.9 and Σ_a |gammaScan2| < 2^172:
-    //     |pnl| < 2^193.9·2^21.04 + 2^172·2^42.08 < 2^214.94 + 2^214.08 < 2^215.55.
+    //     |pnl| < 2^193.9·2^21.04 + 2^172·2^42.08 (rounded up); with the exact |M| ≤ 2,145,726 and the unrounded
+    //     delta bound the two terms are < 2^214.896 + 2^214.066 < 2^215.55.
     signal gammaMove[C][A];  // gammaScan2·M:    |·| < 2^172·2^21.04 = 2^193.04
     signal gammaTerm[C][A];  // gammaMove·M:     |·| < 2^214.08 (summed over assets)
     signal deltaTerm[C][A];  // deltaScan·M:     |2·10^4·Σ_a ·| < 2^214.94
@@ -202,7 +203,7 @@ template PortfolioMargin(A, K, V, N) {
             down += gammaTerm[k][a] - DELTA_TO_PNL() * deltaTerm[k][a];
         }
         // the loss at COMPARE_SCALE (weight 10^6): |10^6·pnl| < 2^19.94·2^215.55 = 2^235.49;
-        // slack + 10^6·pnl ∈ (−2^239.8 − 2^235.49, 2^233.7 + 2^235.49) ⊂ (−2^239.9, 2^235.8)
+        // slack + 10^6·pnl ∈ (−2^239.8 − 2^235.49, 2^233.7 + 2^235.49) ⊂ (−2^239.9, 2^235.9)
         slackK[k] <== slack + PPM_ONE() * up;
         slackK[k + C] <== slack + PPM_ONE() * down;
     }
@@ -215,7 +216,7 @@ template PortfolioMargin(A, K, V, N) {
     //            every non-negative value is < 2^233.7 < 2^234, so no solvent book is refused.
     signal slackBits[SLACK_BITS()] <== Num2Bits(SLACK_BITS())(slack);
     // Check (9): slack − (−PnL_k) ≥ 0 for every scenario k (the max over scenarios): negative values are
-    //            > −2^239.9 (p + v > 2^253), non-negative ones < 2^235.8 < 2^236.
+    //            > −2^239.9 (p + v > 2^253), non-negative ones < 2^235.9 < 2^236.
     signal slackKBits[K][SCENARIO_SLACK_BITS()];
     for (var k = 0; k < K; k++) {
         slackKBits[k] <== Num2Bits(SCENARIO_SLACK_BITS())(slackK[k]);

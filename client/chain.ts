@@ -94,6 +94,27 @@ export async function connectChain(o: ChainOptions): Promise<Chain> {
     fail("deployment", `no contract at MarginAttestor ${c.MarginAttestor} on chain ${chainId}: ${deployment.file} does not describe this chain's state (a restarted development node?)`);
   }
   const addr = { VenueRegistry: c.VenueRegistry, OracleHub: c.OracleHub, RiskParams: c.RiskParams, RiskTimelock: c.RiskTimelock } as const;
+  // The file is a claim: the attestor's immutables say which registry and oracle it reads and its lifecycle timing,
+  // and the oracle's which risk params; a file that disagrees would check statements and liveness against the wrong
+  // contracts before proving.
+  const attestorView = attach("MarginAttestor", c.MarginAttestor, provider);
+  const oracleView = attach("OracleHub", c.OracleHub, provider);
+  const same = (a: unknown, b: string) => String(a).toLowerCase() === b.toLowerCase();
+  const [reg, orc, rp, ttl, renewalWindow, gracePeriod] = (await Promise.all([
+    attestorView.registry(),
+    attestorView.oracle(),
+    oracleView.riskParams(),
+    attestorView.ttl(),
+    attestorView.renewalWindow(),
+    attestorView.gracePeriod(),
+  ])) as [string, string, string, bigint, bigint, bigint];
+  for (const [name, onChain, inFile] of [["VenueRegistry", reg, c.VenueRegistry], ["OracleHub", orc, c.OracleHub], ["RiskParams", rp, c.RiskParams]] as const) {
+    if (!same(onChain, inFile)) fail("deployment", `${deployment.file} names ${name} ${inFile}, but the attestor ${c.MarginAttestor} uses ${onChain}`);
+  }
+  const t = deployment.timing;
+  if (BigInt(ttl) !== t.ttl || BigInt(renewalWindow) !== t.renewalWindow || BigInt(gracePeriod) !== t.gracePeriod) {
+    fail("deployment", `${deployment.file}'s timing (ttl ${t.ttl}, renewal window ${t.renewalWindow}, grace ${t.gracePeriod}) is not the attestor's (${ttl}, ${renewalWindow}, ${gracePeriod})`);
+  }
   const chain: Chain = {
     rpc,
     provider,

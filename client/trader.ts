@@ -425,7 +425,7 @@ function registerAttest(program: Command, run: Run): void {
         if (request) {
           if (subjectAddress(request.subject) !== subject) throw new ZkMarginInputError("request.subject", `the request is signed for ${request.subject}, the proof is for ${subject}`);
           const deadline = BigInt(request.deadline);
-          if (deadline !== 0n && deadline <= (await chain.now())) throw new ZkMarginInputError("request.deadline", `the signature expired at ${utc(deadline)}`);
+          if (deadline <= (await chain.now())) throw new ZkMarginInputError("request.deadline", `the signature expired at ${utc(deadline)}`);
           const nonce = BigInt(await client.contract.nonces(subject));
           const recovered = verifyTypedData(attestorDomain(chain.chainId, chain.deployment.contracts.MarginAttestor), ATTEST_REQUEST_TYPES, { ...attestRequest(item, deadline), nonce }, request.signature);
           if (recovered !== subject) {
@@ -461,7 +461,7 @@ function registerAttest(program: Command, run: Run): void {
           .description("As the subject, sign the EIP-712 request of a proof so that anyone (a relayer) can submit it until --deadline; writes the request file for `zkmargin attest --request`. Landing it does not use the nonce; cancelNonce voids every outstanding request.")
           .argument("<proof>", "proof JSON (zkmargin prove)")
           .requiredOption("-o, --out <file>", "the request file to write")
-          .option("--deadline <seconds>", "how long the signature is valid, seconds from now (0: no deadline)", "3600")
+          .option("--deadline <seconds>", "how long the signature is valid, seconds from now (at least 1; cancelNonce voids it earlier)", "3600")
           .option("-e, --epoch <n>", "the proof's epoch (only for proof files that do not carry it)")
           .option("--json", "print the result as one JSON object"),
       ),
@@ -474,20 +474,22 @@ function registerAttest(program: Command, run: Run): void {
       const proof = await readProof(file);
       const epoch = proofEpoch(proof, o.epoch);
       const validFor = parseUint(o.deadline, "deadline");
+      // MarginAttestor refuses every request once block.timestamp > deadline: 0 would sign a request that never lands
+      if (validFor === 0n) throw new ZkMarginInputError("deadline", "give a validity of at least 1 second (the attestor rejects a request past its deadline)");
       const chain = await connectChain(o);
       try {
         await checkProofOnChain(chain, proof, epoch);
         const signer = await chainSigner(chain, o, "the proof's subject");
         const subject = subjectAddress(proof.publicInputs.subject);
         if (signer.address !== subject) throw new ZkMarginInputError("key", `the signer ${signer.address} is not the proof's subject ${subject}: only the subject can authorise its attestation`);
-        const deadline = validFor === 0n ? 0n : (await chain.now()) + validFor;
+        const deadline = (await chain.now()) + validFor;
         const item = attestable(proof, epoch);
         const client = chain.attestorAs(signer);
         const nonce = BigInt(await client.contract.nonces(subject));
         const signature = await client.signRequest(signer, item, deadline);
         const req = { format: "zkmargin-attest-request/1", chainId: chain.chainId.toString(), attestor: chain.deployment.contracts.MarginAttestor, subject, deadline: deadline.toString(), nonce: nonce.toString(), signature, proof: toJsonValue(proof) };
         writeFileAtomic(o.out, `${JSON.stringify(req, null, 2)}\n`);
-        emit(o.json, { request: o.out, subject, deadline, nonce }, () => [`signed request for ${subject}, epoch ${epoch}, ${deadline === 0n ? "no deadline" : `valid until ${utc(deadline)}`} → ${o.out}`]);
+        emit(o.json, { request: o.out, subject, deadline, nonce }, () => [`signed request for ${subject}, epoch ${epoch}, valid until ${utc(deadline)} → ${o.out}`]);
         return ExitCode.Ok;
       } finally {
         chain.close();

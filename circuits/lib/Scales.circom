@@ -31,7 +31,7 @@ function VENUE_ID_BITS() { return 32; }
 function MIN_EXCESS_BITS() { return 112; }
 /// Widths of the final solvency comparisons (PortfolioMargin Checks (8)-(9)): each covers the largest value the
 /// compared quantity can take when it is non-negative (so no solvent book is refused), while its most negative value
-/// stays above −(p − 2^width) (so no negative value passes): slack ∈ (−2^239.8, 2^233.7), slackK ∈ (−2^239.9, 2^235.8).
+/// stays above −(p − 2^width) (so no negative value passes): slack ∈ (−2^239.8, 2^233.7), slackK ∈ (−2^239.9, 2^235.9).
 function SLACK_BITS() { return 234; }
 function SCENARIO_SLACK_BITS() { return 236; }
 /// Equity terms are computed at scale EQUITY_SCALE = 10^14 (USD × 1e8 × 1e6 ppm); scenario P&L at

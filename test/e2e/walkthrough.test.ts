@@ -257,6 +257,19 @@ describe("# e2e: every actor as a separate `npx zkmargin` process against `hardh
     const wc = z(["status", "--subject", TRADER_ADDR, "--deployment", file("deployment-chain-1.json")]);
     expect(wc.code).to.equal(ExitCode.BadInput);
     expect(wc.stderr).to.match(/chain/);
+    // a deployment file naming another registry (or other timing) than the attestor's own is refused the same way
+    const otherRegistry = JSON.parse(readFileSync(file("deployment.json"), "utf8")) as { contracts: Record<string, string>; timing: Record<string, string> };
+    otherRegistry.contracts.VenueRegistry = otherRegistry.contracts.OracleHub;
+    writeFileSync(file("deployment-other-registry.json"), JSON.stringify(otherRegistry));
+    const wr = z(["status", "--subject", TRADER_ADDR, "--deployment", file("deployment-other-registry.json")]);
+    expect(wr.code).to.equal(ExitCode.BadInput);
+    expect(wr.stderr).to.match(/names VenueRegistry .* but the attestor .* uses/);
+    const otherTiming = JSON.parse(readFileSync(file("deployment.json"), "utf8")) as { timing: Record<string, string> };
+    otherTiming.timing.ttl = String(BigInt(otherTiming.timing.ttl) + 3600n);
+    writeFileSync(file("deployment-other-timing.json"), JSON.stringify(otherTiming));
+    const wt = z(["status", "--subject", TRADER_ADDR, "--deployment", file("deployment-other-timing.json")]);
+    expect(wt.code).to.equal(ExitCode.BadInput);
+    expect(wt.stderr).to.match(/timing .* is not the attestor's/);
 
     // the next epoch: ETH moves to $3,100; the epoch-1 attestation stays Live through the renewal window
     ok(["oracle", "mock-price", "--asset", "1", "--price", "3100"], GOV);
