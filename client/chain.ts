@@ -133,6 +133,16 @@ export async function connectChain(o: ChainOptions): Promise<Chain> {
   return chain;
 }
 
+/** Connect to a deployment (connectChain), run `fn` on it, and close the connection however `fn` ends. */
+export async function withConnectedChain<T>(o: ChainOptions, fn: (chain: Chain) => Promise<T>): Promise<T> {
+  const chain = await connectChain(o);
+  try {
+    return await fn(chain);
+  } finally {
+    chain.close();
+  }
+}
+
 /** The signer of a chain command, connected to the chain's provider. */
 export async function chainSigner(chain: Chain, o: KeyOptions, role: string): Promise<Wallet> {
   return requireSigner(o, role, chain.provider);

@@ -42,15 +42,11 @@ async function verifyCommand(file: string, o: { instance?: string; artifacts?: s
   const ok = await verifyProof(proof, artifacts);
   let onChain: boolean | undefined;
   if (ok && o.rpc !== undefined) {
-    const { connectChain } = await import("./chain.ts");
+    const { withConnectedChain } = await import("./chain.ts");
     const { attestable } = await import("./attestor.ts");
     if (proof.epoch === undefined) throw new ZkMarginInputError("proof.epoch", "the proof file does not say its epoch: on-chain verification needs it");
-    const chain = await connectChain(o);
-    try {
-      onChain = await chain.attestor.verify(attestable(proof, proof.epoch));
-    } finally {
-      chain.close();
-    }
+    const epoch = proof.epoch;
+    onChain = await withConnectedChain(o, (chain) => chain.attestor.verify(attestable(proof, epoch)));
   }
   const valid = ok && onChain !== false;
   if (o.json) process.stdout.write(`${JSON.stringify({ valid, offChain: ok, onChain: onChain ?? null, instance: proof.instance, insecureKeys: artifacts.instance.insecure })}\n`);

@@ -19,7 +19,7 @@ import { ExitCode, formatUsd, ZkMarginInputError } from "../prover/errors.ts";
 import { isRiskV2, validateRisk } from "../prover/model.ts";
 import { parseRisk } from "../prover/statement.ts";
 import { asInputError } from "../prover/venue.ts";
-import { chainSigner, connectChain, LOCAL_CHAIN_IDS, openProvider, sendTx, type Chain, type ChainOptions } from "./chain.ts";
+import { chainSigner, withConnectedChain, LOCAL_CHAIN_IDS, openProvider, sendTx, type Chain, type ChainOptions } from "./chain.ts";
 import { attach, contractArtifact } from "./contracts.ts";
 import { chainRiskParams, DEFAULT_RISK_DELAY, DEFAULT_TIMING, deployZkMargin, rpcDeployer } from "./deploy.ts";
 import { DEPLOYMENT_FORMAT, readDeployment, type Deployment } from "./deployment.ts";
@@ -176,8 +176,7 @@ function registerVenueAdmin(program: Command, run: Run): void {
     run(async () => {
       const venueId = parseVenueId(o.venueId);
       const operator = parseAddress(o.operator, "operator");
-      const chain = await connectChain(o);
-      try {
+      return withConnectedChain(o, async (chain) => {
         if (await chain.registry.isRegistered(venueId)) throw new ZkMarginInputError("venue-id", `venue ${venueId} is already registered (operator ${(await chain.registry.venue(venueId)).operator})`);
         const admin = await chainSigner(chain, o, "the registry admin");
         const owner = String(await chain.registry.owner());
@@ -186,9 +185,7 @@ function registerVenueAdmin(program: Command, run: Run): void {
         const tx = await sendTx("registerVenue", () => reg.registerVenue(venueId, operator));
         emit(o.json, { tx: tx.hash, gasUsed: tx.gasUsed, venueId, operator }, () => [`venue ${venueId} registered, operator ${operator}: tx ${tx.hash}, gas ${tx.gasUsed.toLocaleString("en-US")}`]);
         return ExitCode.Ok;
-      } finally {
-        chain.close();
-      }
+      });
     }),
   );
 }
@@ -245,8 +242,7 @@ function registerOracle(program: Command, run: Run): void {
     { chain: true, keys: true, units: true },
   ).action(async (o: ChainOptions & { asset: string; feed?: string[]; mock?: boolean; scanFloor?: string; volFloor?: string; initialVol?: string; json?: boolean }) =>
     run(async () => {
-      const chain = await connectChain(o);
-      try {
+      return withConnectedChain(o, async (chain) => {
         const { marginParams } = await import("../scripts/lib/instances.ts");
         const A = marginParams(chain.deployment.instance).A;
         const asset = parseAsset(o.asset, chain.deployment, A);
@@ -278,9 +274,7 @@ function registerOracle(program: Command, run: Run): void {
           `asset ${asset}: ${feeds.length} feeds, scan floor ${scan} ppm, vol-shock floor ${vol} ppm, σ ${sigma} ppm: tx ${tx.hash}, gas ${tx.gasUsed.toLocaleString("en-US")}`,
         ]);
         return ExitCode.Ok;
-      } finally {
-        chain.close();
-      }
+      });
     }),
   );
 
@@ -301,8 +295,7 @@ function registerOracle(program: Command, run: Run): void {
     run(async () => {
       const price = parseUsd(o.price, "price");
       if (price === 0n) throw new ZkMarginInputError("price", "must be above 0");
-      const chain = await connectChain(o);
-      try {
+      return withConnectedChain(o, async (chain) => {
         const { marginParams } = await import("../scripts/lib/instances.ts");
         const asset = parseAsset(o.asset, chain.deployment, marginParams(chain.deployment.instance).A);
         const mocks = chain.deployment.mockFeeds[asset];
@@ -315,9 +308,7 @@ function registerOracle(program: Command, run: Run): void {
         }
         emit(o.json, { asset, price, feeds: mocks.length, gasUsed }, () => [`asset ${asset}: ${mocks.length} mock feeds answer ${formatUsd(price)}`]);
         return ExitCode.Ok;
-      } finally {
-        chain.close();
-      }
+      });
     }),
   );
 
@@ -336,8 +327,7 @@ function registerOracle(program: Command, run: Run): void {
   ).action(async (o: ChainOptions & { epoch: string; json?: boolean }) =>
     run(async () => {
       const epoch = parseEpoch(o.epoch);
-      const chain = await connectChain(o);
-      try {
+      return withConnectedChain(o, async (chain) => {
         const owner = await oracleOwner(chain, o);
         if (BigInt(await chain.riskParams.version()) === 0n) throw new ZkMarginInputError("risk", "no risk params are set yet: the snapshot binds a version (zkmargin risk set)");
         if (await chain.oracle.hasSnapshot()) {
@@ -361,9 +351,7 @@ function registerOracle(program: Command, run: Run): void {
           ...[...price].map((p, a) => `  asset ${a}: ${formatUsd(BigInt(p))}, scan range ${scanRange[a]} ppm, vol shock ${volShock[a]} ppm`),
         ]);
         return ExitCode.Ok;
-      } finally {
-        chain.close();
-      }
+      });
     }),
   );
 }
@@ -394,8 +382,7 @@ function registerRiskSet(program: Command, run: Run): void {
   ).action(async (o: ChainOptions & { params: string; execute?: boolean; wait?: boolean; json?: boolean }) =>
     run(async () => {
       const params = parseRisk(readText(o.params, "params"), `params (${o.params})`);
-      const chain = await connectChain(o);
-      try {
+      return withConnectedChain(o, async (chain) => {
         const { marginParams } = await import("../scripts/lib/instances.ts");
         const { A, K } = marginParams(chain.deployment.instance);
         asInputError(() => validateRisk(params, A, K));
@@ -437,9 +424,7 @@ function registerRiskSet(program: Command, run: Run): void {
           `risk params version ${v} set (hash 0x${BigInt(hash).toString(16)}): tx ${tx.hash}, gas ${tx.gasUsed.toLocaleString("en-US")}; it applies from the next oracle snapshot`,
         ]);
         return ExitCode.Ok;
-      } finally {
-        chain.close();
-      }
+      });
     }),
   );
 }

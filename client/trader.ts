@@ -27,7 +27,7 @@ import {
   checkPublicInputs,
   compareContexts,
   compareValues,
-  connectChain,
+  withConnectedChain,
   contextJson,
   fetchContext,
   latestEpoch,
@@ -172,8 +172,7 @@ function registerFetch(program: Command, run: Run): void {
     run(async () => {
       if (o.out) checkWritable(o.out);
       const venues = venueIdsOf(o);
-      const chain = await connectChain(o);
-      try {
+      return withConnectedChain(o, async (chain) => {
         const ctx = await fetchContext(chain, await epochOf(chain, o.epoch), venues);
         const text = contextJson(ctx);
         if (o.out) writeFileAtomic(o.out, text);
@@ -184,9 +183,7 @@ function registerFetch(program: Command, run: Run): void {
             `${missing.length ? `; no root posted yet by venue(s) ${missing.join(", ")}` : ""}${o.out ? ` → ${o.out}` : ""}\n`,
         );
         return ExitCode.Ok;
-      } finally {
-        chain.close();
-      }
+      });
     }),
   );
 }
@@ -225,8 +222,7 @@ async function proveContext(o: ProveOpts, statements: Statement[]): Promise<{ ct
   const venueIds = statements.map((s) => s.venueId);
 
   if (o.rpc !== undefined) {
-    const chain = await connectChain(o);
-    try {
+    return withConnectedChain(o, async (chain) => {
       const epoch = o.epoch !== undefined ? parseEpoch(o.epoch) : (statements[0]?.epoch ?? (await latestEpoch(chain)));
       const live = await fetchContext(chain, epoch, venueIds);
       if (fileCtx) compareContexts(fileCtx, live, `context (${o.context})`);
@@ -247,9 +243,7 @@ async function proveContext(o: ProveOpts, statements: Statement[]): Promise<{ ct
       const instance = o.instance ?? chain.deployment.instance;
       if (instance !== chain.deployment.instance) throw new ZkMarginInputError("instance", `the deployment's attestor verifies instance "${chain.deployment.instance}", not "${instance}"`);
       return { ctx: live, subject, instance };
-    } finally {
-      chain.close();
-    }
+    });
   }
 
   if (subject === undefined) {
@@ -410,8 +404,7 @@ function registerAttest(program: Command, run: Run): void {
         proof = parseProof(toJsonValue(request.proof), "request.proof");
       } else proof = await readProof(file!);
       const epoch = proofEpoch(proof, o.epoch);
-      const chain = await connectChain(o);
-      try {
+      return withConnectedChain(o, async (chain) => {
         if (request) {
           if (BigInt(request.chainId) !== chain.chainId || request.attestor.toLowerCase() !== chain.deployment.contracts.MarginAttestor.toLowerCase()) {
             throw new ZkMarginInputError("request.attestor", `the request is for MarginAttestor ${request.attestor} on chain ${request.chainId}, not this deployment's ${chain.deployment.contracts.MarginAttestor} on chain ${chain.chainId}`);
@@ -447,9 +440,7 @@ function registerAttest(program: Command, run: Run): void {
           ...statusLines(subject, s),
         ]);
         return ExitCode.Ok;
-      } finally {
-        chain.close();
-      }
+      });
     }),
   );
 
@@ -476,8 +467,7 @@ function registerAttest(program: Command, run: Run): void {
       const validFor = parseUint(o.deadline, "deadline");
       // MarginAttestor refuses every request once block.timestamp > deadline: 0 would sign a request that never lands
       if (validFor === 0n) throw new ZkMarginInputError("deadline", "give a validity of at least 1 second (the attestor rejects a request past its deadline)");
-      const chain = await connectChain(o);
-      try {
+      return withConnectedChain(o, async (chain) => {
         await checkProofOnChain(chain, proof, epoch);
         const signer = await chainSigner(chain, o, "the proof's subject");
         const subject = subjectAddress(proof.publicInputs.subject);
@@ -491,9 +481,7 @@ function registerAttest(program: Command, run: Run): void {
         writeFileAtomic(o.out, `${JSON.stringify(req, null, 2)}\n`);
         emit(o.json, { request: o.out, subject, deadline, nonce }, () => [`signed request for ${subject}, epoch ${epoch}, valid until ${utc(deadline)} → ${o.out}`]);
         return ExitCode.Ok;
-      } finally {
-        chain.close();
-      }
+      });
     }),
   );
 }
@@ -525,8 +513,7 @@ function registerLifecycle(program: Command, run: Run): void {
   ).action(async (o: ChainOptions & { subject?: string; lender?: string; requireLive?: boolean; json?: boolean }) =>
     run(async () => {
       const lender = o.lender !== undefined ? parseAddress(o.lender, "lender") : undefined;
-      const chain = await connectChain(o);
-      try {
+      return withConnectedChain(o, async (chain) => {
         const subject = await subjectOf(chain, o);
         const s = await chain.attestor.status(subject);
         const lien = lender ? await chain.attestor.lienOf(subject, lender) : undefined;
@@ -537,9 +524,7 @@ function registerLifecycle(program: Command, run: Run): void {
         ]);
         const live = lien ? lien.state === LifecycleState.Live && lien.amount > 0n : s.state === LifecycleState.Live;
         return o.requireLive && !live ? ExitCode.Rejected : ExitCode.Ok;
-      } finally {
-        chain.close();
-      }
+      });
     }),
   );
 
@@ -561,8 +546,7 @@ function registerLifecycle(program: Command, run: Run): void {
       const to = parseAddress(o.to, "to");
       const amount = parseUsd(o.amount, "amount");
       if (amount === 0n) throw new ZkMarginInputError("amount", "must be above 0");
-      const chain = await connectChain(o);
-      try {
+      return withConnectedChain(o, async (chain) => {
         const signer = await chainSigner(chain, o, "the subject");
         const s = await chain.attestor.status(signer.address);
         if (s.state !== LifecycleState.Live) throw new ZkMarginInputError("state", `${signer.address} has no Live attestation (${STATE(s.state)}${s.state !== LifecycleState.None ? `, lapsed at ${utc(s.lapsesAt)}` : ""}): attest or renew first`);
@@ -575,9 +559,7 @@ function registerLifecycle(program: Command, run: Run): void {
           `  its lien: ${formatUsd(lien.amount)}, ${STATE(lien.state)} until ${utc(lien.until)}; available to others ${formatUsd(after.available)}`,
         ]);
         return ExitCode.Ok;
-      } finally {
-        chain.close();
-      }
+      });
     }),
   );
 
@@ -599,8 +581,7 @@ function registerLifecycle(program: Command, run: Run): void {
     run(async () => {
       const subject = parseAddress(o.subject, "subject");
       if ((o.amount === undefined) === (o.all === undefined)) throw new ZkMarginInputError("amount", "give --amount <usd> or --all");
-      const chain = await connectChain(o);
-      try {
+      return withConnectedChain(o, async (chain) => {
         const signer = await chainSigner(chain, o, "the lender");
         const lien = await chain.attestor.lienOf(subject, signer.address);
         const amount = o.all ? lien.amount : parseUsd(o.amount!, "amount");
@@ -612,9 +593,7 @@ function registerLifecycle(program: Command, run: Run): void {
           `released ${formatUsd(amount)} of the lien on ${subject}: tx ${tx.hash}, gas ${tx.gasUsed.toLocaleString("en-US")}; lien now ${formatUsd(after.amount)}`,
         ]);
         return ExitCode.Ok;
-      } finally {
-        chain.close();
-      }
+      });
     }),
   );
 
@@ -626,17 +605,14 @@ function registerLifecycle(program: Command, run: Run): void {
     { chain: true, keys: true },
   ).action(async (o: ChainOptions & { json?: boolean }) =>
     run(async () => {
-      const chain = await connectChain(o);
-      try {
+      return withConnectedChain(o, async (chain) => {
         const signer = await chainSigner(chain, o, "the subject");
         const s = await chain.attestor.status(signer.address);
         if (s.state !== LifecycleState.Ended) throw new ZkMarginInputError("state", `the attestation of ${signer.address} is ${STATE(s.state)}${s.state === LifecycleState.None ? "" : `: liens bind until ${utc(s.graceEndsAt)}`}`);
         const tx = await chain.attestorAs(signer).reclaim();
         emit(o.json, { tx: tx.hash, gasUsed: tx.gasUsed, subject: signer.address, reclaimed: s.allocated }, () => [`reclaimed ${formatUsd(s.allocated)} of liens: tx ${tx.hash}, gas ${tx.gasUsed.toLocaleString("en-US")}`]);
         return ExitCode.Ok;
-      } finally {
-        chain.close();
-      }
+      });
     }),
   );
 }
