@@ -59,7 +59,11 @@ describe("# e2e: every actor as a separate `npx zkmargin` process against `hardh
   const json = <T>(r: Result): T => JSON.parse(r.stdout.trim().split("\n").at(-1)!) as T;
   const file = (name: string) => path.join(dir, name);
   async function receiptGas(tx: string): Promise<bigint> {
-    const res = await fetch(node.rpc, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_getTransactionReceipt", params: [tx] }) });
+    const ask = () => fetch(node.rpc, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_getTransactionReceipt", params: [tx] }) });
+    // the zkmargin processes run with spawnSync, which blocks this event loop for seconds: the node may close the
+    // idle keep-alive socket meanwhile and fetch only finds out on reuse ("other side closed"); the read is
+    // idempotent, so ask once more on a fresh connection
+    const res = await ask().catch(ask);
     return BigInt(((await res.json()) as { result: { gasUsed: string } }).result.gasUsed);
   }
 
