@@ -16,7 +16,7 @@ import type { OracleSetup } from "../prover/risk/backtest.ts";
 import { calibrate } from "../prover/risk/calibrate.ts";
 import { generatedPath, historyPath, isStable } from "../prover/risk/paths.ts";
 import { alignSeries, indexOfDate, parsePriceCsv, type PriceTable } from "../prover/risk/prices.ts";
-import { coverage, efficiency, renderSummary, runRiskBacktest, type RunSummary } from "../prover/risk/run.ts";
+import { coverage, daysBeyond, efficiency, renderSummary, tailMean, runRiskBacktest, type RunSummary } from "../prover/risk/run.ts";
 import { parseRisk, parseWith, toJsonValue, zU64 } from "../prover/statement.ts";
 import type { RiskParams } from "../prover/types.ts";
 
@@ -252,7 +252,7 @@ export async function backtestCommand(o: BacktestOpts): Promise<number> {
         books: r.after.books,
         days: r.after.days,
         before: { coverage: coverage(r.before), isolatedCoverage: coverage(r.before, "isolated"), portfolioOverIsolated: efficiency(r.before), worst: { ...r.before.worst }, worstNoFailure: r.before.worstNoFailure },
-        after: { coverage: coverage(r.after), isolatedCoverage: coverage(r.after, "isolated"), crossCoverage: coverage(r.after, "cross"), portfolioOverIsolated: efficiency(r.after), worst: r.after.worst, worstNoFailure: r.after.worstNoFailure, outOfSampleDays: r.after.oosDays, outOfSampleCoverage: r.after.oosDays ? (100 * r.after.oosCovered) / r.after.oosDays : null },
+        after: { coverage: coverage(r.after), isolatedCoverage: coverage(r.after, "isolated"), crossCoverage: coverage(r.after, "cross"), portfolioOverIsolated: efficiency(r.after), worst: r.after.worst, worstNoFailure: r.after.worstNoFailure, worstIsolated: r.after.worstIsolated, tailMean1pct: tailMean(r.after), daysBeyond2x: daysBeyond(r.after, 2), outOfSampleDays: r.after.oosDays, outOfSampleCoverage: r.after.oosDays ? (100 * r.after.oosCovered) / r.after.oosDays : null },
       })),
       tradeoff: summary.tradeoff,
     };

@@ -222,7 +222,7 @@ export interface DeployOptions {
 /**
  * Oracle defaults: feeds older than an hour or 2 % off the median are left out; the quorum is a majority of the
  * configured feeds and at least 2; at most 7 epochs per snapshot; 100k gas per feed call. λ, κ, ν and h are the risk
- * calibration's (data/risk/test.oracle.json, docs/RISK.md): λ = 0.96, κ = 3.507, ν = 11.644, h = 1 epoch
+ * calibration's (data/risk/test.oracle.json, docs/RISK.md): λ = 0.96, κ = 3.507, ν = 16.090, h = 1 epoch
  * (test/contracts/oracle.test.ts checks they match the file).
  */
 export const DEFAULT_ORACLE_CONFIG: OracleConfig = {
@@ -231,7 +231,7 @@ export const DEFAULT_ORACLE_CONFIG: OracleConfig = {
   minGoodFeeds: 2n,
   ewmaLambdaPpm: 960_000n,
   kappaPpm: 3_506_568n,
-  nuPpm: 11_644_277n,
+  nuPpm: 16_090_419n,
   horizonEpochs: 1n,
   maxEpochStep: 7n,
   feedGas: 100_000n,

@@ -61,6 +61,8 @@ export interface ClassStats {
   worst: WorstDay;
   /** the same, leaving out venue-failure days */
   worstNoFailure: WorstDay;
+  /** worst loss / isolated margin (every leg margined alone; NaN when isolated was not computed) */
+  worstIsolated: WorstDay;
   /** out-of-sample part (dates ≥ split) */
   oosDays: number;
   oosCovered: number;
@@ -185,7 +187,7 @@ function liquidationCost(path: MarketPath, positions: readonly Position[], t: nu
 function emptyStats(cls: string): ClassStats {
   const zero = () => ({ isolated: 0, cross: 0, portfolio: 0 });
   const w = (): WorstDay => ({ ratio: -Infinity, date: "", book: -1, loss: 0, margin: 0 });
-  return { cls, books: 0, days: 0, covered: zero(), margin: zero(), worst: w(), worstNoFailure: w(), oosDays: 0, oosCovered: 0, ratios: [] };
+  return { cls, books: 0, days: 0, covered: zero(), margin: zero(), worst: w(), worstNoFailure: w(), worstIsolated: w(), oosDays: 0, oosCovered: 0, ratios: [] };
 }
 
 /** exact model values (COMPARE_SCALE, EQUITY_SCALE per USD × 1e8) to USD */
@@ -262,6 +264,10 @@ export function runBacktest(s: BacktestSetup): BacktestResult {
       const w = { ratio, date: path.dates[t + 1], book: book.id, loss, margin: margin.portfolio };
       if (ratio > st.worst.ratio) st.worst = w;
       if (failed.size === 0 && ratio > st.worstNoFailure.ratio) st.worstNoFailure = w;
+      if (methods.has("isolated")) {
+        const iso = margin.isolated > 0 ? loss / margin.isolated : loss > 0 ? Infinity : 0;
+        if (iso > st.worstIsolated.ratio) st.worstIsolated = { ratio: iso, date: w.date, book: book.id, loss, margin: margin.isolated };
+      }
       if (book === chartBook) chart.push({ date: path.dates[t + 1], margin: margin.portfolio, loss });
     }
   }

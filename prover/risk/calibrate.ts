@@ -143,7 +143,8 @@ export function calibrate(table: PriceTable, o: CalibrateOptions): CalibrationRe
   });
   symbols.forEach((s, a) => report.push(`  ${s}: scanFloor ${pct(Number(assets[a].scanFloorPpm) / 1e6)} (${isStable(s) ? "κ × median σ, at least 0.5 %" : "κ × 10th percentile of σ"}), initialVol ${pct(Number(assets[a].initialVolPpm) / 1e6)} (first 30 days), ρ ${rho[a].toFixed(2)}, ψ ${psi[a].toFixed(2)}`));
 
-  // (5) ν: the implied-vol model's (assumption) next-day change per unit of σ, 99th percentile over risky assets.
+  // (5) ν: the implied-vol model's (assumption) next-day change per unit of σ, 99.5th percentile over risky assets (the
+  //     quantile of κ and m: every single-risk parameter at one level; docs/RISK.md §3).
   const nuSamples: number[] = [];
   const path = historyPath({ symbols: [...symbols], dates: table.dates.slice(o.from, o.to), close: table.close.map((c) => c.slice(o.from, o.to)) }, { venues: 4, seed: o.seed ?? 1, failureDates: [] });
   for (const a of riskyIdx) {
@@ -152,8 +153,8 @@ export function calibrate(table: PriceTable, o: CalibrateOptions): CalibrationRe
     const s = ewmaSigma(c.map((x) => (Number.isFinite(x) ? x : 1)), lambda, 0.03);
     for (let t = 30; t < iv.length - 1; t++) if (Number.isFinite(iv[t]) && Number.isFinite(iv[t + 1])) nuSamples.push(Math.abs(iv[t + 1] - iv[t]) / s[t]);
   }
-  const nu = quantile(nuSamples, 0.99);
-  report.push(`volShockMult ν = ${nu.toFixed(3)}: 99th percentile of |ΔIV(t+1)| / σ(t) of the implied-vol model (an assumption: no option data); floor 2 vol points`);
+  const nu = quantile(nuSamples, 0.995);
+  report.push(`volShockMult ν = ${nu.toFixed(3)}: 99.5th percentile of |ΔIV(t+1)| / σ(t) of the implied-vol model (an assumption: no option data); floor 2 vol points`);
   const config: OracleConfig = { ewmaLambdaPpm: ppm(lambda), kappaPpm: ppm(kappa), horizonEpochs: 1n, volShockMultPpm: ppm(nu), maxEpochStep: 7n };
 
   // (6) Haircuts and add-ons: liquidation cost for risky spot (price risk is in the scenarios); depeg history for stables.

@@ -48,6 +48,15 @@ export interface RunSummary {
 }
 
 export const coverage = (s: ClassStats, m: "isolated" | "cross" | "portfolio" = "portfolio"): number => (s.days === 0 ? NaN : (100 * s.covered[m]) / s.days);
+/** Mean loss ÷ portfolio margin over the worst `share` of book-days (an expected-shortfall ratio: ES_99 for 0.01). */
+export function tailMean(s: ClassStats, share = 0.01): number {
+  const r = s.ratios.filter((x) => !Number.isNaN(x)).sort((a, b) => b - a);
+  if (r.length === 0) return NaN;
+  const k = Math.max(1, Math.ceil(share * r.length));
+  return r.slice(0, k).reduce((x, y) => x + y, 0) / k;
+}
+/** Book-days whose loss exceeds `multiple` × the portfolio margin. */
+export const daysBeyond = (s: ClassStats, multiple: number): number => s.ratios.filter((x) => x > multiple).length;
 export const efficiency = (s: ClassStats): number => (s.margin.isolated === 0 ? NaN : (100 * s.margin.portfolio) / s.margin.isolated);
 
 export function runRiskBacktest(o: RunOptions): RunSummary {
@@ -100,13 +109,13 @@ const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : x === Infinity ? 
 /** Markdown tables of a run (also what `zkmargin backtest` prints). */
 export function renderSummary(s: RunSummary): string {
   const lines: string[] = [];
-  lines.push("| book class | books | days | coverage before | coverage after | isolated coverage after | portfolio / isolated before | portfolio / isolated after | worst loss ÷ margin before | worst after | worst day after | worst after, no venue failure | out-of-sample coverage after |");
-  lines.push("| :--- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :--- | ---: | ---: |");
+  lines.push("| book class | books | days | coverage before | coverage after | isolated coverage after | portfolio / isolated before | portfolio / isolated after | worst loss ÷ margin before | worst after | worst day after | worst after, no venue failure | worst ÷ isolated margin after | mean of the worst 1 % after | days > 2× after | out-of-sample coverage after |");
+  lines.push("| :--- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :--- | ---: | ---: | ---: | ---: | ---: |");
   for (const r of s.rows) {
     const a = r.after;
     const b = r.before;
     lines.push(
-      `| ${r.cls}${r.hedged ? "" : " (unhedged)"} | ${a.books} | ${a.days} | ${f2(coverage(b))} % | ${f2(coverage(a))} % | ${f2(coverage(a, "isolated"))} % | ${f1(efficiency(b))} % | ${f1(efficiency(a))} % | ${f2(b.worst.ratio)} | ${f2(a.worst.ratio)} | ${a.worst.date} | ${f2(a.worstNoFailure.ratio)} (${a.worstNoFailure.date}) | ${a.oosDays ? `${f2((100 * a.oosCovered) / a.oosDays)} %` : "—"} |`,
+      `| ${r.cls}${r.hedged ? "" : " (unhedged)"} | ${a.books} | ${a.days} | ${f2(coverage(b))} % | ${f2(coverage(a))} % | ${f2(coverage(a, "isolated"))} % | ${f1(efficiency(b))} % | ${f1(efficiency(a))} % | ${f2(b.worst.ratio)} | ${f2(a.worst.ratio)} | ${a.worst.date} | ${f2(a.worstNoFailure.ratio)} (${a.worstNoFailure.date}) | ${f2(a.worstIsolated.ratio)} | ${f2(tailMean(a))} | ${daysBeyond(a, 2)} | ${a.oosDays ? `${f2((100 * a.oosCovered) / a.oosDays)} %` : "—"} |`,
     );
   }
   if (s.tradeoff.length > 0) {
