@@ -87,6 +87,9 @@ export function buildProgram(): Command {
     .version("0.1.0")
     .addHelpText("after", `${UNITS_HELP}\n${CHAIN_HELP}\n${KEYS_HELP}\n${EXIT_HELP}\n\nEach command has --help. The walk-through against \`npx hardhat node\` is in README.md.`)
     .showHelpAfterError(false)
+    // a command's options after its subcommand's name are the subcommand's (attest and attest sign share --json,
+    // --epoch and the chain and key options; commander otherwise hands them to the parent)
+    .enablePositionalOptions()
     .exitOverride();
 
   helpAfter(

@@ -393,7 +393,9 @@ function registerAttest(program: Command, run: Run): void {
       "the subject (or, with --request, the relayer)",
     ),
     { chain: true, keys: true, units: true },
-  ).action(async (file: string | undefined, o: ChainOptions & { request?: string; epoch?: string; json?: boolean }) =>
+  )
+    .enablePositionalOptions() // `attest sign … --json` is sign's --json (the program enables positional options)
+    .action(async (file: string | undefined, o: ChainOptions & { request?: string; epoch?: string; json?: boolean }) =>
     run(async () => {
       if ((file === undefined) === (o.request === undefined)) throw new ZkMarginInputError("proof", "give a proof file, or --request <file> to relay a signed request");
       let proof: ZkMarginProof;

@@ -27,7 +27,7 @@ import { buildEpoch, requireEpoch } from "./build.ts";
 import { connectRegistry, postEpochRoot } from "./chain.ts";
 import { describeHasher } from "./hasher.ts";
 import { addAccounts, parseAccounts, parseHoldings, stageHoldings } from "./importer.ts";
-import { buildService, STATEMENT_REQUEST_DOMAIN, STATEMENT_REQUEST_TYPES, type StatementRequest } from "./service.ts";
+import { buildService, parseCorsOrigins, STATEMENT_REQUEST_DOMAIN, STATEMENT_REQUEST_TYPES, type StatementRequest } from "./service.ts";
 import { VenueStore } from "./store.ts";
 
 type Run = (action: () => Promise<number> | number) => Promise<void>;
@@ -248,18 +248,20 @@ export function registerVenue(program: Command, run: Run): void {
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--port <n>", "port (0: any free port; the chosen one is printed)", "8787")
     .option("--rate-limit <n>", "requests per minute per client address", "120")
+    .option("--cors <origins>", "let web pages of these origins read the responses (CORS): comma-separated scheme://host[:port], or * for any (default: none, no CORS headers)")
     .addHelpText("after", EXIT_HELP)
-    .action(async (o: { db: string; rpc: string; registry: string; host: string; port: string; rateLimit: string }) =>
+    .action(async (o: { db: string; rpc: string; registry: string; host: string; port: string; rateLimit: string; cors?: string }) =>
       run(async () => {
         const port = Number(o.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ZkMarginInputError("port", `"${o.port}" is not a port`);
         const max = Number(o.rateLimit);
         if (!Number.isInteger(max) || max < 1) throw new ZkMarginInputError("rate-limit", `"${o.rateLimit}" is not a positive integer`);
+        const corsOrigins = o.cors === undefined ? [] : parseCorsOrigins(o.cors);
         const store = VenueStore.open(o.db);
         const registry = await connectRegistry(o.rpc, o.registry);
-        const app = await buildService({ store, registry, rateLimit: { max, timeWindow: 60_000 } });
+        const app = await buildService({ store, registry, rateLimit: { max, timeWindow: 60_000 }, corsOrigins });
         const address = await app.listen({ host: o.host, port });
-        process.stdout.write(`${JSON.stringify({ listening: address, venueId: store.meta.venueId.toString() })}\n`);
+        process.stdout.write(`${JSON.stringify({ listening: address, venueId: store.meta.venueId.toString(), cors: corsOrigins })}\n`);
         await new Promise<void>((resolve) => {
           const stop = () => resolve();
           process.once("SIGINT", stop);

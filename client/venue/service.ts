@@ -12,12 +12,20 @@
  * right now and has not revoked (checked on the chain, rechecked every 30 s). A built-but-unposted epoch, a root that differs from
  * the chain's, or a store mid-build (its transaction is invisible to readers) is never served.
  *
+ * Cross-origin reads (a trader's web page fetching its statement): off unless the operator names the origins allowed
+ * (`cors`, @fastify/cors). An allowed Origin gets Access-Control-Allow-Origin (and preflights their answer); any
+ * other gets no CORS header at all, so the browser keeps the response from that page. `*` allows every origin.
+ * This grants no access by itself: a statement is served only to a request signed by the account's key (no cookie or
+ * other ambient credential is used or allowed), so CORS only lets a page the trader opened hand that request over.
+ *
  * Errors are JSON `{ error, message }` with 400 (malformed), 401 (stale or replayed), 403 (not authorised),
  * 404 (no such epoch or not yet built), 409 (root not posted, mismatched or revoked), 429 (rate limited).
  */
 import Fastify, { type FastifyInstance } from "fastify";
+import cors from "@fastify/cors";
 import rateLimit from "@fastify/rate-limit";
 import { verifyTypedData, type TypedDataDomain } from "ethers";
+import { ZkMarginInputError } from "../../prover/errors.ts";
 import { readElement } from "../../prover/poseidon/batch.ts";
 import { stringifyJson } from "../../prover/statement.ts";
 import { type RegistryConnection, postedRoot, rootInvalidatedAt } from "./chain.ts";
@@ -57,6 +65,32 @@ export interface ServiceOptions {
   logger?: boolean;
   /** how long a confirmed root is trusted before the chain is asked again (revocation), ms (default 30 000) */
   recheckMs?: number;
+  /** origins whose pages may read the responses (CORS), e.g. ["https://trader.example"]; ["*"]: any; default none */
+  corsOrigins?: readonly string[];
+}
+
+/**
+ * `--cors <origin,...>`: a comma-separated list of origins as browsers send them (scheme://host[:port], no path, no
+ * trailing slash, lower case, no default port), or `*` alone.
+ */
+export function parseCorsOrigins(text: string, field = "cors"): string[] {
+  const list = text.split(",").map((x) => x.trim());
+  if (list.some((x) => x === "")) throw new ZkMarginInputError(field, `"${text}" has an empty entry: give origins separated by commas, or *`);
+  if (list.includes("*")) {
+    if (list.length > 1) throw new ZkMarginInputError(field, "* allows every origin: give it alone, not with other origins");
+    return ["*"];
+  }
+  for (const x of list) {
+    let origin: string | undefined;
+    try {
+      const u = new URL(x);
+      if (u.protocol === "http:" || u.protocol === "https:") origin = u.origin;
+    } catch {
+      /* not a URL */
+    }
+    if (origin !== x) throw new ZkMarginInputError(field, `"${x}" is not an origin: give scheme://host[:port] as a browser sends it (http or https, no path or trailing slash, lower case${origin ? `, e.g. ${origin}` : ""})`);
+  }
+  return [...new Set(list)];
 }
 
 class HttpError extends Error {
@@ -88,6 +122,20 @@ export async function buildService(opts: ServiceOptions): Promise<FastifyInstanc
     timeWindow: opts.rateLimit?.timeWindow ?? 60_000,
     errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, error: "rate_limited", message: `too many requests: at most ${ctx.max} per ${ctx.after}` }),
   });
+
+  const origins = opts.corsOrigins ?? [];
+  if (origins.length > 0) {
+    const any = origins.includes("*");
+    const allowed = new Set(origins);
+    await app.register(cors, {
+      // a function, not the list: the plugin would still answer a preflight of another origin with its method headers
+      origin: any ? "*" : (origin, cb) => cb(null, origin !== undefined && allowed.has(origin) ? origin : false),
+      methods: ["GET", "POST"],
+      allowedHeaders: ["content-type"],
+      credentials: false,
+      maxAge: 600,
+    });
+  }
 
   app.setErrorHandler((e, _req, reply) => {
     const err = e as Error & { statusCode?: number };

@@ -1,7 +1,9 @@
 /**
  * The trader page's pure parts, in Node: the scenario namer (web/src/scenarios.ts) against the factor structure of
  * data/risk/*.json (prover/risk/calibrate.ts's column assignment) and prover/model.ts scenarioTable; the page's
- * formatting; its deployment parser; and the human-readable ABIs of web/src/chain.ts against the compiled interfaces.
+ * formatting; its deployment parser; the human-readable ABIs of web/src/chain.ts against the compiled interfaces; and
+ * its statement-service client (web/src/statementService.ts) against the real service (client/venue/service.ts) on
+ * loopback, its posted roots on a real `hardhat node`.
  */
 import { expect } from "chai";
 import { Interface } from "ethers";
@@ -17,6 +19,20 @@ import { formatDuration, formatPercent, parseUsd } from "../../web/src/format.ts
 import { scenarioDesign } from "../../web/src/scenarios.ts";
 import { testRisk } from "../fixtures/market.ts";
 import { launchBrowser } from "./harness.ts";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { Wallet } from "ethers";
+import type { FastifyInstance } from "fastify";
+import { buildEpoch } from "../../client/venue/build.ts";
+import { connectRegistry, postEpochRoot, postedRoot, type RegistryConnection } from "../../client/venue/chain.ts";
+import { addAccounts, stageHoldings } from "../../client/venue/importer.ts";
+import { buildService, STATEMENT_REQUEST_DOMAIN as SERVICE_DOMAIN, STATEMENT_REQUEST_TYPES as SERVICE_TYPES } from "../../client/venue/service.ts";
+import { VenueStore } from "../../client/venue/store.ts";
+import { parseStatement } from "../../prover/statement.ts";
+import { checkStatementIntegrity } from "../../prover/validate.ts";
+import { syntheticAccounts, syntheticHoldings } from "../../scripts/lib/venueData.ts";
+import { fetchServiceStatement, parseServiceUrl, STATEMENT_REQUEST_DOMAIN, STATEMENT_REQUEST_TYPES } from "../../web/src/statementService.ts";
+import { DEV_KEYS, deploySystem, freePort, type HardhatNode, startHardhatNode } from "../venue/helpers.ts";
 
 const calibrated = (name: string) => ({
   risk: parseRisk(readFileSync(path.join(ROOT, "data", "risk", `${name}.json`), "utf8")),
@@ -174,5 +190,83 @@ describe("trader page logic (Node)", function () {
         for (const s of mine) expect(compiled, `${artifact} has ${s}`).to.include(s);
       });
     }
+  });
+
+  describe("# fetching a statement from the venue's service", function () {
+    this.timeout(300_000);
+    const VENUE = 9n;
+    const holder = Wallet.createRandom();
+    const stranger = Wallet.createRandom();
+    let node: HardhatNode;
+    let dir: string;
+    let store: VenueStore;
+    let operator: RegistryConnection;
+    let reader: RegistryConnection;
+    let app: FastifyInstance;
+    let url: string;
+
+    before(async function () {
+      dir = mkdtempSync(path.join(tmpdir(), "zkm-page-svc-"));
+      node = await startHardhatNode();
+      const sys = await deploySystem(node.rpc, VENUE, false);
+      await sys.snapshot(1n);
+      operator = await connectRegistry(node.rpc, sys.registry, DEV_KEYS[1]);
+      reader = await connectRegistry(node.rpc, sys.registry);
+      store = VenueStore.create(path.join(dir, "v.db"), { venueId: VENUE, N: 3, A: 3, D: 4, instance: "custom" });
+      const accounts = syntheticAccounts(8, 31, stranger.address.toLowerCase(), new Map([[2, holder.address.toLowerCase()]]));
+      addAccounts(store, accounts);
+      stageHoldings(store, 1, syntheticHoldings(accounts.map((a) => a.id), 32, 3, 3));
+      buildEpoch(store, 1);
+      await postEpochRoot(store, operator, 1);
+      app = await buildService({ store, registry: reader, corsOrigins: ["http://127.0.0.1:5173"] });
+      url = await app.listen({ host: "127.0.0.1", port: 0 });
+    });
+
+    after(async function () {
+      await app?.close();
+      store?.close();
+      operator?.provider.destroy();
+      reader?.provider.destroy();
+      await node?.stop();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("should sign with the service's own EIP-712 domain and types", function () {
+      expect(STATEMENT_REQUEST_DOMAIN).to.deep.equal(SERVICE_DOMAIN);
+      expect(STATEMENT_REQUEST_TYPES).to.deep.equal(SERVICE_TYPES);
+    });
+
+    it("should fetch the account's statement signed by its registered key, proving against the posted root", async function () {
+      const got = await fetchServiceStatement(`${url}/`, holder, "a-2", 1n);
+      expect(got.venueId).to.equal(VENUE.toString());
+      expect(got.name).to.include("account a-2").and.include("epoch 1");
+      const st = parseStatement(got.text);
+      checkStatementIntegrity(st, "statement");
+      expect(st.venueId).to.equal(VENUE);
+      expect(st.leafIndex).to.equal(2);
+      expect(st.root).to.equal(await postedRoot(reader, VENUE, 1));
+    });
+
+    const refused = (p: Promise<unknown>) => p.then(() => expect.fail("fetched"), (e: unknown) => e as ZkMarginInputError);
+
+    it("should give one error naming the service's refusal: another key, an epoch not served", async function () {
+      const wrongKey = await refused(fetchServiceStatement(url, stranger, "a-2", 1n));
+      expect(wrongKey).to.be.instanceOf(ZkMarginInputError);
+      expect(wrongKey.message).to.match(/^statement service: http:\/\/127\.0\.0\.1:\d+\/v1\/statement answered HTTP 403 not_authorised: /);
+      expect((await refused(fetchServiceStatement(url, holder, "a-2", 2n))).message).to.match(/HTTP 404 unknown_epoch/);
+    });
+
+    it("should refuse a bad URL or account before sending anything, and say when the service cannot be reached", async function () {
+      for (const bad of ["statements.venue.example", "ftp://venue.example", "https://venue.example/?a=1"]) {
+        expect(() => parseServiceUrl(bad), bad).to.throw(ZkMarginInputError).with.property("field", "statement service");
+      }
+      expect(parseServiceUrl("https://venue.example/statements/")).to.equal("https://venue.example/statements");
+      const err = await refused(fetchServiceStatement(url, holder, "  ", 1n));
+      expect(err).to.be.instanceOf(ZkMarginInputError).with.property("field", "account");
+      const closed = `http://127.0.0.1:${await freePort()}`;
+      const down = await refused(fetchServiceStatement(closed, holder, "a-2", 1n));
+      expect(down).to.be.instanceOf(ZkMarginInputError);
+      expect(down.message).to.include(`could not reach ${closed}/v1/health`).and.include("--cors");
+    });
   });
 });

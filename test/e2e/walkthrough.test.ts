@@ -4,15 +4,20 @@
  * sets the risk params through the timelock, the oracle keeper configures feeds and snapshots epochs, two venue
  * operators register, build and post roots and serve statements over HTTP, the trader makes keys, fetches the
  * epoch's context, proves against the chain and attests, allocates to a lender, renews across the next snapshot
- * without a gap, and the lender releases. Bad input on the way is refused with its exit code before any proving or
- * transaction. Prints the timings (deploy, post roots, snapshot, prove, attest, status) and the gas of every
+ * without a gap, and the lender releases; then a relayer lands the trader's signed request (and cannot replay it),
+ * the trader allocates again, the test moves the node's clock (evm_increaseTime + evm_mine) past the lapse and the
+ * grace period, `status` shows Grace then Ended with nothing available and the lien void, and the trader reclaims.
+ * Bad input on the way is refused with its exit code before any proving or transaction. Every printed result that
+ * the chain holds is compared with the chain, read from the test (eth_call with the compiled ABI). Prints the timings (deploy, post roots, snapshot, prove, attest, status) and the gas of every
  * transaction. Needs the test instance's keys (built here if missing) and the compiled contracts.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
+import { type InterfaceAbi, Interface, Wallet } from "ethers";
 import { ExitCode } from "../../prover/errors.ts";
 import { buildInstance } from "../../scripts/lib/pipeline.ts";
 import { DEV_KEYS, type HardhatNode, ROOT, startHardhatNode } from "../venue/helpers.ts";
@@ -23,6 +28,9 @@ const LENDER_KEY = "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141
 const OPERATOR_ADDR = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 const TRADER_ADDR = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
 const LENDER = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";
+/** dev account #4: a relayer, neither the subject nor the lender */
+const RELAYER_KEY = "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a";
+const RELAYER = new Wallet(RELAYER_KEY).address;
 const E8 = 100_000_000n;
 
 interface Result {
@@ -65,6 +73,52 @@ describe("# e2e: every actor as a separate `npx zkmargin` process against `hardh
     // idempotent, so ask once more on a fresh connection
     const res = await ask().catch(ask);
     return BigInt(((await res.json()) as { result: { gasUsed: string } }).result.gasUsed);
+  }
+
+  /**
+   * One JSON-RPC call on a fresh connection (no keep-alive socket the node may have closed while spawnSync blocked
+   * this event loop), so that no call is ever retried: evm_increaseTime is not idempotent.
+   */
+  function rpc<T>(method: string, params: unknown[] = []): Promise<T> {
+    const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method, params });
+    return new Promise<T>((resolve, reject) => {
+      const req = httpRequest(node.rpc, { method: "POST", agent: false, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (d: string) => (text += d));
+        res.on("end", () => {
+          const r = JSON.parse(text) as { result?: T; error?: { message: string } };
+          if (r.error) reject(new Error(`${method}: ${r.error.message}`));
+          else resolve(r.result as T);
+        });
+      });
+      req.on("error", reject);
+      req.end(body);
+    });
+  }
+  /** A view of MarginAttestor, read from the chain with the compiled ABI (not the client's). */
+  const attestorAbi = new Interface((JSON.parse(readFileSync(path.join(ROOT, "artifacts/verifier-contracts/MarginAttestor.sol/MarginAttestor.json"), "utf8")) as { abi: InterfaceAbi }).abi);
+  async function attestorView(name: string, args: unknown[]) {
+    const to = (JSON.parse(readFileSync(file("deployment.json"), "utf8")) as { contracts: { MarginAttestor: string } }).contracts.MarginAttestor;
+    const data = await rpc<string>("eth_call", [{ to, data: attestorAbi.encodeFunctionData(name, args) }, "latest"]);
+    return attestorAbi.decodeFunctionResult(name, data)[0] as unknown;
+  }
+  const statusOf = async () => {
+    const s = (await attestorView("statusOf", [TRADER_ADDR])) as { state: bigint; epoch: bigint; minExcess: bigint; allocated: bigint; available: bigint; lapsesAt: bigint; graceEndsAt: bigint };
+    return { state: s.state, epoch: s.epoch, minExcess: s.minExcess, allocated: s.allocated, available: s.available, lapsesAt: s.lapsesAt, graceEndsAt: s.graceEndsAt };
+  };
+  const lienOf = async () => {
+    const l = (await attestorView("lienOf", [TRADER_ADDR, LENDER])) as { amount: bigint; until: bigint; state: bigint };
+    return { amount: l.amount, until: l.until, state: l.state };
+  };
+  const nonceOf = async (who: string) => BigInt(await rpc<string>("eth_getTransactionCount", [who, "latest"]));
+  const latestTime = async () => BigInt((await rpc<{ timestamp: string }>("eth_getBlockByNumber", ["latest", false])).timestamp);
+  /** The test harness moves the node's clock (the product never does): the next block is mined `to` or later. */
+  async function travelTo(to: bigint): Promise<void> {
+    const now = await latestTime();
+    if (to > now) await rpc("evm_increaseTime", [Number(to - now)]);
+    await rpc("evm_mine");
+    expect(await latestTime()).to.be.at.least(to);
   }
 
   /** A long-running `npx zkmargin …` (venue serve) in its own process group; resolves with its first stdout line. */
@@ -297,6 +351,103 @@ describe("# e2e: every actor as a separate `npx zkmargin` process against `hardh
     gas.push(["release (all)", BigInt(json<{ gasUsed: string }>(ok(["release", "--subject", TRADER_ADDR, "--all", "--json"], LENDER_KEY)).gasUsed)]);
     s = status();
     expect(s.status).to.include({ allocated: "0", available: (250_000n * E8).toString() });
+  });
+
+  // The steps below continue the chain of the walk-through above (epoch 2 Live, no lien): they need it to have passed.
+  type StatusJson = { now: string; status: { stateName: string; epoch: string; minExcess: string; allocated: string; available: string; lapsesAt: string; graceEndsAt: string }; lien?: { amount: string; until: string; stateName: string } };
+  const STATES = ["None", "Live", "Grace", "Ended"];
+  /** `zkmargin status --json` of the trader with the lender's lien, each field checked against the chain's views */
+  async function statusChecked(): Promise<StatusJson> {
+    const s = json<StatusJson>(ok(["status", "--subject", TRADER_ADDR, "--lender", LENDER, "--json"], undefined, "status"));
+    const c = await statusOf();
+    expect(s.status).to.include({ stateName: STATES[Number(c.state)], epoch: String(c.epoch), minExcess: String(c.minExcess), allocated: String(c.allocated), available: String(c.available), lapsesAt: String(c.lapsesAt), graceEndsAt: String(c.graceEndsAt) });
+    const l = await lienOf();
+    expect(s.lien).to.include({ amount: String(l.amount), until: String(l.until), stateName: STATES[Number(l.state)] });
+    return s;
+  }
+
+  it("should land the trader's signed request relayed by another key, and refuse the relayer's replay of it", async () => {
+    // the trader proves more excess for the same Live epoch 2 (a relayed request must raise it) and signs the request
+    const st2 = ["1", "2"].map((v) => file(`statement-${v}-2.json`));
+    const proof = file("proof-2-relayed.json");
+    ok(["prove", "-s", ...st2, "--secret", file("trader.json"), "--min-excess", "300000", "--rpc", node.rpc, "-o", proof, "-q"], TRADER, "prove");
+    const before = await statusOf();
+    expect(before).to.include({ state: 1n, epoch: 2n, minExcess: 250_000n * E8, allocated: 0n });
+    const signedAt = await latestTime();
+    const traderNonce = await nonceOf(TRADER_ADDR);
+    const signed = json<{ request: string; subject: string; deadline: string; nonce: string }>(ok(["attest", "sign", proof, "-o", file("request.json"), "--json"], TRADER, "attest sign"));
+    const nonce = (await attestorView("nonces", [TRADER_ADDR])) as bigint;
+    expect(signed).to.include({ request: file("request.json"), subject: TRADER_ADDR, nonce: String(nonce), deadline: String(signedAt + 3600n) });
+    const request = JSON.parse(readFileSync(file("request.json"), "utf8")) as { subject: string; deadline: string; nonce: string; attestor: string };
+    expect(request).to.include({ subject: TRADER_ADDR, deadline: signed.deadline, nonce: signed.nonce });
+    expect(await nonceOf(TRADER_ADDR), "signing sends no transaction").to.equal(traderNonce);
+
+    // the relayer submits it: the attestation is the trader's, the transaction the relayer's
+    const relayed = json<{ tx: string; gasUsed: string; subject: string; relayed: boolean; renewed: boolean; previousEpoch: string }>(ok(["attest", "--request", file("request.json"), "--json"], RELAYER_KEY, "attest --request (relayed)"));
+    expect(relayed).to.include({ subject: TRADER_ADDR, relayed: true, renewed: true, previousEpoch: "2" });
+    const tx = await rpc<{ from: string; to: string }>("eth_getTransactionByHash", [relayed.tx]);
+    expect(tx.from.toLowerCase()).to.equal(RELAYER.toLowerCase());
+    expect(tx.to.toLowerCase()).to.equal(request.attestor.toLowerCase());
+    expect(await receiptGas(relayed.tx)).to.equal(BigInt(relayed.gasUsed));
+    expect(await nonceOf(TRADER_ADDR), "the subject sent nothing").to.equal(traderNonce);
+    gas.push(["attest --request (relayed, same epoch)", BigInt(relayed.gasUsed)]);
+    const after = await statusOf();
+    expect(after).to.include({ state: 1n, epoch: 2n, minExcess: 300_000n * E8, allocated: 0n });
+    await statusChecked();
+
+    // the relayer replays the same request: not forward (a relayed request must raise the excess), nothing is mined
+    const relayerNonce = await nonceOf(RELAYER);
+    const replay = z(["attest", "--request", file("request.json")], RELAYER_KEY);
+    expect(replay.code, replay.stderr).to.equal(ExitCode.ChainError);
+    expect(replay.stderr).to.match(/NotForward/);
+    expect(await nonceOf(RELAYER)).to.equal(relayerNonce);
+    expect(await statusOf()).to.deep.equal(after);
+  });
+
+  it("should lapse into Grace then Ended (nothing available, the lien void), refuse reclaim while Live and allocate after Ended, and reclaim", async () => {
+    gas.push(["allocate (before the lapse)", BigInt(json<{ gasUsed: string }>(ok(["allocate", "--to", LENDER, "--amount", "120000", "--json"], TRADER)).gasUsed)]);
+    const live = await statusChecked();
+    expect(live.status).to.include({ stateName: "Live", allocated: (120_000n * E8).toString(), available: (180_000n * E8).toString() });
+    expect(live.lien).to.include({ amount: (120_000n * E8).toString(), stateName: "Live", until: live.status.lapsesAt });
+
+    // reclaim while Live: one clear error, exit 1, no transaction
+    const traderNonce = await nonceOf(TRADER_ADDR);
+    const early = z(["reclaim"], TRADER);
+    expect(early.code, early.stderr).to.equal(ExitCode.BadInput);
+    expect(early.stderr).to.match(/^error: state: the attestation of 0x[0-9a-fA-F]{40} is Live: liens bind until /m);
+    expect(await nonceOf(TRADER_ADDR)).to.equal(traderNonce);
+
+    // past the lapse: Grace — nothing can be allocated, the lien still binds until the grace period ends
+    const { lapsesAt, graceEndsAt } = await statusOf();
+    await travelTo(lapsesAt + 60n);
+    const grace = await statusChecked();
+    expect(grace.status).to.include({ stateName: "Grace", available: "0", allocated: (120_000n * E8).toString() });
+    expect(grace.lien).to.include({ amount: (120_000n * E8).toString(), stateName: "Grace", until: String(graceEndsAt) });
+    expect(await attestorView("availableExcess", [TRADER_ADDR])).to.equal(0n);
+
+    // past the grace period: Ended — the lien is void (it no longer binds), still nothing available
+    await travelTo(graceEndsAt + 60n);
+    const ended = await statusChecked();
+    expect(ended.status).to.include({ stateName: "Ended", available: "0" });
+    expect(ended.lien).to.include({ stateName: "Ended" });
+    expect(await attestorView("availableExcess", [TRADER_ADDR])).to.equal(0n);
+    expect(BigInt(ended.now)).to.be.at.least(graceEndsAt);
+
+    // allocate after Ended: refused before any transaction
+    const late = z(["allocate", "--to", LENDER, "--amount", "1"], TRADER);
+    expect(late.code, late.stderr).to.equal(ExitCode.BadInput);
+    expect(late.stderr).to.match(/^error: state: 0x[0-9a-fA-F]{40} has no Live attestation \(Ended, lapsed at /m);
+    expect(await nonceOf(TRADER_ADDR)).to.equal(traderNonce);
+
+    // the trader reclaims: every lien of the term is void, the book is free
+    const allocated = (await statusOf()).allocated;
+    const rec = json<{ tx: string; gasUsed: string; subject: string; reclaimed: string }>(ok(["reclaim", "--json"], TRADER, "reclaim"));
+    expect(rec).to.include({ subject: TRADER_ADDR, reclaimed: String(allocated) });
+    expect(allocated).to.equal(120_000n * E8);
+    expect(await receiptGas(rec.tx)).to.equal(BigInt(rec.gasUsed));
+    gas.push(["reclaim", BigInt(rec.gasUsed)]);
+    expect(await statusOf()).to.include({ state: 3n, allocated: 0n, available: 0n });
+    expect(await lienOf()).to.include({ amount: 0n });
   });
 
   it("should refuse to deploy development keys to a chain that is not a local one, saying why", async () => {

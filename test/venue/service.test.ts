@@ -1,7 +1,8 @@
 /**
  * Root posting and the statement service against a real `hardhat node` (JSON-RPC on loopback) and a real HTTP
  * server on 127.0.0.1: who may fetch what, for which epochs, and the attacker's moves (a stranger's key, a replayed
- * or stale request, an unposted epoch, a root on chain that differs from the store's, request floods).
+ * or stale request, an unposted epoch, a root on chain that differs from the store's, request floods), and CORS:
+ * headers only for the origins the operator allowed (`venue serve --cors`).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,13 +14,13 @@ import { buildEpoch } from "../../client/venue/build.ts";
 import { connectRegistry, postEpochRoot, postedRoot, type RegistryConnection, VENUE_REGISTRY_ABI } from "../../client/venue/chain.ts";
 import { fetchStatement, signStatementRequest } from "../../client/venue/cli.ts";
 import { addAccounts, stageHoldings } from "../../client/venue/importer.ts";
-import { buildService } from "../../client/venue/service.ts";
+import { buildService, parseCorsOrigins } from "../../client/venue/service.ts";
 import { blobToBigint, VenueStore } from "../../client/venue/store.ts";
 import { ZkMarginChainError, ZkMarginInputError } from "../../prover/errors.ts";
 import { parseStatement } from "../../prover/statement.ts";
 import { checkStatementIntegrity } from "../../prover/validate.ts";
 import { syntheticAccounts, syntheticHoldings } from "../../scripts/lib/venueData.ts";
-import { DEV_KEYS, deploySystem, type HardhatNode, startHardhatNode } from "./helpers.ts";
+import { cli, cliDaemon, DEV_KEYS, deploySystem, type HardhatNode, startHardhatNode } from "./helpers.ts";
 
 const VENUE = 7n;
 
@@ -245,6 +246,120 @@ describe("venue root posting and statement service (hardhat node, loopback HTTP)
       const body = (await (await fetch(`${url}/v1/epochs`)).json()) as { epochs: { epoch: number; root: string }[] };
       expect(body.epochs.map((e) => e.epoch)).to.deep.equal([1, 2]); // 3 revoked, 4 unposted, 5 mismatched
       expect(body.epochs[0].root).to.equal((await postedRoot(readReg, VENUE, 1)).toString());
+    });
+  });
+
+  describe("# CORS", function () {
+    const PAGE = "https://trader.example";
+    const OTHER = "https://evil.example";
+    const preflight = (u: string, origin: string) =>
+      fetch(`${u}/v1/statement`, { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" } });
+    const corsHeaders = (res: Response) => [...res.headers.keys()].filter((k) => k.startsWith("access-control-"));
+    async function withService<T>(corsOrigins: string[], body: (u: string) => Promise<T>): Promise<T> {
+      const app = await buildService({ store, registry: readReg, rateLimit: { max: 1000, timeWindow: 60_000 }, recheckMs: 0, corsOrigins });
+      const u = await app.listen({ host: "127.0.0.1", port: 0 });
+      try {
+        return await body(u);
+      } finally {
+        await app.close();
+      }
+    }
+
+    it("should send no CORS header by default, whatever the Origin", async function () {
+      const get = await fetch(`${url}/v1/epochs`, { headers: { origin: PAGE } });
+      expect(get.status).to.equal(200);
+      expect(corsHeaders(get)).to.deep.equal([]);
+      const pre = await preflight(url, PAGE);
+      expect(pre.status).to.equal(404);
+      expect(corsHeaders(pre)).to.deep.equal([]);
+    });
+
+    it("should answer an allowed origin's preflight and requests with its origin, and another origin with no CORS header", async function () {
+      await withService([PAGE, "http://127.0.0.1:5173"], async (u) => {
+        const pre = await preflight(u, PAGE);
+        expect(pre.status).to.equal(204);
+        expect(pre.headers.get("access-control-allow-origin")).to.equal(PAGE);
+        expect(pre.headers.get("access-control-allow-methods")).to.equal("GET, POST");
+        expect(pre.headers.get("access-control-allow-headers")).to.equal("content-type");
+        expect(pre.headers.get("access-control-allow-credentials"), "no ambient credentials").to.equal(null);
+        expect(pre.headers.get("vary")).to.match(/origin/i);
+        const denied = await preflight(u, OTHER);
+        expect(denied.status).to.equal(404);
+        expect(corsHeaders(denied)).to.deep.equal([]);
+
+        const get = await fetch(`${u}/v1/epochs`, { headers: { origin: "http://127.0.0.1:5173" } });
+        expect(get.status).to.equal(200);
+        expect(get.headers.get("access-control-allow-origin")).to.equal("http://127.0.0.1:5173");
+        const other = await fetch(`${u}/v1/epochs`, { headers: { origin: OTHER } });
+        expect(other.status, "the server answers; the browser keeps it from the page").to.equal(200);
+        expect(corsHeaders(other)).to.deep.equal([]);
+        expect(corsHeaders(await fetch(`${u}/v1/epochs`)), "no Origin (the CLI): no header").to.deep.equal([]);
+
+        // the statement itself, and an error the page must be able to read, carry the header; the signature still decides
+        const send = async (body: unknown, origin: string) => fetch(`${u}/v1/statement`, { method: "POST", headers: { origin, "content-type": "application/json" }, body: JSON.stringify(body) });
+        const st = await send(await request(holder, "a-3", 1), PAGE);
+        expect(st.status).to.equal(200);
+        expect(st.headers.get("access-control-allow-origin")).to.equal(PAGE);
+        expect(parseStatement(await st.text()).root).to.equal(await postedRoot(readReg, VENUE, 1));
+        const refused = await send(await request(stranger, "a-3", 1), PAGE);
+        expect(refused.status).to.equal(403);
+        expect(refused.headers.get("access-control-allow-origin")).to.equal(PAGE);
+        expect(corsHeaders(await send(await request(holder, "a-3", 1), OTHER))).to.deep.equal([]);
+      });
+    });
+
+    it("should allow every origin only when told *", async function () {
+      await withService(["*"], async (u) => {
+        const pre = await preflight(u, OTHER);
+        expect(pre.status).to.equal(204);
+        expect(pre.headers.get("access-control-allow-origin")).to.equal("*");
+        expect((await fetch(`${u}/v1/epochs`, { headers: { origin: OTHER } })).headers.get("access-control-allow-origin")).to.equal("*");
+      });
+    });
+
+    it("should parse --cors: origins as browsers send them, or * alone; anything else is one named error", function () {
+      expect(parseCorsOrigins("https://trader.example, http://localhost:5173,https://trader.example")).to.deep.equal(["https://trader.example", "http://localhost:5173"]);
+      expect(parseCorsOrigins("*")).to.deep.equal(["*"]);
+      const bad: [string, RegExp][] = [
+        ["https://trader.example/", /"https:\/\/trader.example\/" is not an origin: .*e\.g\. https:\/\/trader.example\)/],
+        ["https://trader.example/app", /not an origin/],
+        ["HTTPS://Trader.example", /not an origin.*lower case/],
+        ["https://trader.example:443", /e\.g\. https:\/\/trader.example\)/],
+        ["ftp://trader.example", /not an origin/],
+        ["trader.example", /not an origin/],
+        ["null", /not an origin/],
+        ["https://a.example,,https://b.example", /empty entry/],
+        ["*,https://a.example", /give it alone/],
+      ];
+      for (const [text, message] of bad) {
+        try {
+          parseCorsOrigins(text);
+          expect.fail(`accepted ${text}`);
+        } catch (e) {
+          expect(e, text).to.be.instanceOf(ZkMarginInputError);
+          expect((e as ZkMarginInputError).field).to.equal("cors");
+          expect((e as Error).message, text).to.match(message);
+        }
+      }
+    });
+
+    it("should take --cors on `zkmargin venue serve`, and refuse a bad one with exit 1 before opening anything", async function () {
+      const db = join(dir, "v.db");
+      const bad = cli(["venue", "serve", "--db", join(dir, "no-such.db"), "--rpc", node.rpc, "--registry", registryAddress, "--port", "0", "--cors", "https://trader.example/"]);
+      expect(bad.status).to.equal(1);
+      expect(bad.stderr).to.match(/^error: cors: "https:\/\/trader.example\/" is not an origin/);
+      expect(bad.stderr.trim().split("\n")).to.have.length(1);
+      const d = await cliDaemon(["venue", "serve", "--db", db, "--rpc", node.rpc, "--registry", registryAddress, "--port", "0", "--cors", PAGE]);
+      try {
+        const first = JSON.parse(d.firstLine) as { listening: string; cors: string[] };
+        expect(first.cors).to.deep.equal([PAGE]);
+        const pre = await preflight(first.listening, PAGE);
+        expect(pre.status).to.equal(204);
+        expect(pre.headers.get("access-control-allow-origin")).to.equal(PAGE);
+        expect(corsHeaders(await preflight(first.listening, OTHER))).to.deep.equal([]);
+      } finally {
+        await d.stop();
+      }
     });
   });
 });

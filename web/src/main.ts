@@ -22,6 +22,7 @@ import { ChainIdMismatchError, ChainSession, parseDeployment, type Deployment, t
 import { formatTime, formatUsd, formatWhen, parseUsd, shortAddress } from "./format.ts";
 import { renderLifecycle } from "./lifecycleView.ts";
 import { renderReport } from "./reportView.ts";
+import { fetchServiceStatement } from "./statementService.ts";
 import type { BenchResult } from "./protocol.ts";
 import { ProverWorker, WorkerError } from "./workerClient.ts";
 import { getAddress, isAddress } from "ethers";
@@ -43,6 +44,9 @@ const ui = {
   deploymentFile: $<HTMLInputElement>("deployment-file"),
   refreshBtn: $<HTMLButtonElement>("refresh-btn"),
   statementsFile: $<HTMLInputElement>("statements-file"),
+  serviceUrl: $<HTMLInputElement>("service-url"),
+  serviceAccount: $<HTMLInputElement>("service-account"),
+  serviceBtn: $<HTMLButtonElement>("service-btn"),
   secret: $<HTMLInputElement>("secret"),
   subject: $<HTMLInputElement>("subject"),
   minExcess: $<HTMLInputElement>("min-excess"),
@@ -464,6 +468,21 @@ async function loadDemo(): Promise<void> {
   await check();
 }
 
+/**
+ * The account's statement of the chain's latest epoch from a venue's statement service, signed by the connected
+ * wallet (web/src/statementService.ts); it replaces a loaded statement of the same venue.
+ */
+async function loadFromService(): Promise<void> {
+  clearError();
+  if (!state.chain) throw new ZkMarginInputError("chain", "connect to the deployment's chain first: your wallet signs the request");
+  const epoch = state.overview?.latestEpoch;
+  if (epoch === undefined) throw new ZkMarginInputError("epoch", "the oracle has snapshotted no epoch yet: there is no statement to fetch");
+  const got = await fetchServiceStatement(ui.serviceUrl.value, state.chain.signer, ui.serviceAccount.value, epoch);
+  invalidate();
+  state.statements = [...state.statements.filter((_, i) => statementField(i, "venueId")?.toString() !== got.venueId), { name: got.name, text: got.text }];
+  listStatements();
+}
+
 async function connect(deployment: Deployment): Promise<void> {
   clearError(ui.chainError);
   ui.switchBtn.hidden = true;
@@ -534,6 +553,7 @@ ui.submitBtn.addEventListener("click", () => void submit());
 ui.allocateBtn.addEventListener("click", () => void allocate());
 ui.reclaimBtn.addEventListener("click", () => void reclaim());
 ui.refreshBtn.addEventListener("click", () => void refresh().catch((e: unknown) => showError(e, ui.chainError)));
+ui.serviceBtn.addEventListener("click", () => void loadFromService().catch((e: unknown) => showError(e)));
 ui.demoBtn.addEventListener("click", () => void loadDemo().catch((e: unknown) => showError(e)));
 const demoFail = (e: unknown) => {
   ui.demoStatus.textContent = `failed: ${(e as Error).message}`;
