@@ -96,6 +96,8 @@ export function registerRelay(program: Command, run: Run): void {
           process.once("SIGTERM", resolve);
         });
         await relayer.stop();
+        // the off-chain verifier's curve worker threads would keep the process alive
+        await (await import("../../prover/generateProof.ts")).releaseProver();
         return ExitCode.Ok;
       } finally {
         chain.close();
