@@ -10,9 +10,10 @@
  * node refuses it (its nonce was used meanwhile) the batch is dropped and its requests go back to the queue.
  *
  * Outcomes: a mined batch marks each request attested, or skipped with the reason of its `AttestSkipped` event
- * (entries that would not move their subject forward when the batch ran). A batch the node refuses at estimation,
- * or that reverts in a block, sends each of its requests back to the queue once; the second time they are failed
- * with the revert reason.
+ * (entries that would not move their subject forward when the batch ran). A batch the node refuses at estimation or
+ * broadcast, or that reverts in a block, has each request re-checked: those that now fail are failed with their own
+ * reason, and the others go back to the queue without penalty; when no culprit is found, each goes back once and is
+ * failed with the revert reason the second time.
  */
 import { Transaction, type TransactionReceipt } from "ethers";
 import { attestRequest, decodeChainError, marginAttestorInterface } from "../attestor.ts";
@@ -118,9 +119,7 @@ export class Batcher {
       const tx = await wallet.populateTransaction({ to, data, gasLimit: gas + gas / 5n });
       raw = await wallet.signTransaction(tx);
     } catch (e) {
-      const reason = `attestBatch refused by the node: ${decodeChainError(e).message}`;
-      this.store.settleFailed(null, "dropped", reason, ids);
-      this.log(`batch of ${ids.length} not sent: ${reason}`);
+      await this.failBatch(null, "dropped", `attestBatch refused by the node: ${decodeChainError(e).message}`, ids);
       return;
     }
     const hash = Transaction.from(raw).hash!;
@@ -130,13 +129,34 @@ export class Batcher {
       await chain.provider.broadcastTransaction(raw);
     } catch (e) {
       if ((await chain.provider.getTransaction(hash).catch(() => null)) === null) {
-        const reason = `the node refused attestBatch ${hash}: ${decodeChainError(e).message}`;
-        this.store.settleFailed(batchId, "dropped", reason);
-        this.log(`batch ${batchId}: ${reason}`);
+        await this.failBatch(batchId, "dropped", `the node refused attestBatch ${hash}: ${decodeChainError(e).message}`, ids);
         return;
       }
     }
     await this.settle(this.store.batch(batchId)!);
+  }
+
+  /**
+   * A batch that did not land: re-check each of its requests against the chain now. Those that fail (a subject that
+   * cancelled its nonce after the re-check, a deadline that passed …) are failed with their own reason; if one is
+   * found, the others go back to the queue without the attempt counting against them (one subject cannot exhaust
+   * the others' attempts); if none is, each goes back once and is failed the second time.
+   */
+  private async failBatch(batchId: number | null, status: "reverted" | "dropped", reason: string, ids: readonly string[], extra?: { block?: number; gasUsed?: bigint }): Promise<void> {
+    let culprits = 0;
+    for (const id of ids) {
+      const row = this.store.get(id);
+      if (!row) continue;
+      try {
+        await checkRequest(this.ctx, await parseRequest(JSON.parse(row.body) as unknown), false);
+      } catch (e) {
+        if (!(e instanceof RelayError)) throw e;
+        this.store.fail(id, `${e.message} (after ${reason})`);
+        culprits++;
+      }
+    }
+    this.store.settleFailed(batchId, status, reason, ids, extra, culprits === 0);
+    this.log(`batch${batchId === null ? "" : ` ${batchId}`}: ${reason}; ${culprits} request(s) failed their re-check, the others are queued again`);
   }
 
   /** A batch found `sent` at start: settle it from its receipt, wait for it, or broadcast its stored bytes again. */
@@ -151,8 +171,7 @@ export class Batcher {
       } catch (e) {
         // the stored transaction cannot land any more (its nonce was used): it never reached the chain
         const reason = `attestBatch ${b.txHash} never reached the chain and cannot be sent again: ${decodeChainError(e).message}`;
-        this.store.settleFailed(b.id, "dropped", reason);
-        this.log(`batch ${b.id}: ${reason}`);
+        await this.failBatch(b.id, "dropped", reason, this.store.batchRequests(b.id).map((r) => r.id));
         return;
       }
     }
@@ -175,8 +194,7 @@ export class Batcher {
   private async apply(b: BatchRow, receipt: TransactionReceipt): Promise<void> {
     if (receipt.status !== 1) {
       const reason = `attestBatch ${b.txHash} reverted in block ${receipt.blockNumber}${await this.revertReason(b)}`;
-      this.store.settleFailed(b.id, "reverted", reason, undefined, { block: receipt.blockNumber, gasUsed: receipt.gasUsed });
-      this.log(`batch ${b.id}: ${reason}`);
+      await this.failBatch(b.id, "reverted", reason, this.store.batchRequests(b.id).map((r) => r.id), { block: receipt.blockNumber, gasUsed: receipt.gasUsed });
       return;
     }
     const attestor = this.ctx.chain.deployment.contracts.MarginAttestor.toLowerCase();

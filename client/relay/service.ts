@@ -5,7 +5,7 @@
  *
  *   POST /requests      body: a request file (zkmargin-attest-request/1). Every check of client/relay/check.ts runs
  *                       BEFORE it is queued; 202 { id } once it is on disk; 409 { id } for a duplicate of a queued or
- *                       submitted request; 400 / 422 { error, field, message } otherwise
+ *                       submitted request; 400 / 422 { error, field, message } otherwise; 503 when the node fails
  *   GET /requests/:id   { id, subject, epoch, status: queued|submitted|attested|skipped|failed, tx?, reason?, batch? }
  *   GET /health         { status, chainId, attestor, relayer, queueLength }
  *
@@ -80,6 +80,9 @@ export async function buildRelayApp(ctx: RelayContext, store: RelayStore, opts: 
     const status = err.statusCode ?? 500;
     if (status === 429) return reply.status(429).send({ error: "rate_limited", message: err.message });
     if (status >= 400 && status < 500) return reply.status(status).send({ error: "bad_request", field: "request", message: `request: ${err.message}` });
+    // the node failed a read (an ethers error that no check decoded): nothing was queued, try again later
+    const short = (err as unknown as { shortMessage?: unknown }).shortMessage;
+    if (typeof short === "string") return reply.status(503).send({ error: "chain_unavailable", message: `the relayer cannot read the chain now (${short}): nothing was queued` });
     reply.log.error(err);
     return reply.status(500).send({ error: "internal", message: "internal error" });
   });

@@ -246,19 +246,21 @@ export class RelayStore {
   /**
    * A batch that did not land (`reverted` in a block, or `dropped`: never reached the chain), or a batch refused
    * before it was sent (batchId null, `ids` given): each request goes back to the queue once, and is failed with
-   * `reason` the second time.
+   * `reason` the second time. With `counted` false (the batcher found the request that made it fail) the others go
+   * back without the attempt counting against them.
    */
-  settleFailed(batchId: number | null, status: "reverted" | "dropped", reason: string, ids?: readonly string[], extra?: { block?: number; gasUsed?: bigint }): void {
+  settleFailed(batchId: number | null, status: "reverted" | "dropped", reason: string, ids?: readonly string[], extra?: { block?: number; gasUsed?: bigint }, counted = true): void {
     this.db.exec("BEGIN IMMEDIATE");
     try {
       const list = batchId !== null ? this.batchRequests(batchId).map((r) => r.id) : [...(ids ?? [])];
       if (batchId !== null) {
         this.db.prepare("UPDATE batches SET status = ?, block = ?, gas_used = ? WHERE id = ?").run(status, extra?.block ?? null, extra?.gasUsed?.toString() ?? null, batchId);
       }
+      const inc = counted ? 1 : 0;
       const upd = this.db.prepare(
-        "UPDATE requests SET attempts = attempts + 1, status = CASE WHEN attempts + 1 >= 2 THEN 'failed' ELSE 'queued' END, reason = ?, batch_id = CASE WHEN attempts + 1 >= 2 THEN batch_id ELSE NULL END, position = CASE WHEN attempts + 1 >= 2 THEN position ELSE NULL END, tx_hash = CASE WHEN attempts + 1 >= 2 THEN tx_hash ELSE NULL END WHERE id = ?",
+        "UPDATE requests SET attempts = attempts + ?, status = CASE WHEN attempts + ? >= 2 THEN 'failed' ELSE 'queued' END, reason = ?, batch_id = CASE WHEN attempts + ? >= 2 THEN batch_id ELSE NULL END, position = CASE WHEN attempts + ? >= 2 THEN position ELSE NULL END, tx_hash = CASE WHEN attempts + ? >= 2 THEN tx_hash ELSE NULL END WHERE id = ? AND status IN ('queued', 'submitted')",
       );
-      for (const id of list) upd.run(reason, id);
+      for (const id of list) upd.run(inc, inc, reason, inc, inc, inc, id);
       this.db.exec("COMMIT");
     } catch (e) {
       this.db.exec("ROLLBACK");

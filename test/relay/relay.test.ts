@@ -8,7 +8,8 @@
  *   (b) bad input refused before queueing, each with its status, code and field
  *   (c) restart: queued requests survive a stop; a batch broadcast but not mined when the service stopped is
  *       reconciled from the chain at the next start
- *   (d) the attacker's move: a subject cancels its nonce after acceptance; the batcher's re-check drops it
+ *   (d) the attacker's move: a subject cancels its nonce after acceptance (the batcher's re-check drops it), or after
+ *       the batch is broadcast (the batch reverts; only that subject's request fails, the others land next)
  *   (e) `relay serve`, `relay submit` and `relay status --wait` as real processes
  * The world (node, deployment, venue, proofs, signed requests) is test/relay/world.ts; the batch-of-16 measurement is
  * test/relay/measure.ts.
@@ -29,7 +30,7 @@ describe("# relay: the batching relayer (hardhat node, real proofs, SQLite, HTTP
   let w: RelayWorld;
 
   before(async () => {
-    w = await relayWorld(12);
+    w = await relayWorld(13);
   });
 
   after(async () => {
@@ -177,6 +178,33 @@ describe("# relay: the batching relayer (hardhat node, real proofs, SQLite, HTTP
       expect((await w.chain.attestor.status(w.subjects[0].address)).minExcess, "the cancelled request did not land").to.equal(usd("10000"));
       expect((await w.chain.attestor.status(w.subjects[1].address)).minExcess).to.equal(usd("20000"));
       await r.stop();
+    });
+  });
+
+  describe("the attacker's move, after the batch is sent", () => {
+    it("(d) should fail only the subject that front-ran the batch with cancelNonce, and land the others in the next batch", async () => {
+      const qs = [await w.request(await w.prove(2, usd("20000")), 2), await w.request(await w.prove(3, usd("20000")), 3), await w.request(await w.prove(12, usd("10000")), 12)];
+      await w.rpc("evm_setAutomine", [false]);
+      const ids: string[] = [];
+      let r: RunningRelay | undefined;
+      try {
+        r = await w.relay("d2.db", 3, 5);
+        for (const q of qs) ids.push((await post(r, q)).body.id as string);
+        const sent = await waitFor(r, ids[0], ["submitted"]);
+        // subject 2 sees the batch in the mempool and outbids it with cancelNonce: the batch reverts in the same block
+        const cancel = await new AttestorClient(w.chain.deployment.contracts.MarginAttestor, w.subjects[2]).contract.getFunction("cancelNonce").send({ maxPriorityFeePerGas: 500_000_000_000n, maxFeePerGas: 1_000_000_000_000n });
+        await w.rpc("evm_mine");
+        expect((await w.chain.provider.getTransactionReceipt(cancel.hash))!.status).to.equal(1);
+        expect((await w.chain.provider.getTransactionReceipt(sent.tx as string))!.status, "the batch reverted").to.equal(0);
+      } finally {
+        await w.rpc("evm_setAutomine", [true]);
+      }
+      const [s2, s3, s12] = await Promise.all(ids.map((id) => waitFor(r!, id, ["attested", "skipped", "failed"])));
+      expect(s2.status).to.equal("failed");
+      expect(s2.reason as string).to.match(/^request\.signature: not .* current nonce 1 .*after attestBatch 0x[0-9a-f]+ reverted/);
+      expect([s3.status, s12.status], "the others are not penalised for the attacker's revert").to.deep.equal(["attested", "attested"]);
+      expect(s3.tx).to.not.equal(undefined);
+      expect(s3.batch).to.include({ size: 2 });
     });
   });
 
