@@ -33,6 +33,13 @@ export interface BatcherOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A node's refusal as one line: the decoded custom error, or ethers' message with the node's own (e.g. "insufficient funds"). */
+function refusal(e: unknown): string {
+  const decoded = decodeChainError(e).message;
+  const node = (e as { error?: { message?: unknown } }).error?.message;
+  return typeof node === "string" && !decoded.includes(node) ? `${decoded} (${node})` : decoded;
+}
+
 export class Batcher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -119,7 +126,7 @@ export class Batcher {
       const tx = await wallet.populateTransaction({ to, data, gasLimit: gas + gas / 5n });
       raw = await wallet.signTransaction(tx);
     } catch (e) {
-      await this.failBatch(null, "dropped", `attestBatch refused by the node: ${decodeChainError(e).message}`, ids);
+      await this.failBatch(null, "dropped", `attestBatch refused by the node: ${refusal(e)}`, ids);
       return;
     }
     const hash = Transaction.from(raw).hash!;
@@ -129,7 +136,7 @@ export class Batcher {
       await chain.provider.broadcastTransaction(raw);
     } catch (e) {
       if ((await chain.provider.getTransaction(hash).catch(() => null)) === null) {
-        await this.failBatch(batchId, "dropped", `the node refused attestBatch ${hash}: ${decodeChainError(e).message}`, ids);
+        await this.failBatch(batchId, "dropped", `the node refused attestBatch ${hash}: ${refusal(e)}`, ids);
         return;
       }
     }
@@ -170,7 +177,7 @@ export class Batcher {
         this.log(`batch ${b.id}: broadcast again from the queue (tx ${b.txHash})`);
       } catch (e) {
         // the stored transaction cannot land any more (its nonce was used): it never reached the chain
-        const reason = `attestBatch ${b.txHash} never reached the chain and cannot be sent again: ${decodeChainError(e).message}`;
+        const reason = `attestBatch ${b.txHash} never reached the chain and cannot be sent again: ${refusal(e)}`;
         await this.failBatch(b.id, "dropped", reason, this.store.batchRequests(b.id).map((r) => r.id));
         return;
       }

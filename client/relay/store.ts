@@ -5,7 +5,8 @@
  *   requests  one row per accepted request: the request file as received, its status (queued → submitted →
  *             attested | skipped | failed, or back to queued once after a failed batch), its batch and position
  *   batches   one row per attestBatch transaction: the SIGNED raw transaction and its hash, written BEFORE the
- *             transaction is broadcast, then its outcome (mined, reverted, dropped), block and gas
+ *             transaction is broadcast, then its outcome (mined, reverted, dropped), block and gas (a dropped
+ *             transaction re-signed unchanged has the same hash: hashes are not unique across dropped rows)
  *
  * A request is written (and fsync'd: `synchronous = FULL`) before the service answers 202, and a batch and its
  * requests' move to `submitted` are one SQLite transaction. On restart the service reconciles every batch still `sent`
@@ -63,7 +64,7 @@ export interface BatchRow {
 const SCHEMA = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
 CREATE TABLE batches (
-  id INTEGER PRIMARY KEY, tx_hash TEXT NOT NULL UNIQUE, raw_tx TEXT NOT NULL, size INTEGER NOT NULL,
+  id INTEGER PRIMARY KEY, tx_hash TEXT NOT NULL, raw_tx TEXT NOT NULL, size INTEGER NOT NULL,
   status TEXT NOT NULL CHECK (status IN ('sent', 'mined', 'reverted', 'dropped')), sent_at INTEGER NOT NULL,
   block INTEGER, gas_used TEXT
 ) STRICT;
@@ -73,6 +74,7 @@ CREATE TABLE requests (
   attempts INTEGER NOT NULL DEFAULT 0, accepted_at INTEGER NOT NULL, batch_id INTEGER REFERENCES batches (id),
   position INTEGER, tx_hash TEXT, reason TEXT
 ) STRICT;
+CREATE INDEX batches_status ON batches (status);
 CREATE INDEX requests_queue ON requests (status, accepted_at);
 CREATE INDEX requests_digest ON requests (digest);
 CREATE INDEX requests_batch ON requests (batch_id, position);

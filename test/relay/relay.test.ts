@@ -22,6 +22,7 @@ import type { ZkMarginProof } from "../../prover/generateProof.ts";
 import { AttestorClient, LifecycleState } from "../../client/attestor.ts";
 import type { RunningRelay } from "../../client/relay/service.ts";
 import { usd } from "../fixtures/market.ts";
+import { Wallet } from "ethers";
 import { cli, cliDaemon } from "../venue/helpers.ts";
 import { devKey, EPOCH, post, queueLength, relayWorld, statusOf, waitFor, type Json, type RelayWorld } from "./world.ts";
 
@@ -109,6 +110,35 @@ describe("# relay: the batching relayer (hardhat node, real proofs, SQLite, HTTP
       expect(res.body).to.include({ error: "would_revert", field: "request" });
       expect(res.body.message as string).to.match(/MarginAttestor__NotForward/);
       expect(await queueLength(r)).to.equal(0);
+    });
+  });
+
+  describe("outcomes other than attested", () => {
+    it("(a) should report a request skipped by the attestor: the same subject's lower raise, overtaken in the same batch", async () => {
+      const r = await w.relay("skip.db", 2);
+      const high = (await post(r, await w.request(await w.prove(1, usd("15000")), 1))).body.id as string;
+      const low = (await post(r, await w.request(await w.prove(1, usd("12000")), 1))).body.id as string;
+      const [sh, sl] = await Promise.all([high, low].map((id) => waitFor(r, id, ["attested", "skipped", "failed"])));
+      expect(sh.status).to.equal("attested");
+      expect(sl.status).to.equal("skipped");
+      expect(sl.reason as string).to.match(/^skipped by the attestor/);
+      expect(sl.tx).to.equal(sh.tx);
+      expect((await w.chain.attestor.status(w.subjects[1].address)).minExcess).to.equal(usd("15000"));
+      await r.stop();
+    });
+
+    it("should send a request back to the queue once when its batch cannot be sent, and fail it the second time with the node's reason", async () => {
+      const broke = new Wallet(Wallet.createRandom().privateKey, w.chain.provider); // no ether: the node refuses its transaction
+      const r = await w.relay("broke.db", 1, 3600, broke);
+      const res = await post(r, await w.request(await w.prove(4, usd("20000")), 4));
+      expect(res.status, JSON.stringify(res.body)).to.equal(202);
+      const s = await waitFor(r, res.body.id as string, ["attested", "skipped", "failed"]);
+      expect(s.status).to.equal("failed");
+      expect(s.reason as string).to.match(/^(attestBatch refused by the node|the node refused attestBatch 0x[0-9a-f]+): .*(insufficient funds|balance)/i);
+      expect(r.store.get(res.body.id as string)!.attempts).to.equal(2);
+      expect(await queueLength(r)).to.equal(0);
+      expect((await w.chain.attestor.status(w.subjects[4].address)).minExcess, "nothing landed").to.equal(0n);
+      await r.stop();
     });
   });
 

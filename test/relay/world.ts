@@ -40,7 +40,8 @@ export interface RelayWorld {
   subjects: Wallet[];
   prove(k: number, minExcess: bigint): Promise<ZkMarginProof>;
   request(proof: ZkMarginProof, k: number, opts?: { validFor?: bigint; signer?: Wallet }): Promise<Json>;
-  relay(db: string, maxBatch: number, maxWaitSeconds?: number): Promise<RunningRelay>;
+  /** a relayer on queue file `db` (in the world's temp dir), paying with `wallet` (default: the relayer key) */
+  relay(db: string, maxBatch: number, maxWaitSeconds?: number, wallet?: Wallet): Promise<RunningRelay>;
   rpc(method: string, params?: unknown[]): Promise<{ result: unknown }>;
   close(): Promise<void>;
 }
@@ -130,8 +131,8 @@ export async function relayWorld(subjectCount: number): Promise<RelayWorld> {
         proof: toJsonValue(proof),
       } as Json;
     },
-    async relay(db, maxBatch, maxWaitSeconds = 3600) {
-      const r = await startRelay({ chain, wallet: relayer, db: path.join(dir, db), maxBatch, maxWaitSeconds, pollMs: 100 });
+    async relay(db, maxBatch, maxWaitSeconds = 3600, wallet = relayer) {
+      const r = await startRelay({ chain, wallet, db: path.join(dir, db), maxBatch, maxWaitSeconds, pollMs: 100 });
       running.push(r);
       return r;
     },
