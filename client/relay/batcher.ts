@@ -31,6 +31,9 @@ export interface BatcherOptions {
   log?: (line: string) => void;
 }
 
+/** At the re-check a request must still be valid this many seconds ahead: its batch lands in a later block. */
+export const DEADLINE_MARGIN = 30n;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A node's refusal as one line: the decoded custom error, or ethers' message with the node's own (e.g. "insufficient funds"). */
@@ -102,7 +105,7 @@ export class Batcher {
     for (const row of rows) {
       try {
         const r = await parseRequest(JSON.parse(row.body) as unknown);
-        await checkRequest(this.ctx, r, false);
+        await checkRequest(this.ctx, r, false, DEADLINE_MARGIN);
         keep.push({ id: row.id, r });
       } catch (e) {
         if (!(e instanceof RelayError)) throw e;
@@ -216,9 +219,13 @@ export class Batcher {
         }
       })();
       if (parsed?.name !== "AttestSkipped") continue;
-      // whatever the event carries besides (subject, index) is the reason (another engineer adds a code)
-      const extra = parsed.fragment.inputs.filter((i) => i.name !== "subject" && i.name !== "index").map((i) => `${i.name}=${String(parsed.args.getValue(i.name))}`);
-      skipped.set(Number(parsed.args.getValue("index")), extra.length ? `skipped by the attestor (${extra.join(", ")})` : "skipped by the attestor");
+      // the entry's index (named `index`, else the first integer after the subject); whatever else the event carries
+      // is the reason (a code may be added to the event)
+      const inputs = parsed.fragment.inputs;
+      let at = inputs.findIndex((i) => i.name === "index");
+      if (at < 0) at = inputs.findIndex((i, k) => k > 0 && i.baseType.startsWith("uint"));
+      const extra = inputs.map((i, k) => (k === 0 || k === at ? undefined : `${i.name || `arg${k}`}=${String(parsed.args[k])}`)).filter((x) => x !== undefined);
+      skipped.set(Number(parsed.args[at]), extra.length ? `skipped by the attestor (${extra.join(", ")})` : "skipped by the attestor");
     }
     this.store.settleMined(b.id, receipt.blockNumber, receipt.gasUsed, skipped);
     this.log(`batch ${b.id}: mined in block ${receipt.blockNumber}, gas ${receipt.gasUsed} (${b.size - skipped.size} attested, ${skipped.size} skipped)`);

@@ -84,9 +84,10 @@ export async function parseRequest(body: unknown): Promise<ParsedRequest> {
 
 /**
  * The chain checks of a parsed request, cheapest first. `full` (intake) also verifies the proof off-chain; the
- * batcher's re-check skips that (it cannot change) and repeats the rest against the chain now.
+ * batcher's re-check skips that (it cannot change) and repeats the rest against the chain now, with the deadline
+ * required `deadlineMargin` seconds ahead (an entry that expires before its block would revert the whole batch).
  */
-export async function checkRequest(ctx: RelayContext, r: ParsedRequest, full: boolean): Promise<void> {
+export async function checkRequest(ctx: RelayContext, r: ParsedRequest, full: boolean, deadlineMargin = 0n): Promise<void> {
   const { chain } = ctx;
   const attestorAddress = chain.deployment.contracts.MarginAttestor;
   if (BigInt(r.chainId) !== chain.chainId) {
@@ -99,7 +100,9 @@ export async function checkRequest(ctx: RelayContext, r: ParsedRequest, full: bo
     throw new RelayError(422, "wrong_deployment", "request.proof.instance", `the proof is of instance "${r.proof.instance}", the deployment's attestor verifies "${chain.deployment.instance}"`);
   }
   const now = await chain.now();
-  if (r.deadline <= now) throw new RelayError(422, "expired", "request.deadline", `the signature's deadline ${r.deadline} is not after the chain's time ${now}: sign a fresh request`);
+  if (r.deadline <= now + deadlineMargin) {
+    throw new RelayError(422, "expired", "request.deadline", `the signature's deadline ${r.deadline} is not after the chain's time ${now}${deadlineMargin ? ` + ${deadlineMargin} s (the batch lands in a later block)` : ""}: sign a fresh request`);
+  }
   const nonce = BigInt(await ctx.attestor.contract.nonces(r.subject));
   let recovered: string | undefined;
   try {
