@@ -127,6 +127,17 @@ describe("# relay: the batching relayer (hardhat node, real proofs, SQLite, HTTP
       await r.stop();
     });
 
+    it("should fail at the re-check, without sending it, a request whose deadline is too close for its batch to land", async () => {
+      const r = await w.relay("deadline.db", 1);
+      const res = await post(r, await w.request(await w.prove(5, usd("20000")), 5, { validFor: 20n }));
+      expect(res.status, "valid at intake").to.equal(202);
+      const s = await waitFor(r, res.body.id as string, ["attested", "skipped", "failed"]);
+      expect(s.status).to.equal("failed");
+      expect(s.reason as string).to.match(/^request\.deadline: .* \+ 30 s \(the batch lands in a later block\)/);
+      expect(s.tx).to.equal(undefined);
+      await r.stop();
+    });
+
     it("should send a request back to the queue once when its batch cannot be sent, and fail it the second time with the node's reason", async () => {
       const broke = new Wallet(Wallet.createRandom().privateKey, w.chain.provider); // no ether: the node refuses its transaction
       const r = await w.relay("broke.db", 1, 3600, broke);
