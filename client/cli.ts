@@ -7,6 +7,7 @@
  *   operators  deploy; venue register|init|import|build-epoch|post-root|serve|status (client/venue/cli.ts);
  *              oracle add-feed|mock-price|snapshot; risk set|calibrate (client/operator.ts, client/calibrate.ts)
  *   auditor    audit [--rpc --deployment] (client/audit/)
+ *   relayer    relay serve|submit|status (client/relay/)
  *   demo       the end-to-end demo on Hardhat's in-process network (client/demo.ts); backtest (client/backtest.ts)
  *
  * Exit codes (prover/errors.ts ExitCode, client/help.ts): 0 ok · 1 bad input · 2 invalid proof, insufficient margin,
@@ -16,6 +17,7 @@ import { Command, CommanderError, Option } from "commander";
 import { registerAudit } from "./audit/cli.ts";
 import { registerBacktest } from "./backtest.ts";
 import { registerRisk } from "./calibrate.ts";
+import { registerRelay } from "./relay/cli.ts";
 import { registerStatements, registerVenue } from "./venue/cli.ts";
 import { ExitCode, ZkMarginArtifactError, ZkMarginChainError, ZkMarginInputError } from "../prover/errors.ts";
 import { marginReport, renderReport } from "../prover/report.ts";
@@ -78,7 +80,7 @@ function reportCommand(o: { statements: string[]; market: string; risk: string; 
  * (which extend `venue` and `risk`).
  */
 type Register = (program: Command, run: (action: () => Promise<number> | number) => Promise<void>) => void;
-const extraCommands: Register[] = [registerTrader, registerAudit, registerBacktest, registerRisk, registerVenue, registerStatements, registerOperator];
+const extraCommands: Register[] = [registerTrader, registerAudit, registerBacktest, registerRisk, registerVenue, registerStatements, registerOperator, registerRelay];
 
 /** The `zkmargin` program. */
 export function buildProgram(): Command {

@@ -333,7 +333,8 @@ export async function proveCommand(o: ProveOpts): Promise<number> {
 
 // -------------------------------------------------------------------------------------------------------- attest
 
-const RequestSchema = z
+/** A signed request file (`zkmargin attest sign` writes it; `attest --request` and the relayer read it). */
+export const RequestSchema = z
   .object({
     format: z.literal("zkmargin-attest-request/1"),
     chainId: z.string().regex(/^[0-9]+$/),
