@@ -3,7 +3,7 @@
  * docs/BENCHMARKS.md. Each section replaces only its own block of the file (between `<!-- bench:ID -->` markers), so
  * sections can be rerun separately; every block says the machine, the date and the command that produced it.
  *
- * Sections: constraints · prove · gas · tree · venue · capital · backtest · prod · browser (scripts/bench/*.ts).
+ * Sections: constraints · prove · gas · tree · venue · capital · backtest · prod · browser · relay (scripts/bench/*.ts).
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -22,6 +22,7 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
   backtest: async () => (await import("./bench/backtest.ts")).backtestSection,
   prod: async () => (await import("./bench/prod.ts")).prodSection,
   browser: async () => (await import("./bench/browser.ts")).browserSection,
+  relay: async () => (await import("./bench/relay.ts")).relaySection,
 };
 const ORDER = Object.keys(SECTIONS);
 
