@@ -158,7 +158,7 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712 {
         (uint256[] memory pubs, Entry memory e, uint256 binding) = _prepareOne(msg.sender, venueIds, bookNullifier, epoch, minExcess);
         uint256 cur = _requireForward(e);
         if (!_verifyProof(proof, pubs)) revert MarginAttestor__InvalidProof();
-        _record(e, venueIds, binding, cur);
+        _record(e, venueIds, binding, cur, true);
     }
 
     /// @inheritdoc IMarginAttestor
@@ -166,9 +166,9 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712 {
         (uint256[] memory pubs, Entry memory e, uint256 binding) =
             _prepareOne(request.subject, request.venueIds, request.bookNullifier, request.epoch, request.minExcess);
         uint256 cur = _requireForward(e);
-        _authorize(request, signature);
+        _authorize(request, signature, true);
         if (!_verifyProof(proof, pubs)) revert MarginAttestor__InvalidProof();
-        _record(e, request.venueIds, binding, cur);
+        _record(e, request.venueIds, binding, cur, true);
     }
 
     /// @inheritdoc IMarginAttestor
@@ -198,25 +198,26 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712 {
             Entry memory e = b.todo[k];
             uint256 cur = _att[e.subject];
             // Two entries of one subject: the later one is recorded only if it still moves forward.
-            if (!_forwardOf(e, cur)) {
-                emit AttestSkipped(e.subject, b.index[k]);
-                continue;
-            }
-            _record(e, requests[b.index[k]].venueIds, 0, cur);
+            SkipReason why = _forwardOf(e, cur) ? _record(e, requests[b.index[k]].venueIds, 0, cur, false) : SkipReason.NotForward;
+            if (why != SkipReason.None) emit AttestSkipped(e.subject, b.index[k], why);
         }
     }
 
-    /// @dev Phase 1 of a batch entry: checks (1)-(4), (7) and the authorization, then its record ([proof, public
-    ///      signals]) is kept. An entry already recorded (or overtaken) is skipped, so copying one out and landing it
-    ///      first cannot revert the batch; its signature is not checked (its nonce may be spent).
+    /// @dev Phase 1 of a batch entry: checks (3), (4), (7) and the authorization, then its record ([proof, public
+    ///      signals]) is kept. An entry failing one of them (what one party other than the relayer can cause: its
+    ///      subject, a venue, time) is skipped with the reason and leaves no record, so its proof is not in the batch
+    ///      check. A malformed request (checks (1), (2)) still reverts: it is fixed by what the subject signed, and the
+    ///      relayer checks it off-chain. An entry already recorded (or overtaken) is skipped before its signature is
+    ///      checked (its nonce may be spent).
     function _stage(Batch memory b, uint256[8] calldata proof, AttestRequest calldata r, bytes calldata signature, uint256 i) private {
         uint256 at = b.buf + b.m * b.rec;
-        Entry memory e = _prepareInto(at + 256, r, b.cache);
-        if (!_isForward(e)) {
-            emit AttestSkipped(r.subject, i);
+        (Entry memory e, SkipReason why) = _prepareInto(at + 256, r, b.cache);
+        if (why == SkipReason.None && !_isForward(e)) why = SkipReason.NotForward;
+        if (why == SkipReason.None) why = _authorize(r, signature, false);
+        if (why != SkipReason.None) {
+            emit AttestSkipped(r.subject, i, why);
             return;
         }
-        _authorize(r, signature);
         assembly ("memory-safe") {
             calldatacopy(at, proof, 256)
         }
@@ -394,15 +395,16 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712 {
         view
         returns (uint256[4] memory roots, uint256 binding)
     {
-        _liveUntil(c, epoch);
+        _liveUntil(c, epoch, true);
         uint256 invalid;
         (roots, invalid, binding) = registry.listRoots(ids, epoch, c.takenAt, bookNullifier);
-        _checkRoots(ids, roots, invalid, epoch);
+        _checkRoots(ids, roots, invalid, epoch, true);
     }
 
     /// @dev _prepareOne for a batch entry: the public inputs written at `dst`, the snapshot and the roots from the
     ///      batch's cache when an earlier entry read them (the book's binding is left to bindBook at record time).
-    function _prepareInto(uint256 dst, AttestRequest calldata r, Cache memory cache) private view returns (Entry memory e) {
+    ///      Checks (3) and (4) return why they fail (the entry is then left unwritten); (1) and (2) revert.
+    function _prepareInto(uint256 dst, AttestRequest calldata r, Cache memory cache) private view returns (Entry memory e, SkipReason why) {
         uint256 ids = _packIds(r.venueIds);
         _checkWords(r.bookNullifier, r.minExcess);
         uint64 epoch = r.epoch;
@@ -411,21 +413,26 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712 {
             cache.epoch = epoch;
             cache.lists = 0;
         }
-        uint256[4] memory roots = _cachedRoots(cache, ids, epoch);
+        uint256[4] memory roots;
+        (roots, why) = _cachedRoots(cache, ids, epoch);
+        if (why != SkipReason.None) return (e, why);
         e = _entry(dst, r.subject, ids, roots, cache.context, r.bookNullifier, epoch, r.minExcess);
     }
 
-    /// @dev Check (4) through the batch's cache: the roots of a venue list at the cache's epoch.
-    function _cachedRoots(Cache memory cache, uint256 ids, uint64 epoch) private view returns (uint256[4] memory roots) {
+    /// @dev Checks (3) and (4) through the batch's cache: the roots of a venue list at the cache's epoch, or why the
+    ///      list fails (a failing list is not cached: a later entry with it asks again and fails the same way).
+    function _cachedRoots(Cache memory cache, uint256 ids, uint64 epoch) private view returns (uint256[4] memory roots, SkipReason why) {
         uint256 k = cache.lists < CACHED_LISTS ? cache.lists : CACHED_LISTS;
         for (uint256 i = 0; i < k; ++i) {
-            if (cache.ids[i] == ids) return cache.roots[i];
+            if (cache.ids[i] == ids) return (cache.roots[i], SkipReason.None);
         }
         // check (3) before the registry is asked (the order of a single attestation's errors)
-        _liveUntil(cache.context, epoch);
+        (, why) = _liveUntil(cache.context, epoch, false);
+        if (why != SkipReason.None) return (roots, why);
         uint256 invalid;
         (roots, invalid,) = registry.listRoots(ids, epoch, cache.context.takenAt, 0);
-        _checkRoots(ids, roots, invalid, epoch);
+        why = _checkRoots(ids, roots, invalid, epoch, false);
+        if (why != SkipReason.None) return (roots, why);
         cache.ids[cache.lists % CACHED_LISTS] = ids;
         cache.roots[cache.lists % CACHED_LISTS] = roots;
         ++cache.lists;
@@ -437,25 +444,42 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712 {
         if (minExcess > MASK96) revert MarginAttestor__InvalidMinExcess(minExcess);
     }
 
+    // Checks that a batch entry can fail because of one other party take `strict`: true (attest, attestFor, the
+    // views) reverts with the named error; false (attestBatch) returns the SkipReason instead, None if it passes.
+
     /// @dev Check (3): the epoch's snapshot exists and an attestation of it is Live now; returns its lapse time.
-    function _liveUntil(IOracleHub.Context memory c, uint64 epoch) private view returns (uint64 lapsesAt) {
-        if (c.contextHash == 0) revert MarginAttestor__NoSnapshot(epoch);
+    function _liveUntil(IOracleHub.Context memory c, uint64 epoch, bool strict) private view returns (uint64 lapsesAt, SkipReason why) {
+        if (c.contextHash == 0) {
+            if (strict) revert MarginAttestor__NoSnapshot(epoch);
+            return (0, SkipReason.NoSnapshot);
+        }
         lapsesAt = c.takenAt + ttl;
         if (c.supersededAt != 0 && c.supersededAt + renewalWindow < lapsesAt) lapsesAt = c.supersededAt + renewalWindow;
-        if (block.timestamp >= lapsesAt) revert MarginAttestor__EpochExpired(epoch, lapsesAt);
+        if (block.timestamp >= lapsesAt) {
+            if (strict) revert MarginAttestor__EpochExpired(epoch, lapsesAt);
+            return (lapsesAt, SkipReason.EpochExpired);
+        }
     }
 
     /// @dev Check (4): every active venue has a root at the epoch, and none is revoked or suspended
     ///      (`invalid` = venue id | invalidatedAt << 32, 0 if all are valid: VenueRegistry.listRoots).
-    function _checkRoots(uint256 ids, uint256[4] memory roots, uint256 invalid, uint64 epoch) private pure {
+    function _checkRoots(uint256 ids, uint256[4] memory roots, uint256 invalid, uint64 epoch, bool strict) private pure returns (SkipReason) {
         for (uint256 i = 0; i < MAX_VENUE_SLOTS; ++i) {
             uint256 id = (ids >> (32 * i)) & MASK32;
-            if (id != 0 && roots[i] == 0) revert MarginAttestor__NoRoot(id, epoch);
+            if (id != 0 && roots[i] == 0) {
+                if (strict) revert MarginAttestor__NoRoot(id, epoch);
+                return SkipReason.NoRoot;
+            }
         }
-        if (invalid != 0) revert MarginAttestor__RootInvalid(invalid & MASK32, epoch, uint64(invalid >> 32));
+        if (invalid != 0) {
+            if (strict) revert MarginAttestor__RootInvalid(invalid & MASK32, epoch, uint64(invalid >> 32));
+            return SkipReason.RootInvalid;
+        }
+        return SkipReason.None;
     }
 
-    /// @dev Check (3) again (cheap: no read) for the lapse time; writes the ordered public inputs at `dst`
+    /// @dev Check (3) again (cheap: no read) for the lapse time (it cannot fail here: every caller has just passed it
+    ///      with the same context in this transaction); writes the ordered public inputs at `dst`
     ///      (prover/publicSignals.ts order) and returns the entry.
     function _entry(
         uint256 dst,
@@ -467,7 +491,7 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712 {
         uint64 epoch,
         uint256 minExcess
     ) private view returns (Entry memory e) {
-        e.lapsesAt = _liveUntil(c, epoch);
+        (e.lapsesAt,) = _liveUntil(c, epoch, true);
         uint256 v = venueSlots;
         uint256 d = _domain;
         uint256 contextHash = c.contextHash;
@@ -533,26 +557,42 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712 {
         revert MarginAttestor__NotForward(ep, e.packed & MASK96, cur & MASK96);
     }
 
-    /// @dev Checks (6) and (8), and the write (one slot; the liens' slot only when they must be reclaimed). The book
-    ///      is bound through the ledger unless `binding` (read with the roots) already is this subject's here. `cur` is
-    ///      the subject's attestation slot as check (7) read it (nothing writes it in between: bindBook's only call
-    ///      out is a view).
-    function _record(Entry memory e, uint256[] calldata venueIds, uint256 binding, uint256 cur) private {
-        if (binding != uint256(uint160(e.subject)) | _bindingTag) registry.bindBook(e.bookNullifier, e.subject);
+    /// @dev Checks (8) and (6), then the writes (one slot; the liens' slot only when they must be reclaimed): both
+    ///      checks pass before anything is written, so a skipped entry changes nothing. The book is bound through the
+    ///      ledger unless `binding` (read with the roots) already is this subject's here. `cur` is the subject's
+    ///      attestation slot as check (7) read it (nothing writes it in between: bindBook's only call out is a view).
+    function _record(Entry memory e, uint256[] calldata venueIds, uint256 binding, uint256 cur, bool strict) private returns (SkipReason) {
         // A subject without an attestation has no liens: its liens' slot is read only on a renewal.
+        // the liens' slot when they must be reclaimed (nonzero: their total is), else 0
+        uint256 reclaimed = 0;
         if (cur != 0) {
             uint256 acct = _acct[e.subject];
             uint256 total = acct & MASK96;
             if (total != 0) {
                 if (_stateOf(cur) == State.Ended) {
-                    _reclaim(e.subject, acct);
+                    reclaimed = acct;
                 } else if (e.packed & MASK96 < total) {
-                    revert MarginAttestor__BelowAllocated(e.packed & MASK96, total);
+                    if (strict) revert MarginAttestor__BelowAllocated(e.packed & MASK96, total);
+                    return SkipReason.BelowAllocated;
                 }
             }
         }
+        if (binding != uint256(uint160(e.subject)) | _bindingTag && !_bindBook(e.bookNullifier, e.subject, strict)) return SkipReason.BookBound;
+        if (reclaimed != 0) _reclaim(e.subject, reclaimed);
         _att[e.subject] = e.packed;
         emit Attested(e.subject, uint64((e.packed >> 96) & MASK32), e.bookNullifier, e.packed & MASK96, venueIds, e.lapsesAt, e.riskVersion);
+        return SkipReason.None;
+    }
+
+    /// @dev Check (6) and its write: VenueRegistry.bindBook. Its revert is passed on, except BookBound when not
+    ///      `strict` (false is returned: the book is another's). Anything else (NotAttestor, out of gas) still reverts.
+    function _bindBook(uint256 bookNullifier, address subject, bool strict) private returns (bool) {
+        (bool ok, bytes memory ret) = address(registry).call(abi.encodeCall(IVenueRegistry.bindBook, (bookNullifier, subject)));
+        if (ok) return true;
+        if (!strict && ret.length >= 4 && bytes4(ret) == IVenueRegistry.VenueRegistry__BookBound.selector) return false;
+        assembly ("memory-safe") {
+            revert(add(ret, 32), mload(ret))
+        }
     }
 
     /// @dev Every lien of the term is void at once: the total is 0 and the term moves on (the nonce is kept).
@@ -568,9 +608,12 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712 {
     ///      the attestation strictly forward (check 7), and cancelNonce() bumps the nonce, voiding every outstanding
     ///      request at once. So a subject may hand several requests to relayers, and landing one costs no nonce write.
     ///      The nonce shares the liens' slot, which a renewal reads anyway.
-    function _authorize(AttestRequest calldata r, bytes calldata signature) private view {
-        if (r.subject == msg.sender) return;
-        if (block.timestamp > r.deadline) revert MarginAttestor__SignatureExpired(r.deadline);
+    function _authorize(AttestRequest calldata r, bytes calldata signature, bool strict) private view returns (SkipReason) {
+        if (r.subject == msg.sender) return SkipReason.None;
+        if (block.timestamp > r.deadline) {
+            if (strict) revert MarginAttestor__SignatureExpired(r.deadline);
+            return SkipReason.SignatureExpired;
+        }
         bytes32 structHash = keccak256(
             abi.encode(
                 ATTEST_REQUEST_TYPEHASH,
@@ -586,8 +629,10 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712 {
         bytes32 digest = _hashTypedDataV4(structHash);
         // An EOA's signature first (no code-size lookup of the subject), then ERC-1271 for a contract wallet.
         (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(digest, signature);
-        if (err == ECDSA.RecoverError.NoError && signer == r.subject) return;
-        if (!SignatureChecker.isValidERC1271SignatureNowCalldata(r.subject, digest, signature)) revert MarginAttestor__InvalidSignature(r.subject);
+        if (err == ECDSA.RecoverError.NoError && signer == r.subject) return SkipReason.None;
+        if (SignatureChecker.isValidERC1271SignatureNowCalldata(r.subject, digest, signature)) return SkipReason.None;
+        if (strict) revert MarginAttestor__InvalidSignature(r.subject);
+        return SkipReason.InvalidSignature;
     }
 
     /// @dev The lifecycle state of a packed attestation now.

@@ -153,20 +153,24 @@ describe("# AttestorClient (real contracts, real proofs)", function () {
   describe("relayed and batched attestations", () => {
     let relayed: AttestableProof;
 
-    it("should attest a batch: one entry sent by its subject, one relayed with the subject's EIP-712 signature", async () => {
+    it("should attest a batch: one entry sent by its subject, one relayed with the subject's EIP-712 signature, and name the skipped", async () => {
       const own = await prove("a", thirdAddr, usd("100"));
       relayed = await prove("b", otherAddr, usd("40000"));
       const asThird = new AttestorClient(await zk.attestor.getAddress(), third);
-      // trader A's book already backs `trader`: the whole batch reverts, nothing recorded
+      // trader A's book already backs `trader`: that entry is skipped (BookBound), the relayed one is recorded
       const deadline = BigInt(Math.floor(Date.now() / 1000) + 30 * 86_400);
       const sig = await asThird.signRequest(other, relayed, deadline);
-      const e = await chainError(asThird.attestBatch([{ proof: own }, { proof: relayed, signature: sig, deadline }]));
-      expect(e.errorName).to.equal("VenueRegistry__BookBound");
-      expect(await asThird.availableExcess(otherAddr)).to.equal(0n);
-      // the relayed proof alone, with the same signature (the nonce was not used), goes through
-      const tx = await asThird.attestBatch([{ proof: relayed, signature: sig, deadline }]);
+      const tx = await asThird.attestBatch([{ proof: own }, { proof: relayed, signature: sig, deadline }]);
       expect(tx.receipt.status).to.equal(1);
+      expect(tx.skipped).to.deep.equal([{ subject: thirdAddr, index: 0, reason: "BookBound" }]);
       expect(await asThird.availableExcess(otherAddr)).to.equal(usd("40000"));
+      expect(await asThird.availableExcess(thirdAddr)).to.equal(0n);
+      // the same batch again, with the same signature (the nonce was not used): the relayed entry has landed
+      const again = await asThird.attestBatch([{ proof: own }, { proof: relayed, signature: sig, deadline }]);
+      expect(again.skipped).to.deep.equal([
+        { subject: thirdAddr, index: 0, reason: "BookBound" },
+        { subject: otherAddr, index: 1, reason: "NotForward" },
+      ]);
     });
 
     it("should not sign a request for a proof of another subject", async () => {
