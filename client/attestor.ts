@@ -143,7 +143,7 @@ export interface SkippedEntry {
   reason: keyof typeof SkipReason;
 }
 
-/** attestBatch's receipt, with the entries it skipped (in log order); every other entry was recorded. */
+/** attestBatch's receipt, with the entries it skipped (by index); every other entry was recorded. */
 export interface BatchResult extends TxResult {
   skipped: SkippedEntry[];
 }
@@ -160,7 +160,8 @@ export function skippedEntries(receipt: TransactionReceipt, address: string): Sk
     if (reason === undefined) throw new ZkMarginChainError(`AttestSkipped: unknown reason code ${code} (client and contract out of date?)`);
     out.push({ subject: getAddress(parsed.args.subject as string), index: Number(parsed.args.index), reason });
   }
-  return out;
+  // staging skips are logged before the record-time ones (BookBound, BelowAllocated): order them as the batch
+  return out.sort((a, b) => a.index - b.index);
 }
 
 export interface Attestation {
