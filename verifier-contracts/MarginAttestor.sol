@@ -3,7 +3,7 @@ pragma solidity 0.8.28;
 
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
 import {IBookHolder} from "./interfaces/IBookHolder.sol";
 import {IMarginAttestor} from "./interfaces/IMarginAttestor.sol";
 import {IOracleHub} from "./interfaces/IOracleHub.sol";
@@ -27,6 +27,9 @@ import {PoseidonSponge} from "./lib/PoseidonSponge.sol";
 ///         is free for the subject on this attestor (ledger); (7) the attestation only moves forward (a later epoch,
 ///         or the same epoch with at least the same excess — strictly more when relayed); (8) its excess covers the
 ///         subject's liens, unless the previous attestation has Ended, whose liens are then reclaimed.
+///         attest and attestFor revert with the failing check's named error; attestBatch skips an entry that fails a
+///         check one party other than the relayer can make it fail ((3), (4), (6)-(8), the signature: SkipReason) and
+///         reverts only on what the relayer controls (arrays, chain id, checks (1)-(2), a bad proof). DESIGN §5.8.
 ///         Storage per subject: one slot for the attestation (minExcess 96 | epoch 32 | venue ids 4×32), one for the
 ///         liens' total, their term and the EIP-712 nonce (written only by allocate / release / reclaim /
 ///         cancelNonce); one slot per lien. The book's binding lives in the registry's ledger, written once per book.
@@ -50,6 +53,11 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712 {
     uint256 private constant MIN_EXCESS_BITS = 112;
     /// @dev The liens' slot: total (96 bits) | term << 96 (32 bits) | nonce << NONCE_SHIFT.
     uint256 private constant NONCE_SHIFT = 128;
+    /// @notice The gas a batch entry's ERC-1271 signature check (a contract-wallet subject) may use. A wallet is code
+    ///         its subject controls: without a bound it could burn the whole batch's gas (63/64 of it) between the
+    ///         relayer's simulation and the block. Past the bound the entry is skipped (InvalidSignature); a relayer
+    ///         budgets this much extra gas per contract-wallet entry. attestFor forwards all gas (its sender pays).
+    uint256 public constant ERC1271_BATCH_GAS = 300_000;
     /// @dev A batch remembers the roots of this many distinct venue lists of one epoch.
     uint256 private constant CACHED_LISTS = 4;
 
@@ -212,8 +220,7 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712 {
     function _stage(Batch memory b, uint256[8] calldata proof, AttestRequest calldata r, bytes calldata signature, uint256 i) private {
         uint256 at = b.buf + b.m * b.rec;
         (Entry memory e, SkipReason why) = _prepareInto(at + 256, r, b.cache);
-        if (why == SkipReason.None && !_isForward(e)) why = SkipReason.NotForward;
-        if (why == SkipReason.None) why = _authorize(r, signature, false);
+        if (why == SkipReason.None) why = _isForward(e) ? _authorize(r, signature, false) : SkipReason.NotForward;
         if (why != SkipReason.None) {
             emit AttestSkipped(r.subject, i, why);
             return;
@@ -413,9 +420,8 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712 {
             cache.epoch = epoch;
             cache.lists = 0;
         }
-        uint256[4] memory roots;
-        (roots, why) = _cachedRoots(cache, ids, epoch);
-        if (why != SkipReason.None) return (e, why);
+        (uint256[4] memory roots, SkipReason fail) = _cachedRoots(cache, ids, epoch);
+        if (fail != SkipReason.None) return (e, fail);
         e = _entry(dst, r.subject, ids, roots, cache.context, r.bookNullifier, epoch, r.minExcess);
     }
 
@@ -586,12 +592,23 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712 {
 
     /// @dev Check (6) and its write: VenueRegistry.bindBook. Its revert is passed on, except BookBound when not
     ///      `strict` (false is returned: the book is another's). Anything else (NotAttestor, out of gas) still reverts.
-    function _bindBook(uint256 bookNullifier, address subject, bool strict) private returns (bool) {
-        (bool ok, bytes memory ret) = address(registry).call(abi.encodeCall(IVenueRegistry.bindBook, (bookNullifier, subject)));
-        if (ok) return true;
-        if (!strict && ret.length >= 4 && bytes4(ret) == IVenueRegistry.VenueRegistry__BookBound.selector) return false;
+    ///      The call is encoded in scratch memory past the free pointer (not allocated: a batch makes n of them).
+    function _bindBook(uint256 bookNullifier, address subject, bool strict) private returns (bool ok) {
+        bytes4 selector = IVenueRegistry.bindBook.selector;
+        bytes4 bound = IVenueRegistry.VenueRegistry__BookBound.selector;
+        address to = address(registry);
         assembly ("memory-safe") {
-            revert(add(ret, 32), mload(ret))
+            let ptr := mload(0x40)
+            mstore(ptr, selector)
+            mstore(add(ptr, 0x04), bookNullifier)
+            mstore(add(ptr, 0x24), subject)
+            ok := call(gas(), to, 0, ptr, 0x44, 0, 0)
+            if iszero(ok) {
+                returndatacopy(ptr, 0, returndatasize())
+                // BookBound(...) has 4 arguments: 4 + 128 bytes
+                let skip := and(iszero(strict), and(eq(returndatasize(), 0x84), eq(and(mload(ptr), shl(224, 0xffffffff)), bound)))
+                if iszero(skip) { revert(ptr, returndatasize()) }
+            }
         }
     }
 
@@ -614,25 +631,63 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712 {
             if (strict) revert MarginAttestor__SignatureExpired(r.deadline);
             return SkipReason.SignatureExpired;
         }
-        bytes32 structHash = keccak256(
-            abi.encode(
-                ATTEST_REQUEST_TYPEHASH,
-                r.subject,
-                keccak256(abi.encodePacked(r.venueIds)),
-                r.bookNullifier,
-                r.epoch,
-                r.minExcess,
-                _acct[r.subject] >> NONCE_SHIFT,
-                r.deadline
-            )
-        );
-        bytes32 digest = _hashTypedDataV4(structHash);
+        bytes32 digest = _hashTypedDataV4(_requestHash(r, _acct[r.subject] >> NONCE_SHIFT));
         // An EOA's signature first (no code-size lookup of the subject), then ERC-1271 for a contract wallet.
         (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(digest, signature);
         if (err == ECDSA.RecoverError.NoError && signer == r.subject) return SkipReason.None;
-        if (SignatureChecker.isValidERC1271SignatureNowCalldata(r.subject, digest, signature)) return SkipReason.None;
+        if (_isValidERC1271(r.subject, digest, signature, strict ? gasleft() : ERC1271_BATCH_GAS)) return SkipReason.None;
         if (strict) revert MarginAttestor__InvalidSignature(r.subject);
         return SkipReason.InvalidSignature;
+    }
+
+    /// @dev The EIP-712 struct hash of a request: keccak256(abi.encode(ATTEST_REQUEST_TYPEHASH, subject,
+    ///      keccak256(abi.encodePacked(venueIds)), bookNullifier, epoch, minExcess, nonce, deadline)), encoded in scratch
+    ///      memory past the free pointer (nothing allocated: a batch hashes n requests). The fields are read through
+    ///      Solidity's calldata accessors, so they are validated (address, uint64) exactly as abi.encode would see them;
+    ///      test/contracts/attestor.test.ts checks it against ethers' signTypedData on every relayed path.
+    function _requestHash(AttestRequest calldata r, uint256 nonce) private pure returns (bytes32 h) {
+        uint256[] calldata ids = r.venueIds;
+        address subject = r.subject;
+        uint256 bookNullifier = r.bookNullifier;
+        uint64 epoch = r.epoch;
+        uint256 minExcess = r.minExcess;
+        uint256 deadline = r.deadline;
+        bytes32 typeHash = ATTEST_REQUEST_TYPEHASH;
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            let len := shl(5, ids.length)
+            calldatacopy(p, ids.offset, len)
+            let idsHash := keccak256(p, len)
+            mstore(p, typeHash)
+            mstore(add(p, 0x20), subject)
+            mstore(add(p, 0x40), idsHash)
+            mstore(add(p, 0x60), bookNullifier)
+            mstore(add(p, 0x80), epoch)
+            mstore(add(p, 0xa0), minExcess)
+            mstore(add(p, 0xc0), nonce)
+            mstore(add(p, 0xe0), deadline)
+            h := keccak256(p, 0x100)
+        }
+    }
+
+    /// @dev OpenZeppelin's SignatureChecker.isValidERC1271SignatureNowCalldata (5.x) with a gas bound: OZ forwards
+    ///      all gas, which a batch cannot afford (ERC1271_BATCH_GAS). Same encoding; only 32 bytes of return data are
+    ///      copied, so a large return costs the wallet, not the batch.
+    function _isValidERC1271(address signer, bytes32 hash, bytes calldata signature, uint256 gasLimit) private view returns (bool result) {
+        bytes4 selector = IERC1271.isValidSignature.selector;
+        uint256 length = signature.length;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, selector)
+            mstore(add(ptr, 0x04), hash)
+            mstore(add(ptr, 0x24), 0x40)
+            mstore(add(ptr, 0x44), length)
+            calldatacopy(add(ptr, 0x64), signature.offset, length)
+            mstore(add(add(ptr, 0x64), length), 0)
+            length := shl(5, shr(5, add(length, 0x1F)))
+            let success := staticcall(gasLimit, signer, ptr, add(length, 0x64), 0x00, 0x20)
+            result := and(success, and(gt(returndatasize(), 0x1f), eq(mload(0x00), selector)))
+        }
     }
 
     /// @dev The lifecycle state of a packed attestation now.

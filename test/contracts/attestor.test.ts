@@ -414,6 +414,31 @@ describe("MarginAttestor (real proofs, instance test)", function () {
       for (const i of [0, 1, 2]) expect((await zk.attestor.attestationOf(wallets[i].address)).epoch).to.equal(0n);
     });
 
+    it("should bound a contract-wallet subject's signature check: a wallet switched to burn its gas is skipped", async function () {
+      const zk = await fixture();
+      const wallet = await ethers.deployContract("TestWallet1271", [await addr(alice)]);
+      const subject = await wallet.getAddress();
+      const p = await world.prove(0, { subject, epoch: 1n, domain, minExcess: minA });
+      const b = await signedBatch(zk, [0, 1]);
+      const r = req(p, subject);
+      const sig = await sign(zk, alice, r); // the wallet accepts its owner's signature (ERC-1271)
+      const entries = { proofs: [p.packed, ...b.proofs], reqs: [r, ...b.reqs], sigs: [sig, ...b.sigs] };
+      // the subject's move after the relayer simulated the batch: its wallet now burns all the gas it gets
+      await (wallet.connect(alice) as unknown as { setBurn(on: boolean): Promise<unknown> }).setBurn(true);
+      const gasLimit = 2_000_000n;
+      const tx = await as(zk, relayer).attestBatch(entries.proofs, entries.reqs, entries.sigs, { gasLimit });
+      await expect(tx).to.emit(zk.attestor, "AttestSkipped").withArgs(subject, 0n, SkipReason.InvalidSignature);
+      for (const i of [0, 1]) expect(await zk.attestor.availableExcess(wallets[i].address)).to.equal(batch[i].minExcess);
+      expect((await zk.attestor.attestationOf(subject)).epoch).to.equal(0n);
+      const burnt = (await tx.wait())!.gasUsed;
+      // an honest wallet lands in a batch, and costs the batch far less than the bound it was allowed
+      await (wallet.connect(alice) as unknown as { setBurn(on: boolean): Promise<unknown> }).setBurn(false);
+      const ok = await as(zk, relayer).attestBatch([p.packed], [r], [sig]);
+      await expect(ok).to.emit(zk.attestor, "Attested");
+      expect(burnt).to.be.lessThan(gasLimit);
+      expect(await zk.attestor.ERC1271_BATCH_GAS()).to.equal(300_000n);
+    });
+
     it("should leave the single paths' named errors as they were (attestFor after the same moves)", async function () {
       const zk = await fixture();
       const b = await signedBatch(zk, [1, 2]);

@@ -80,9 +80,9 @@ interface IMarginAttestor is IBookHolder {
     ///      of it would no longer be Live (time passed, the next snapshot's renewal window ended). NoRoot: an active
     ///      venue has no root for the epoch. RootInvalid: a venue's root was revoked or the venue suspended.
     ///      SignatureExpired: the request's deadline passed. InvalidSignature: not the subject's signature at its
-    ///      current nonce (the subject called cancelNonce, or its ERC-1271 wallet refuses). BookBound: the book is
-    ///      bound to another subject or attestor (VenueRegistry.bindBook would revert). BelowAllocated: the subject
-    ///      allocated more than the request's minExcess.
+    ///      current nonce (the subject called cancelNonce, or its ERC-1271 wallet refuses or uses more than
+    ///      ERC1271_BATCH_GAS). BookBound: the book is bound to another subject or attestor (VenueRegistry.bindBook
+    ///      would revert). BelowAllocated: the subject allocated more than the request's minExcess.
     enum SkipReason {
         None,
         NotForward,
