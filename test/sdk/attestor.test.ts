@@ -13,7 +13,8 @@ import type { Statement } from "../../prover/statement.ts";
 import { accountKeys, Venue } from "../../prover/venue.ts";
 import { localArtifacts } from "../../scripts/lib/instances.ts";
 import { buildInstance } from "../../scripts/lib/pipeline.ts";
-import { AttestorClient, LifecycleState, MARGIN_ATTESTOR_ABI, attestable, marginAttestorInterface, type AttestableProof } from "../../client/attestor.ts";
+import { readFileSync } from "node:fs";
+import { AttestorClient, LifecycleState, MARGIN_ATTESTOR_ABI, SkipReason, attestable, marginAttestorInterface, type AttestableProof } from "../../client/attestor.ts";
 import { deployZkMargin, type ZkMarginDeployment } from "../../client/deploy.ts";
 import { TEST_PARAMS, testMarket, testRisk, usd } from "../fixtures/market.ts";
 import { hedgedBook } from "./book.ts";
@@ -86,6 +87,15 @@ describe("# AttestorClient (real contracts, real proofs)", function () {
     };
     expect(sigs(marginAttestorInterface)).to.deep.equal(sigs(compiled));
     expect(MARGIN_ATTESTOR_ABI.length).to.equal(sigs(compiled).length);
+  });
+
+  it("should name AttestSkipped's reason codes in IMarginAttestor.SkipReason's order (the ABI says only uint8)", () => {
+    const source = readFileSync(new URL("../../verifier-contracts/interfaces/IMarginAttestor.sol", import.meta.url), "utf8");
+    const body = /enum SkipReason \{([^}]*)\}/.exec(source);
+    expect(body, "enum SkipReason in IMarginAttestor.sol").to.not.equal(null);
+    const members = body![1].split(",").map((m) => m.trim()).filter(Boolean);
+    expect(members).to.deep.equal(Object.keys(SkipReason).filter((k) => Number.isNaN(Number(k))));
+    members.forEach((m, i) => expect(SkipReason[m as keyof typeof SkipReason]).to.equal(i));
   });
 
   describe("single attestation, the book ledger, liens", () => {
