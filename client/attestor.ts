@@ -44,7 +44,7 @@ export const MARGIN_ATTESTOR_ABI = [
   "function bookHeldUntil(address subject) view returns (uint64)",
   "function nonces(address subject) view returns (uint256)",
   "event Attested(address indexed subject, uint64 indexed epoch, uint256 indexed bookNullifier, uint256 minExcess, uint256[] venueIds, uint64 lapsesAt, uint32 riskVersion)",
-  "event AttestSkipped(address indexed subject, uint256 index)",
+  "event AttestSkipped(address indexed subject, uint256 index, uint8 reason)",
   "event Allocated(address indexed subject, address indexed consumer, uint256 amount, uint256 lien)",
   "event Released(address indexed subject, address indexed consumer, uint256 amount, uint256 lien)",
   "event Reclaimed(address indexed subject, uint256 amount, uint32 newTerm)",
@@ -120,6 +120,48 @@ export enum LifecycleState {
   Live = 1,
   Grace = 2,
   Ended = 3,
+}
+
+/** IMarginAttestor.SkipReason: why attestBatch skipped an entry (event AttestSkipped). */
+export enum SkipReason {
+  None = 0,
+  NotForward = 1,
+  NoSnapshot = 2,
+  EpochExpired = 3,
+  NoRoot = 4,
+  RootInvalid = 5,
+  SignatureExpired = 6,
+  InvalidSignature = 7,
+  BookBound = 8,
+  BelowAllocated = 9,
+}
+
+/** One entry attestBatch skipped: the subject, its index in the batch and why (the enum's name, e.g. "BookBound"). */
+export interface SkippedEntry {
+  subject: string;
+  index: number;
+  reason: keyof typeof SkipReason;
+}
+
+/** attestBatch's receipt, with the entries it skipped (by index); every other entry was recorded. */
+export interface BatchResult extends TxResult {
+  skipped: SkippedEntry[];
+}
+
+/** The AttestSkipped events of an attestBatch receipt from the attestor at `address`. */
+export function skippedEntries(receipt: TransactionReceipt, address: string): SkippedEntry[] {
+  const out: SkippedEntry[] = [];
+  for (const log of receipt.logs) {
+    if (getAddress(log.address) !== getAddress(address)) continue;
+    const parsed = marginAttestorInterface.parseLog(log);
+    if (parsed?.name !== "AttestSkipped") continue;
+    const code = Number(parsed.args.reason);
+    const reason = SkipReason[code] as keyof typeof SkipReason | undefined;
+    if (reason === undefined) throw new ZkMarginChainError(`AttestSkipped: unknown reason code ${code} (client and contract out of date?)`);
+    out.push({ subject: getAddress(parsed.args.subject as string), index: Number(parsed.args.index), reason });
+  }
+  // staging skips are logged before the record-time ones (BookBound, BelowAllocated): order them as the batch
+  return out.sort((a, b) => a.index - b.index);
 }
 
 export interface Attestation {
@@ -304,16 +346,20 @@ export class AttestorClient {
   }
 
   /**
-   * Attest several proofs with one batched pairing check. An entry already recorded (e.g. copied out and landed
-   * first) is skipped; of the others all are recorded or none. An entry without a signature must have the sender
-   * as its subject; a relayed entry carries its subject's signRequest signature and deadline.
+   * Attest several proofs with one batched pairing check. An entry that fails because of what one other party did
+   * (already recorded, its subject cancelled its signature or allocated above its minExcess, a venue's root revoked,
+   * the epoch or the deadline passed, the book bound elsewhere) is skipped and listed in `skipped` with the reason;
+   * the others are recorded. The whole batch still reverts on a proof that does not verify (InvalidBatch: verify
+   * each proof first) or a malformed request. An entry without a signature must have the sender as its subject; a
+   * relayed entry carries its subject's signRequest signature and deadline.
    */
-  attestBatch(items: readonly { proof: AttestableProof; signature?: string; deadline?: bigint }[]): Promise<TxResult> {
-    return this.send("attestBatch", [
+  async attestBatch(items: readonly { proof: AttestableProof; signature?: string; deadline?: bigint }[]): Promise<BatchResult> {
+    const tx = await this.send("attestBatch", [
       items.map((i) => i.proof.points),
       items.map((i) => attestRequest(i.proof, i.deadline ?? 0n)),
       items.map((i) => i.signature ?? "0x"),
     ]);
+    return { ...tx, skipped: skippedEntries(tx.receipt, this.address) };
   }
 
   /** Attest a subject's proof from another sender (a relayer), with the subject's signature (signRequest). */

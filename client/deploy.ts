@@ -198,6 +198,7 @@ export type MarginAttestor = Handle<{
   venueSlots: View<[], bigint>;
   publicSignalCount: View<[], bigint>;
   ttl: View<[], bigint>;
+  ERC1271_BATCH_GAS: View<[], bigint>;
   renewalWindow: View<[], bigint>;
   gracePeriod: View<[], bigint>;
 }>;

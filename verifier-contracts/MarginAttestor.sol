@@ -3,7 +3,7 @@ pragma solidity 0.8.28;
 
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
 import {IBookHolder} from "./interfaces/IBookHolder.sol";
 import {IMarginAttestor} from "./interfaces/IMarginAttestor.sol";
 import {IOracleHub} from "./interfaces/IOracleHub.sol";
@@ -27,6 +27,9 @@ import {PoseidonSponge} from "./lib/PoseidonSponge.sol";
 ///         is free for the subject on this attestor (ledger); (7) the attestation only moves forward (a later epoch,
 ///         or the same epoch with at least the same excess — strictly more when relayed); (8) its excess covers the
 ///         subject's liens, unless the previous attestation has Ended, whose liens are then reclaimed.
+///         attest and attestFor revert with the failing check's named error; attestBatch skips an entry that fails a
+///         check one party other than the relayer can make it fail ((3), (4), (6)-(8), the signature: SkipReason) and
+///         reverts only on what the relayer controls (arrays, chain id, checks (1)-(2), a bad proof). DESIGN §5.8.
 ///         Storage per subject: one slot for the attestation (minExcess 96 | epoch 32 | venue ids 4×32), one for the
 ///         liens' total, their term and the EIP-712 nonce (written only by allocate / release / reclaim /
 ///         cancelNonce); one slot per lien. The book's binding lives in the registry's ledger, written once per book.
@@ -50,6 +53,11 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712 {
     uint256 private constant MIN_EXCESS_BITS = 112;
     /// @dev The liens' slot: total (96 bits) | term << 96 (32 bits) | nonce << NONCE_SHIFT.
     uint256 private constant NONCE_SHIFT = 128;
+    /// @notice The gas a batch entry's ERC-1271 signature check (a contract-wallet subject) may use. A wallet is code
+    ///         its subject controls: without a bound it could burn the whole batch's gas (63/64 of it) between the
+    ///         relayer's simulation and the block. Past the bound the entry is skipped (InvalidSignature); a relayer
+    ///         budgets this much extra gas per contract-wallet entry. attestFor forwards all gas (its sender pays).
+    uint256 public constant ERC1271_BATCH_GAS = 300_000;
     /// @dev A batch remembers the roots of this many distinct venue lists of one epoch.
     uint256 private constant CACHED_LISTS = 4;
 
@@ -158,7 +166,7 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712 {
         (uint256[] memory pubs, Entry memory e, uint256 binding) = _prepareOne(msg.sender, venueIds, bookNullifier, epoch, minExcess);
         uint256 cur = _requireForward(e);
         if (!_verifyProof(proof, pubs)) revert MarginAttestor__InvalidProof();
-        _record(e, venueIds, binding, cur);
+        _record(e, venueIds, binding, cur, true);
     }
 
     /// @inheritdoc IMarginAttestor
@@ -166,9 +174,9 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712 {
         (uint256[] memory pubs, Entry memory e, uint256 binding) =
             _prepareOne(request.subject, request.venueIds, request.bookNullifier, request.epoch, request.minExcess);
         uint256 cur = _requireForward(e);
-        _authorize(request, signature);
+        _authorize(request, signature, true);
         if (!_verifyProof(proof, pubs)) revert MarginAttestor__InvalidProof();
-        _record(e, request.venueIds, binding, cur);
+        _record(e, request.venueIds, binding, cur, true);
     }
 
     /// @inheritdoc IMarginAttestor
@@ -198,25 +206,25 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712 {
             Entry memory e = b.todo[k];
             uint256 cur = _att[e.subject];
             // Two entries of one subject: the later one is recorded only if it still moves forward.
-            if (!_forwardOf(e, cur)) {
-                emit AttestSkipped(e.subject, b.index[k]);
-                continue;
-            }
-            _record(e, requests[b.index[k]].venueIds, 0, cur);
+            SkipReason why = _forwardOf(e, cur) ? _record(e, requests[b.index[k]].venueIds, 0, cur, false) : SkipReason.NotForward;
+            if (why != SkipReason.None) emit AttestSkipped(e.subject, b.index[k], why);
         }
     }
 
-    /// @dev Phase 1 of a batch entry: checks (1)-(4), (7) and the authorization, then its record ([proof, public
-    ///      signals]) is kept. An entry already recorded (or overtaken) is skipped, so copying one out and landing it
-    ///      first cannot revert the batch; its signature is not checked (its nonce may be spent).
+    /// @dev Phase 1 of a batch entry: checks (3), (4), (7) and the authorization, then its record ([proof, public
+    ///      signals]) is kept. An entry failing one of them (what one party other than the relayer can cause: its
+    ///      subject, a venue, time) is skipped with the reason and leaves no record, so its proof is not in the batch
+    ///      check. A malformed request (checks (1), (2)) still reverts: it is fixed by what the subject signed, and the
+    ///      relayer checks it off-chain. An entry already recorded (or overtaken) is skipped before its signature is
+    ///      checked (its nonce may be spent).
     function _stage(Batch memory b, uint256[8] calldata proof, AttestRequest calldata r, bytes calldata signature, uint256 i) private {
         uint256 at = b.buf + b.m * b.rec;
-        Entry memory e = _prepareInto(at + 256, r, b.cache);
-        if (!_isForward(e)) {
-            emit AttestSkipped(r.subject, i);
+        (Entry memory e, SkipReason why) = _prepareInto(at + 256, r, b.cache);
+        if (why == SkipReason.None) why = _isForward(e) ? _authorize(r, signature, false) : SkipReason.NotForward;
+        if (why != SkipReason.None) {
+            emit AttestSkipped(r.subject, i, why);
             return;
         }
-        _authorize(r, signature);
         assembly ("memory-safe") {
             calldatacopy(at, proof, 256)
         }
@@ -394,15 +402,16 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712 {
         view
         returns (uint256[4] memory roots, uint256 binding)
     {
-        _liveUntil(c, epoch);
+        _liveUntil(c, epoch, true);
         uint256 invalid;
         (roots, invalid, binding) = registry.listRoots(ids, epoch, c.takenAt, bookNullifier);
-        _checkRoots(ids, roots, invalid, epoch);
+        _checkRoots(ids, roots, invalid, epoch, true);
     }
 
     /// @dev _prepareOne for a batch entry: the public inputs written at `dst`, the snapshot and the roots from the
     ///      batch's cache when an earlier entry read them (the book's binding is left to bindBook at record time).
-    function _prepareInto(uint256 dst, AttestRequest calldata r, Cache memory cache) private view returns (Entry memory e) {
+    ///      Checks (3) and (4) return why they fail (the entry is then left unwritten); (1) and (2) revert.
+    function _prepareInto(uint256 dst, AttestRequest calldata r, Cache memory cache) private view returns (Entry memory e, SkipReason why) {
         uint256 ids = _packIds(r.venueIds);
         _checkWords(r.bookNullifier, r.minExcess);
         uint64 epoch = r.epoch;
@@ -411,21 +420,25 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712 {
             cache.epoch = epoch;
             cache.lists = 0;
         }
-        uint256[4] memory roots = _cachedRoots(cache, ids, epoch);
+        (uint256[4] memory roots, SkipReason fail) = _cachedRoots(cache, ids, epoch);
+        if (fail != SkipReason.None) return (e, fail);
         e = _entry(dst, r.subject, ids, roots, cache.context, r.bookNullifier, epoch, r.minExcess);
     }
 
-    /// @dev Check (4) through the batch's cache: the roots of a venue list at the cache's epoch.
-    function _cachedRoots(Cache memory cache, uint256 ids, uint64 epoch) private view returns (uint256[4] memory roots) {
+    /// @dev Checks (3) and (4) through the batch's cache: the roots of a venue list at the cache's epoch, or why the
+    ///      list fails (a failing list is not cached: a later entry with it asks again and fails the same way).
+    function _cachedRoots(Cache memory cache, uint256 ids, uint64 epoch) private view returns (uint256[4] memory roots, SkipReason why) {
         uint256 k = cache.lists < CACHED_LISTS ? cache.lists : CACHED_LISTS;
         for (uint256 i = 0; i < k; ++i) {
-            if (cache.ids[i] == ids) return cache.roots[i];
+            if (cache.ids[i] == ids) return (cache.roots[i], SkipReason.None);
         }
         // check (3) before the registry is asked (the order of a single attestation's errors)
-        _liveUntil(cache.context, epoch);
+        (, why) = _liveUntil(cache.context, epoch, false);
+        if (why != SkipReason.None) return (roots, why);
         uint256 invalid;
         (roots, invalid,) = registry.listRoots(ids, epoch, cache.context.takenAt, 0);
-        _checkRoots(ids, roots, invalid, epoch);
+        why = _checkRoots(ids, roots, invalid, epoch, false);
+        if (why != SkipReason.None) return (roots, why);
         cache.ids[cache.lists % CACHED_LISTS] = ids;
         cache.roots[cache.lists % CACHED_LISTS] = roots;
         ++cache.lists;
@@ -437,25 +450,42 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712 {
         if (minExcess > MASK96) revert MarginAttestor__InvalidMinExcess(minExcess);
     }
 
+    // Checks that a batch entry can fail because of one other party take `strict`: true (attest, attestFor, the
+    // views) reverts with the named error; false (attestBatch) returns the SkipReason instead, None if it passes.
+
     /// @dev Check (3): the epoch's snapshot exists and an attestation of it is Live now; returns its lapse time.
-    function _liveUntil(IOracleHub.Context memory c, uint64 epoch) private view returns (uint64 lapsesAt) {
-        if (c.contextHash == 0) revert MarginAttestor__NoSnapshot(epoch);
+    function _liveUntil(IOracleHub.Context memory c, uint64 epoch, bool strict) private view returns (uint64 lapsesAt, SkipReason why) {
+        if (c.contextHash == 0) {
+            if (strict) revert MarginAttestor__NoSnapshot(epoch);
+            return (0, SkipReason.NoSnapshot);
+        }
         lapsesAt = c.takenAt + ttl;
         if (c.supersededAt != 0 && c.supersededAt + renewalWindow < lapsesAt) lapsesAt = c.supersededAt + renewalWindow;
-        if (block.timestamp >= lapsesAt) revert MarginAttestor__EpochExpired(epoch, lapsesAt);
+        if (block.timestamp >= lapsesAt) {
+            if (strict) revert MarginAttestor__EpochExpired(epoch, lapsesAt);
+            return (lapsesAt, SkipReason.EpochExpired);
+        }
     }
 
     /// @dev Check (4): every active venue has a root at the epoch, and none is revoked or suspended
     ///      (`invalid` = venue id | invalidatedAt << 32, 0 if all are valid: VenueRegistry.listRoots).
-    function _checkRoots(uint256 ids, uint256[4] memory roots, uint256 invalid, uint64 epoch) private pure {
+    function _checkRoots(uint256 ids, uint256[4] memory roots, uint256 invalid, uint64 epoch, bool strict) private pure returns (SkipReason) {
         for (uint256 i = 0; i < MAX_VENUE_SLOTS; ++i) {
             uint256 id = (ids >> (32 * i)) & MASK32;
-            if (id != 0 && roots[i] == 0) revert MarginAttestor__NoRoot(id, epoch);
+            if (id != 0 && roots[i] == 0) {
+                if (strict) revert MarginAttestor__NoRoot(id, epoch);
+                return SkipReason.NoRoot;
+            }
         }
-        if (invalid != 0) revert MarginAttestor__RootInvalid(invalid & MASK32, epoch, uint64(invalid >> 32));
+        if (invalid != 0) {
+            if (strict) revert MarginAttestor__RootInvalid(invalid & MASK32, epoch, uint64(invalid >> 32));
+            return SkipReason.RootInvalid;
+        }
+        return SkipReason.None;
     }
 
-    /// @dev Check (3) again (cheap: no read) for the lapse time; writes the ordered public inputs at `dst`
+    /// @dev Check (3) again (cheap: no read) for the lapse time (it cannot fail here: every caller has just passed it
+    ///      with the same context in this transaction); writes the ordered public inputs at `dst`
     ///      (prover/publicSignals.ts order) and returns the entry.
     function _entry(
         uint256 dst,
@@ -467,7 +497,7 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712 {
         uint64 epoch,
         uint256 minExcess
     ) private view returns (Entry memory e) {
-        e.lapsesAt = _liveUntil(c, epoch);
+        (e.lapsesAt,) = _liveUntil(c, epoch, true);
         uint256 v = venueSlots;
         uint256 d = _domain;
         uint256 contextHash = c.contextHash;
@@ -533,26 +563,53 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712 {
         revert MarginAttestor__NotForward(ep, e.packed & MASK96, cur & MASK96);
     }
 
-    /// @dev Checks (6) and (8), and the write (one slot; the liens' slot only when they must be reclaimed). The book
-    ///      is bound through the ledger unless `binding` (read with the roots) already is this subject's here. `cur` is
-    ///      the subject's attestation slot as check (7) read it (nothing writes it in between: bindBook's only call
-    ///      out is a view).
-    function _record(Entry memory e, uint256[] calldata venueIds, uint256 binding, uint256 cur) private {
-        if (binding != uint256(uint160(e.subject)) | _bindingTag) registry.bindBook(e.bookNullifier, e.subject);
+    /// @dev Checks (8) and (6), then the writes (one slot; the liens' slot only when they must be reclaimed): both
+    ///      checks pass before anything is written, so a skipped entry changes nothing. The book is bound through the
+    ///      ledger unless `binding` (read with the roots) already is this subject's here. `cur` is the subject's
+    ///      attestation slot as check (7) read it (nothing writes it in between: bindBook's only call out is a view).
+    function _record(Entry memory e, uint256[] calldata venueIds, uint256 binding, uint256 cur, bool strict) private returns (SkipReason) {
         // A subject without an attestation has no liens: its liens' slot is read only on a renewal.
+        // the liens' slot when they must be reclaimed (nonzero: their total is), else 0
+        uint256 reclaimed = 0;
         if (cur != 0) {
             uint256 acct = _acct[e.subject];
             uint256 total = acct & MASK96;
             if (total != 0) {
                 if (_stateOf(cur) == State.Ended) {
-                    _reclaim(e.subject, acct);
+                    reclaimed = acct;
                 } else if (e.packed & MASK96 < total) {
-                    revert MarginAttestor__BelowAllocated(e.packed & MASK96, total);
+                    if (strict) revert MarginAttestor__BelowAllocated(e.packed & MASK96, total);
+                    return SkipReason.BelowAllocated;
                 }
             }
         }
+        if (binding != uint256(uint160(e.subject)) | _bindingTag && !_bindBook(e.bookNullifier, e.subject, strict)) return SkipReason.BookBound;
+        if (reclaimed != 0) _reclaim(e.subject, reclaimed);
         _att[e.subject] = e.packed;
         emit Attested(e.subject, uint64((e.packed >> 96) & MASK32), e.bookNullifier, e.packed & MASK96, venueIds, e.lapsesAt, e.riskVersion);
+        return SkipReason.None;
+    }
+
+    /// @dev Check (6) and its write: VenueRegistry.bindBook. Its revert is passed on, except BookBound when not
+    ///      `strict` (false is returned: the book is another's). Anything else (NotAttestor, out of gas) still reverts.
+    ///      The call is encoded in scratch memory past the free pointer (not allocated: a batch makes n of them).
+    function _bindBook(uint256 bookNullifier, address subject, bool strict) private returns (bool ok) {
+        bytes4 selector = IVenueRegistry.bindBook.selector;
+        bytes4 bound = IVenueRegistry.VenueRegistry__BookBound.selector;
+        address to = address(registry);
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, selector)
+            mstore(add(ptr, 0x04), bookNullifier)
+            mstore(add(ptr, 0x24), subject)
+            ok := call(gas(), to, 0, ptr, 0x44, 0, 0)
+            if iszero(ok) {
+                returndatacopy(ptr, 0, returndatasize())
+                // BookBound(...) has 4 arguments: 4 + 128 bytes
+                let skip := and(iszero(strict), and(eq(returndatasize(), 0x84), eq(and(mload(ptr), shl(224, 0xffffffff)), bound)))
+                if iszero(skip) { revert(ptr, returndatasize()) }
+            }
+        }
     }
 
     /// @dev Every lien of the term is void at once: the total is 0 and the term moves on (the nonce is kept).
@@ -568,26 +625,69 @@ abstract contract MarginAttestor is IMarginAttestor, EIP712 {
     ///      the attestation strictly forward (check 7), and cancelNonce() bumps the nonce, voiding every outstanding
     ///      request at once. So a subject may hand several requests to relayers, and landing one costs no nonce write.
     ///      The nonce shares the liens' slot, which a renewal reads anyway.
-    function _authorize(AttestRequest calldata r, bytes calldata signature) private view {
-        if (r.subject == msg.sender) return;
-        if (block.timestamp > r.deadline) revert MarginAttestor__SignatureExpired(r.deadline);
-        bytes32 structHash = keccak256(
-            abi.encode(
-                ATTEST_REQUEST_TYPEHASH,
-                r.subject,
-                keccak256(abi.encodePacked(r.venueIds)),
-                r.bookNullifier,
-                r.epoch,
-                r.minExcess,
-                _acct[r.subject] >> NONCE_SHIFT,
-                r.deadline
-            )
-        );
-        bytes32 digest = _hashTypedDataV4(structHash);
+    function _authorize(AttestRequest calldata r, bytes calldata signature, bool strict) private view returns (SkipReason) {
+        if (r.subject == msg.sender) return SkipReason.None;
+        if (block.timestamp > r.deadline) {
+            if (strict) revert MarginAttestor__SignatureExpired(r.deadline);
+            return SkipReason.SignatureExpired;
+        }
+        bytes32 digest = _hashTypedDataV4(_requestHash(r, _acct[r.subject] >> NONCE_SHIFT));
         // An EOA's signature first (no code-size lookup of the subject), then ERC-1271 for a contract wallet.
         (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(digest, signature);
-        if (err == ECDSA.RecoverError.NoError && signer == r.subject) return;
-        if (!SignatureChecker.isValidERC1271SignatureNowCalldata(r.subject, digest, signature)) revert MarginAttestor__InvalidSignature(r.subject);
+        if (err == ECDSA.RecoverError.NoError && signer == r.subject) return SkipReason.None;
+        if (_isValidERC1271(r.subject, digest, signature, strict ? gasleft() : ERC1271_BATCH_GAS)) return SkipReason.None;
+        if (strict) revert MarginAttestor__InvalidSignature(r.subject);
+        return SkipReason.InvalidSignature;
+    }
+
+    /// @dev The EIP-712 struct hash of a request: keccak256(abi.encode(ATTEST_REQUEST_TYPEHASH, subject,
+    ///      keccak256(abi.encodePacked(venueIds)), bookNullifier, epoch, minExcess, nonce, deadline)), encoded in scratch
+    ///      memory past the free pointer (nothing allocated: a batch hashes n requests). The fields are read through
+    ///      Solidity's calldata accessors, so they are validated (address, uint64) exactly as abi.encode would see them;
+    ///      test/contracts/attestor.test.ts checks it against ethers' signTypedData on every relayed path.
+    function _requestHash(AttestRequest calldata r, uint256 nonce) private pure returns (bytes32 h) {
+        uint256[] calldata ids = r.venueIds;
+        address subject = r.subject;
+        uint256 bookNullifier = r.bookNullifier;
+        uint64 epoch = r.epoch;
+        uint256 minExcess = r.minExcess;
+        uint256 deadline = r.deadline;
+        bytes32 typeHash = ATTEST_REQUEST_TYPEHASH;
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            let len := shl(5, ids.length)
+            calldatacopy(p, ids.offset, len)
+            let idsHash := keccak256(p, len)
+            mstore(p, typeHash)
+            mstore(add(p, 0x20), subject)
+            mstore(add(p, 0x40), idsHash)
+            mstore(add(p, 0x60), bookNullifier)
+            mstore(add(p, 0x80), epoch)
+            mstore(add(p, 0xa0), minExcess)
+            mstore(add(p, 0xc0), nonce)
+            mstore(add(p, 0xe0), deadline)
+            h := keccak256(p, 0x100)
+        }
+    }
+
+    /// @dev OpenZeppelin's SignatureChecker.isValidERC1271SignatureNowCalldata (5.x) with a gas bound: OZ forwards
+    ///      all gas, which a batch cannot afford (ERC1271_BATCH_GAS). Same encoding; only 32 bytes of return data are
+    ///      copied, so a large return costs the wallet, not the batch.
+    function _isValidERC1271(address signer, bytes32 hash, bytes calldata signature, uint256 gasLimit) private view returns (bool result) {
+        bytes4 selector = IERC1271.isValidSignature.selector;
+        uint256 length = signature.length;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, selector)
+            mstore(add(ptr, 0x04), hash)
+            mstore(add(ptr, 0x24), 0x40)
+            mstore(add(ptr, 0x44), length)
+            calldatacopy(add(ptr, 0x64), signature.offset, length)
+            mstore(add(add(ptr, 0x64), length), 0)
+            length := shl(5, shr(5, add(length, 0x1F)))
+            let success := staticcall(gasLimit, signer, ptr, add(length, 0x64), 0x00, 0x20)
+            result := and(success, and(gt(returndatasize(), 0x1f), eq(mload(0x00), selector)))
+        }
     }
 
     /// @dev The lifecycle state of a packed attestation now.

@@ -8,8 +8,8 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { Wallet, keccak256, toUtf8Bytes, type Signer } from "ethers";
-import { ATTEST_REQUEST_TYPES, attestorDomain, deploymentDomain } from "../../client/attestor.ts";
-import { DEFAULT_TIMING, deployZkMargin, verifierArtifactNames, type AttestRequest, type MarginAttestor, type ZkMarginDeployment } from "../../client/deploy.ts";
+import { ATTEST_REQUEST_TYPES, SkipReason, attestorDomain, deploymentDomain } from "../../client/attestor.ts";
+import { DEFAULT_TIMING, deployZkMargin, verifierArtifactNames, type AttestRequest, type MarginAttestor, type VenueRegistry, type ZkMarginDeployment } from "../../client/deploy.ts";
 import { FIELD } from "../../prover/hash.ts";
 import { flattenPublicInputs, publicSignalCount } from "../../prover/publicSignals.ts";
 import { TEST_PARAMS, testMarket, testRisk } from "../fixtures/market.ts";
@@ -285,12 +285,15 @@ describe("MarginAttestor (real proofs, instance test)", function () {
       await expect(as(zk, relayer).attestBatch(proofs, reqs, sigs)).to.be.revertedWithCustomError(zk.attestor, "MarginAttestor__InvalidBatch");
     });
 
-    it("should fail when two entries of different subjects share a book", async function () {
+    it("should skip the later of two entries of different subjects that share a book, recording the first", async function () {
       const zk = await fixture();
       const bob1 = await world.prove(0, { subject: await addr(bob), epoch: 1n, domain, minExcess: minA });
       await expect(as(zk, alice).attestBatch([P.alice1.packed, bob1.packed], [req(P.alice1), req(bob1)], ["0x", await sign(zk, bob, req(bob1))]))
-        .to.be.revertedWithCustomError(zk.registry, "VenueRegistry__BookBound");
-      expect((await zk.attestor.attestationOf(await addr(alice))).epoch).to.equal(0n);
+        .to.emit(zk.attestor, "AttestSkipped")
+        .withArgs(await addr(bob), 1n, SkipReason.BookBound);
+      expect((await zk.attestor.attestationOf(await addr(alice))).epoch).to.equal(1n);
+      expect((await zk.attestor.attestationOf(await addr(bob))).epoch).to.equal(0n);
+      expect((await zk.registry.bookBinding(P.alice1.bookNullifier))[0]).to.equal(await addr(alice));
     });
 
     it("should reject an empty batch and mismatched arrays", async function () {
@@ -298,6 +301,150 @@ describe("MarginAttestor (real proofs, instance test)", function () {
       await expect(as(zk, relayer).attestBatch([], [], [])).to.be.revertedWithCustomError(zk.attestor, "MarginAttestor__BadBatch").withArgs(0n, 0n, 0n);
       const { proofs, reqs } = await batchOf(zk, [0]);
       await expect(as(zk, relayer).attestBatch(proofs, reqs, [])).to.be.revertedWithCustomError(zk.attestor, "MarginAttestor__BadBatch").withArgs(1n, 1n, 0n);
+    });
+  });
+
+  /**
+   * The attacker's move against a relayer's batch: one entry's subject (or one venue, or the clock) acts after the
+   * relayer checked the batch and before the block. The attacked entry is skipped with its reason and leaves its
+   * subject's state as it was; the others land. Entries: batch[0] on venues (2,3), batch[1] on (1,3), batch[2] on
+   * (1,2), batch[3] on (2,3) (hedgedTrader over three venues).
+   */
+  describe("# attestBatch against one party acting alone", function () {
+    async function signedBatch(zk: ZkMarginDeployment, idx: number[], deadline = 2n ** 40n) {
+      const reqs = idx.map((i) => req(batch[i], wallets[i].address, deadline));
+      const sigs: string[] = [];
+      for (const [k, i] of idx.entries()) sigs.push(await sign(zk, wallets[i], reqs[k]));
+      return { proofs: idx.map((i) => batch[i].packed), reqs, sigs };
+    }
+    /** What a subject's state is: its attestation, liens' total, nonce, and the book's binding. */
+    async function stateOf(zk: ZkMarginDeployment, subject: string, book: bigint) {
+      const a = await zk.attestor.attestationOf(subject);
+      const s = await zk.attestor.statusOf(subject);
+      const [bound] = await zk.registry.bookBinding(book);
+      return [a.epoch, a.minExcess, s.allocated, await zk.attestor.nonces(subject), bound];
+    }
+    /** Send the batch; expect exactly the skips `skipped` (index → reason), and every other entry recorded. */
+    async function expectSkips(zk: ZkMarginDeployment, idx: number[], b: Awaited<ReturnType<typeof signedBatch>>, skipped: Map<number, SkipReason>) {
+      const before = new Map<number, unknown[]>();
+      for (const k of skipped.keys()) before.set(k, await stateOf(zk, wallets[idx[k]].address, batch[idx[k]].bookNullifier));
+      const tx = await as(zk, relayer).attestBatch(b.proofs, b.reqs, b.sigs);
+      const receipt = (await tx.wait())!;
+      const logs = receipt.logs.map((l) => zk.attestor.interface.parseLog(l)).filter((l): l is NonNullable<typeof l> => l !== null);
+      const skips = logs.filter((l) => l.name === "AttestSkipped").map((l) => [l.args.subject, l.args.index, l.args.reason]);
+      expect(skips).to.deep.equal([...skipped].map(([k, why]) => [wallets[idx[k]].address, BigInt(k), BigInt(why)]));
+      expect(logs.filter((l) => l.name === "Attested").map((l) => l.args.subject)).to.deep.equal(
+        idx.filter((_, k) => !skipped.has(k)).map((i) => wallets[i].address),
+      );
+      for (const [k, i] of idx.entries()) {
+        if (skipped.has(k)) expect(await stateOf(zk, wallets[i].address, batch[i].bookNullifier)).to.deep.equal(before.get(k));
+        else expect(await zk.attestor.availableExcess(wallets[i].address)).to.equal(batch[i].minExcess);
+      }
+    }
+    const funded = async (i: number) => {
+      const w = wallets[i].connect(ethers.provider);
+      await relayer.sendTransaction({ to: w.address, value: 10n ** 18n });
+      return w;
+    };
+
+    it("should skip the entry whose subject cancelled its signature (cancelNonce)", async function () {
+      const zk = await fixture();
+      const b = await signedBatch(zk, [0, 1, 2]);
+      await (zk.attestor.connect(await funded(1)) as MarginAttestor).cancelNonce();
+      await expectSkips(zk, [0, 1, 2], b, new Map([[1, SkipReason.InvalidSignature]]));
+    });
+
+    it("should skip the entry whose deadline passed before the block", async function () {
+      const zk = await fixture();
+      const now = BigInt(await networkHelpers.time.latest());
+      const b = await signedBatch(zk, [0, 1, 2]);
+      b.reqs[2] = req(batch[2], wallets[2].address, now + 60n);
+      b.sigs[2] = await sign(zk, wallets[2], b.reqs[2]);
+      await networkHelpers.time.increase(120);
+      await expectSkips(zk, [0, 1, 2], b, new Map([[2, SkipReason.SignatureExpired]]));
+    });
+
+    it("should skip the entries whose venue's root was revoked, also when a second entry shares the venue list", async function () {
+      const zk = await fixture();
+      const b = await signedBatch(zk, [0, 1, 2, 3]);
+      await zk.registry.revokeRoot(VENUES[0], 1n); // venue 1: batch[1] (1,3) and batch[2] (1,2)
+      await expectSkips(zk, [0, 1, 2, 3], b, new Map([[1, SkipReason.RootInvalid], [2, SkipReason.RootInvalid]]));
+    });
+
+    it("should skip the entries of a suspended venue, including a repeated venue list (not cached as valid)", async function () {
+      const zk = await fixture();
+      const b = await signedBatch(zk, [0, 2, 3]);
+      await zk.registry.suspendVenue(VENUES[2]); // venue 3: batch[0] and batch[3] (2,3)
+      await expectSkips(zk, [0, 2, 3], b, new Map([[0, SkipReason.RootInvalid], [2, SkipReason.RootInvalid]]));
+    });
+
+    it("should skip the entry whose book another subject bound first", async function () {
+      const zk = await fixture();
+      const b = await signedBatch(zk, [0, 1]);
+      // trader 2's book (batch[1]) attested by another address of the same trader before the batch lands
+      const elsewhere = await world.prove(2, { subject: await addr(bob), epoch: 1n, domain, minExcess: 1n });
+      await attest(zk, bob, elsewhere);
+      await expectSkips(zk, [0, 1], b, new Map([[1, SkipReason.BookBound]]));
+      expect((await zk.registry.bookBinding(batch[1].bookNullifier))[0]).to.equal(await addr(bob));
+    });
+
+    it("should skip entries whose epoch has no snapshot or whose venue has no root, and land the rest", async function () {
+      const zk = await fixture();
+      const b = await signedBatch(zk, [0, 1]);
+      const r = req(P.otherEpoch, await addr(alice));
+      const noSnapshot = { proofs: [P.otherEpoch.packed, ...b.proofs], reqs: [r, ...b.reqs], sigs: [await sign(zk, alice, r), ...b.sigs] };
+      const tx = as(zk, relayer).attestBatch(noSnapshot.proofs, noSnapshot.reqs, noSnapshot.sigs);
+      await expect(tx).to.emit(zk.attestor, "AttestSkipped").withArgs(await addr(alice), 0n, SkipReason.NoSnapshot);
+      expect((await zk.attestor.attestationOf(await addr(alice))).epoch).to.equal(0n);
+      // epoch 2 snapshotted, but venue 1 (alice's book is on 1 and 2) has not posted its root yet
+      await zk.setMarket(testMarket(), 2n);
+      await zk.postRoot(operators[1], VENUES[1], 2n, world.root(VENUES[1]));
+      await expect(as(zk, relayer).attestBatch([P.otherEpoch.packed], [r], [await sign(zk, alice, r)]))
+        .to.emit(zk.attestor, "AttestSkipped")
+        .withArgs(await addr(alice), 0n, SkipReason.NoRoot);
+      expect((await zk.attestor.attestationOf(await addr(alice))).epoch).to.equal(0n);
+    });
+
+    it("should still revert the whole batch on an invalid proof among the kept entries, even next to a skipped one", async function () {
+      const zk = await fixture();
+      const b = await signedBatch(zk, [0, 1, 2]);
+      await (zk.attestor.connect(await funded(0)) as MarginAttestor).cancelNonce();
+      b.proofs[2] = tamperA(b.proofs[2]);
+      await expect(as(zk, relayer).attestBatch(b.proofs, b.reqs, b.sigs)).to.be.revertedWithCustomError(zk.attestor, "MarginAttestor__InvalidBatch");
+      for (const i of [0, 1, 2]) expect((await zk.attestor.attestationOf(wallets[i].address)).epoch).to.equal(0n);
+    });
+
+    it("should bound a contract-wallet subject's signature check: a wallet switched to burn its gas is skipped", async function () {
+      const zk = await fixture();
+      const wallet = await ethers.deployContract("TestWallet1271", [await addr(alice)]);
+      const subject = await wallet.getAddress();
+      const p = await world.prove(0, { subject, epoch: 1n, domain, minExcess: minA });
+      const b = await signedBatch(zk, [0, 1]);
+      const r = req(p, subject);
+      const sig = await sign(zk, alice, r); // the wallet accepts its owner's signature (ERC-1271)
+      const entries = { proofs: [p.packed, ...b.proofs], reqs: [r, ...b.reqs], sigs: [sig, ...b.sigs] };
+      // the subject's move after the relayer simulated the batch: its wallet now burns all the gas it gets
+      await (wallet.connect(alice) as unknown as { setBurn(on: boolean): Promise<unknown> }).setBurn(true);
+      const gasLimit = 2_000_000n;
+      const tx = await as(zk, relayer).attestBatch(entries.proofs, entries.reqs, entries.sigs, { gasLimit });
+      await expect(tx).to.emit(zk.attestor, "AttestSkipped").withArgs(subject, 0n, SkipReason.InvalidSignature);
+      for (const i of [0, 1]) expect(await zk.attestor.availableExcess(wallets[i].address)).to.equal(batch[i].minExcess);
+      expect((await zk.attestor.attestationOf(subject)).epoch).to.equal(0n);
+      const burnt = (await tx.wait())!.gasUsed;
+      // an honest wallet lands in a batch, and costs the batch far less than the bound it was allowed
+      await (wallet.connect(alice) as unknown as { setBurn(on: boolean): Promise<unknown> }).setBurn(false);
+      const ok = await as(zk, relayer).attestBatch([p.packed], [r], [sig]);
+      await expect(ok).to.emit(zk.attestor, "Attested");
+      expect(burnt).to.be.lessThan(gasLimit);
+      expect(await zk.attestor.ERC1271_BATCH_GAS()).to.equal(300_000n);
+    });
+
+    it("should leave the single paths' named errors as they were (attestFor after the same moves)", async function () {
+      const zk = await fixture();
+      const b = await signedBatch(zk, [1, 2]);
+      await zk.registry.revokeRoot(VENUES[0], 1n);
+      await expect(as(zk, relayer).attestFor(b.proofs[0], b.reqs[0], b.sigs[0])).to.be.revertedWithCustomError(zk.attestor, "MarginAttestor__RootInvalid");
+      await expect(as(zk, relayer).attestFor(b.proofs[1], b.reqs[1], b.sigs[1])).to.be.revertedWithCustomError(zk.attestor, "MarginAttestor__RootInvalid");
     });
   });
 });

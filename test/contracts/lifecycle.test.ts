@@ -8,7 +8,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { Wallet, keccak256, toUtf8Bytes, type Signer } from "ethers";
-import { ATTEST_REQUEST_TYPES, LifecycleState, attestorDomain } from "../../client/attestor.ts";
+import { ATTEST_REQUEST_TYPES, LifecycleState, SkipReason, attestorDomain } from "../../client/attestor.ts";
 import { DEFAULT_ORACLE_CONFIG, DEFAULT_TIMING, chainRiskParams, deployZkMargin, verifierArtifactNames, type AttestRequest, type MarginAttestor, type VenueRegistry, type ZkMarginDeployment } from "../../client/deploy.ts";
 import { testMarket, testRisk } from "../fixtures/market.ts";
 import { releaseProofs, requireArtifacts } from "../helpers/proofs.ts";
@@ -383,7 +383,7 @@ describe("Attestation lifecycle (issue 12, real proofs, deployment defaults)", f
       await as(zk, bob).attestFor(ps[1].packed, reqs[1], sigs[1]); // front-run with one copied entry
       await expect(as(zk, relayer).attestBatch(ps.map((p) => p.packed), reqs, sigs))
         .to.emit(zk.attestor, "AttestSkipped")
-        .withArgs(wallets[1].address, 1n);
+        .withArgs(wallets[1].address, 1n, SkipReason.NotForward);
       for (const w of wallets) expect(await zk.attestor.availableExcess(w.address)).to.equal(minA / 2n);
     });
 
@@ -393,8 +393,41 @@ describe("Attestation lifecycle (issue 12, real proofs, deployment defaults)", f
       const sig = await sign(zk, wallets[0], r);
       await as(zk, relayer).attestFor(P.w0.packed, r, sig);
       const tx = await as(zk, relayer).attestBatch([P.w0.packed], [r], [sig]);
-      await expect(tx).to.emit(zk.attestor, "AttestSkipped").withArgs(wallets[0].address, 0n);
+      await expect(tx).to.emit(zk.attestor, "AttestSkipped").withArgs(wallets[0].address, 0n, SkipReason.NotForward);
       await expect(tx).to.not.emit(zk.attestor, "Attested");
+    });
+
+    it("should skip, not revert, a batch entry whose subject allocated above its minExcess before the block", async function () {
+      const zk = await fixture();
+      const a = await addr(alice);
+      await attest(zk, alice, P.alice1hi);
+      await epoch2(zk);
+      // the relayer holds alice's renewal at minA (epoch 2) and w0's first attestation (epoch 1, in its renewal window)
+      const reqs = [req(P.alice2), req(P.w0)];
+      const sigs = [await sign(zk, alice, reqs[0]), await sign(zk, wallets[0], reqs[1])];
+      await as(zk, alice).allocate(await addr(lender), minA + 1n); // the attacker's move: more than the renewal proves
+      const tx = await as(zk, relayer).attestBatch([P.alice2.packed, P.w0.packed], reqs, sigs);
+      await expect(tx).to.emit(zk.attestor, "AttestSkipped").withArgs(a, 0n, SkipReason.BelowAllocated);
+      expect(await zk.attestor.availableExcess(wallets[0].address)).to.equal(minA / 2n);
+      const s = await zk.attestor.statusOf(a);
+      expect([s.epoch, s.minExcess, s.allocated]).to.deep.equal([1n, minA + 1_000n, minA + 1n]);
+      expect((await zk.attestor.lienOf(a, await addr(lender))).amount).to.equal(minA + 1n);
+      // attestFor keeps its named error
+      await expect(as(zk, relayer).attestFor(P.alice2.packed, reqs[0], sigs[0]))
+        .to.be.revertedWithCustomError(zk.attestor, "MarginAttestor__BelowAllocated")
+        .withArgs(minA, minA + 1n);
+    });
+
+    it("should skip, not revert, a batch entry whose epoch lapsed before the block (time), landing a later epoch's", async function () {
+      const zk = await fixture();
+      await epoch2(zk);
+      const reqs = [req(P.w0), req(P.bob2)];
+      const sigs = [await sign(zk, wallets[0], reqs[0]), await sign(zk, bob, reqs[1])];
+      await time.increase(Number(WINDOW) + 1); // epoch 1's renewal window after epoch 2's snapshot is over
+      const tx = await as(zk, relayer).attestBatch([P.w0.packed, P.bob2.packed], reqs, sigs);
+      await expect(tx).to.emit(zk.attestor, "AttestSkipped").withArgs(wallets[0].address, 0n, SkipReason.EpochExpired);
+      expect((await zk.attestor.attestationOf(wallets[0].address)).epoch).to.equal(0n);
+      expect((await zk.attestor.attestationOf(await addr(bob))).epoch).to.equal(2n);
     });
   });
 

@@ -13,7 +13,8 @@ import type { Statement } from "../../prover/statement.ts";
 import { accountKeys, Venue } from "../../prover/venue.ts";
 import { localArtifacts } from "../../scripts/lib/instances.ts";
 import { buildInstance } from "../../scripts/lib/pipeline.ts";
-import { AttestorClient, LifecycleState, MARGIN_ATTESTOR_ABI, attestable, marginAttestorInterface, type AttestableProof } from "../../client/attestor.ts";
+import { readFileSync } from "node:fs";
+import { AttestorClient, LifecycleState, MARGIN_ATTESTOR_ABI, SkipReason, attestable, marginAttestorInterface, type AttestableProof } from "../../client/attestor.ts";
 import { deployZkMargin, type ZkMarginDeployment } from "../../client/deploy.ts";
 import { TEST_PARAMS, testMarket, testRisk, usd } from "../fixtures/market.ts";
 import { hedgedBook } from "./book.ts";
@@ -88,6 +89,15 @@ describe("# AttestorClient (real contracts, real proofs)", function () {
     expect(MARGIN_ATTESTOR_ABI.length).to.equal(sigs(compiled).length);
   });
 
+  it("should name AttestSkipped's reason codes in IMarginAttestor.SkipReason's order (the ABI says only uint8)", () => {
+    const source = readFileSync(new URL("../../verifier-contracts/interfaces/IMarginAttestor.sol", import.meta.url), "utf8");
+    const body = /enum SkipReason \{([^}]*)\}/.exec(source);
+    expect(body, "enum SkipReason in IMarginAttestor.sol").to.not.equal(null);
+    const members = body![1].split(",").map((m) => m.trim()).filter(Boolean);
+    expect(members).to.deep.equal(Object.keys(SkipReason).filter((k) => Number.isNaN(Number(k))));
+    members.forEach((m, i) => expect(SkipReason[m as keyof typeof SkipReason]).to.equal(i));
+  });
+
   describe("single attestation, the book ledger, liens", () => {
     let proofA: AttestableProof;
 
@@ -153,20 +163,24 @@ describe("# AttestorClient (real contracts, real proofs)", function () {
   describe("relayed and batched attestations", () => {
     let relayed: AttestableProof;
 
-    it("should attest a batch: one entry sent by its subject, one relayed with the subject's EIP-712 signature", async () => {
+    it("should attest a batch: one entry sent by its subject, one relayed with the subject's EIP-712 signature, and name the skipped", async () => {
       const own = await prove("a", thirdAddr, usd("100"));
       relayed = await prove("b", otherAddr, usd("40000"));
       const asThird = new AttestorClient(await zk.attestor.getAddress(), third);
-      // trader A's book already backs `trader`: the whole batch reverts, nothing recorded
+      // trader A's book already backs `trader`: that entry is skipped (BookBound), the relayed one is recorded
       const deadline = BigInt(Math.floor(Date.now() / 1000) + 30 * 86_400);
       const sig = await asThird.signRequest(other, relayed, deadline);
-      const e = await chainError(asThird.attestBatch([{ proof: own }, { proof: relayed, signature: sig, deadline }]));
-      expect(e.errorName).to.equal("VenueRegistry__BookBound");
-      expect(await asThird.availableExcess(otherAddr)).to.equal(0n);
-      // the relayed proof alone, with the same signature (the nonce was not used), goes through
-      const tx = await asThird.attestBatch([{ proof: relayed, signature: sig, deadline }]);
+      const tx = await asThird.attestBatch([{ proof: own }, { proof: relayed, signature: sig, deadline }]);
       expect(tx.receipt.status).to.equal(1);
+      expect(tx.skipped).to.deep.equal([{ subject: thirdAddr, index: 0, reason: "BookBound" }]);
       expect(await asThird.availableExcess(otherAddr)).to.equal(usd("40000"));
+      expect(await asThird.availableExcess(thirdAddr)).to.equal(0n);
+      // the same batch again, with the same signature (the nonce was not used): the relayed entry has landed
+      const again = await asThird.attestBatch([{ proof: own }, { proof: relayed, signature: sig, deadline }]);
+      expect(again.skipped).to.deep.equal([
+        { subject: thirdAddr, index: 0, reason: "BookBound" },
+        { subject: otherAddr, index: 1, reason: "NotForward" },
+      ]);
     });
 
     it("should not sign a request for a proof of another subject", async () => {

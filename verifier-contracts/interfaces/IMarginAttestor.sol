@@ -71,6 +71,31 @@ interface IMarginAttestor is IBookHolder {
         uint64 until;
     }
 
+    /// @notice Why attestBatch skipped an entry (event AttestSkipped). Each is a move of one party the relayer does not
+    ///         control, made between its off-chain check and the block (or, for NotForward, BookBound and
+    ///         BelowAllocated, an earlier entry of the same batch); the entry is not recorded and changes nothing.
+    ///         None is never emitted (it is "not skipped").
+    /// @dev NotForward: the subject's attestation is already this one or later (copied out and landed first, or an
+    ///      earlier entry of the batch). NoSnapshot / EpochExpired: the epoch's snapshot is missing, or an attestation
+    ///      of it would no longer be Live (time passed, the next snapshot's renewal window ended). NoRoot: an active
+    ///      venue has no root for the epoch. RootInvalid: a venue's root was revoked or the venue suspended.
+    ///      SignatureExpired: the request's deadline passed. InvalidSignature: not the subject's signature at its
+    ///      current nonce (the subject called cancelNonce, or its ERC-1271 wallet refuses or uses more than
+    ///      ERC1271_BATCH_GAS). BookBound: the book is bound to another subject or attestor (VenueRegistry.bindBook
+    ///      would revert). BelowAllocated: the subject allocated more than the request's minExcess.
+    enum SkipReason {
+        None,
+        NotForward,
+        NoSnapshot,
+        EpochExpired,
+        NoRoot,
+        RootInvalid,
+        SignatureExpired,
+        InvalidSignature,
+        BookBound,
+        BelowAllocated
+    }
+
     /// @notice One attestation request: what `attest` takes besides the proof, with an explicit subject.
     /// @param subject the address the attestation is for (public input 0 of the proof)
     /// @param venueIds V slots: active venue ids strictly increasing first, 0 in unused slots
@@ -146,8 +171,8 @@ interface IMarginAttestor is IBookHolder {
         uint64 lapsesAt,
         uint32 riskVersion
     );
-    /// @notice attestBatch skipped an entry that would not move its subject's attestation forward (already recorded).
-    event AttestSkipped(address indexed subject, uint256 index);
+    /// @notice attestBatch skipped entry `index` (its position in the call) for `reason`; nothing of it was recorded.
+    event AttestSkipped(address indexed subject, uint256 index, SkipReason reason);
     /// @notice A subject allocated part of its attested excess to a consumer: the consumer's lien grew.
     event Allocated(address indexed subject, address indexed consumer, uint256 amount, uint256 lien);
     /// @notice A consumer released part of its lien (loan repaid).
@@ -172,9 +197,12 @@ interface IMarginAttestor is IBookHolder {
     ///         a higher excess), so it cannot be replayed; cancelNonce() voids every outstanding one.
     function attestFor(uint256[8] calldata proof, AttestRequest calldata request, bytes calldata signature) external;
 
-    /// @notice Verify n proofs with one pairing check and record them. An entry that would not move its subject's
-    ///         attestation forward (e.g. copied out and landed first) is skipped with AttestSkipped; of the rest, all
-    ///         are recorded or none.
+    /// @notice Verify n proofs with one pairing check and record them. An entry that fails a check because of what
+    ///         one other party did (its subject, one of its venues, the oracle's clock, an earlier entry) is skipped
+    ///         with AttestSkipped(subject, index, reason) instead of reverting the batch: see SkipReason. The batch
+    ///         still reverts as a whole on what the relayer controls: mismatched arrays (BadBatch), a changed chain
+    ///         id, a malformed request (venue slots, book nullifier, minExcess: fixed by the signed request), and a
+    ///         proof among the kept entries that does not verify (InvalidBatch; verify each proof off-chain first).
     function attestBatch(uint256[8][] calldata proofs, AttestRequest[] calldata requests, bytes[] calldata signatures) external;
 
     /// @notice Whether a proof verifies for the statement against chain state (nothing recorded, no book checks).
