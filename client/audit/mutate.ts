@@ -17,6 +17,7 @@
 import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { ZkMarginInputError } from "../../prover/errors.ts";
 import { ROOT } from "../../scripts/lib/instances.ts";
 
 /** One numbered check of a template. */
@@ -301,7 +302,7 @@ export async function runMutants(opts: MutateOptions = {}): Promise<MutantResult
   // in the order asked for (the most important first), file order within one entry
   const rank = (c: Check) => opts.only?.findIndex((o) => o === checkId(c) || o === c.template) ?? -1;
   const selected = opts.only && opts.only.length > 0 ? all.filter((c) => rank(c) >= 0).sort((a, b) => rank(a) - rank(b)) : all;
-  if (selected.length === 0) throw new Error(`no check matches ${opts.only?.join(", ")} (known: ${all.map(checkId).join(", ")})`);
+  if (selected.length === 0) throw new ZkMarginInputError("check", `no check matches ${opts.only?.join(", ")} (give ids separated by spaces; known: ${all.map(checkId).join(", ")})`);
   const dir = makeSandbox();
   const results: MutantResult[] = [];
   let previous: string | undefined;

@@ -16,7 +16,7 @@
  * failed with the revert reason the second time.
  */
 import { Transaction, type TransactionReceipt } from "ethers";
-import { attestRequest, decodeChainError, marginAttestorInterface } from "../attestor.ts";
+import { attestRequest, decodeChainError, marginAttestorInterface, skippedEntries } from "../attestor.ts";
 import { checkRequest, parseRequest, RelayError, type RelayContext } from "./check.ts";
 import type { BatchRow, RelayStore } from "./store.ts";
 
@@ -207,26 +207,9 @@ export class Batcher {
       await this.failBatch(b.id, "reverted", reason, this.store.batchRequests(b.id).map((r) => r.id), { block: receipt.blockNumber, gasUsed: receipt.gasUsed });
       return;
     }
-    const attestor = this.ctx.chain.deployment.contracts.MarginAttestor.toLowerCase();
+    // the attestor's own reading of its AttestSkipped events: the entry's index and the reason's name (IMarginAttestor.SkipReason)
     const skipped = new Map<number, string>();
-    for (const log of receipt.logs) {
-      if (log.address.toLowerCase() !== attestor) continue;
-      const parsed = (() => {
-        try {
-          return marginAttestorInterface.parseLog(log);
-        } catch {
-          return null;
-        }
-      })();
-      if (parsed?.name !== "AttestSkipped") continue;
-      // the entry's index (named `index`, else the first integer after the subject); whatever else the event carries
-      // is the reason (a code may be added to the event)
-      const inputs = parsed.fragment.inputs;
-      let at = inputs.findIndex((i) => i.name === "index");
-      if (at < 0) at = inputs.findIndex((i, k) => k > 0 && i.baseType.startsWith("uint"));
-      const extra = inputs.map((i, k) => (k === 0 || k === at ? undefined : `${i.name || `arg${k}`}=${String(parsed.args[k])}`)).filter((x) => x !== undefined);
-      skipped.set(Number(parsed.args[at]), extra.length ? `skipped by the attestor (${extra.join(", ")})` : "skipped by the attestor");
-    }
+    for (const e of skippedEntries(receipt, this.ctx.chain.deployment.contracts.MarginAttestor)) skipped.set(e.index, `skipped by the attestor: ${e.reason}`);
     this.store.settleMined(b.id, receipt.blockNumber, receipt.gasUsed, skipped);
     this.log(`batch ${b.id}: mined in block ${receipt.blockNumber}, gas ${receipt.gasUsed} (${b.size - skipped.size} attested, ${skipped.size} skipped)`);
   }

@@ -158,6 +158,20 @@ describe("circuit library templates", function () {
       expect(await mr.accepts({ leaf: String(p0.leaf), index: "64", siblings: p0.siblings.map((l) => l.map(String)) })).to.equal(false);
     });
 
+    it("should break on a witness whose leaf alone is changed (the path is hashed from the leaf, not free)", async () => {
+      // An honest witness for leaf 21, then only the leaf input changed: the root output still says the tree's root, so
+      // every constraint from the leaf to the root must be there to refuse it (check (2): a free assignment anywhere on
+      // the path would let another leaf claim the root).
+      const tree = new VenueTree(3, Array.from({ length: 64 }, (_, i) => BigInt(i * 7919 + 1)));
+      const p = tree.path(21);
+      const w = await mr.accept({ leaf: String(p.leaf), index: "21", siblings: p.siblings.map((l) => l.map(String)) });
+      expect(mr.violated(w)).to.be.empty;
+      const t = [...w];
+      t[mr.index("main.leaf")] = p.leaf + 1n;
+      expect(t[mr.index("main.root")]).to.equal(tree.root);
+      expect(mr.violated(t)).to.not.be.empty;
+    });
+
     it("should not accept a leaf at another position than its index says, nor swapped siblings", async () => {
       const leaves = Array.from({ length: 64 }, (_, i) => BigInt(i * 7919 + 1));
       const tree = new VenueTree(3, leaves);

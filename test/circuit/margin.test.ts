@@ -634,6 +634,32 @@ describe("MarginProof circuit (test instance)", function () {
     });
   });
 
+  describe("# every wiring copy of a numbered check leaves one wire", () => {
+    // circom --O2 substitutes every linear equality away, so a copy `x <== y` (a component's input, or a signal taking a
+    // component's output) leaves x and y on one witness wire. Made a free assignment (`x <-- y`, what the mutation run
+    // does to a check), x becomes a wire of its own that an honest witness still fills with y's value, so no
+    // witness-level test sees it; the two wires are the freedom a forged witness would use. Each group: every live wire
+    // among the names is one and the same. This reads names only: where --O2 moves a mutant's freedom onto a wire of
+    // another name (a component output, a sponge input), the check cannot see it (docs/AUDIT.md lists those mutants).
+    const exposure = "main\\.exposure\\[0\\]\\[0\\]";
+    const groups: [string, () => RegExp[]][] = [
+      ["ContextHash (1): the market into its words", () => [/^main\.context\.market\.price\[0\]$/, /^main\.price\[0\]$/]],
+      ["MarginProof (7): the holdings into their exposure", () => [new RegExp(`^${exposure}\\.fields\\[0\\]$`), /^main\.holdings\[0\]\[0\]\[0\]$/]],
+      ["MarginProof (8): the threshold into the margin", () => [/^main\.margin\.minExcess$/, /^main\.minExcess$/]],
+    ];
+    for (const [group, patterns] of groups) {
+      it(`should keep ${group} on one wire`, () => {
+        const live = new Set<number>();
+        for (const re of patterns()) {
+          const names = [...circuit.signals.keys()].filter((n) => re.test(n));
+          expect(names, `no signal matches ${re}`).to.not.be.empty;
+          for (const n of names) if ((circuit.signals.get(n) ?? -1) >= 0) live.add(circuit.signals.get(n)!);
+        }
+        expect([...live], `${group}: distinct wires`).to.have.length.at.most(1);
+      });
+    }
+  });
+
   describe("# the circuit input builder", () => {
     it("should refuse a request beyond the instance limits, naming the limit", () => {
       const tooMany: Book = Array.from({ length: TEST_PARAMS.V + 1 }, (_, i) => ({ venueId: BigInt(i + 1), holdings: [spot(USDC, "1")] }));
