@@ -13,18 +13,9 @@
  * from the chain by its hash (client/relay/batcher.ts).
  */
 import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
 import type { DatabaseSync as DatabaseSyncT } from "node:sqlite";
 import { ZkMarginInputError } from "../../prover/errors.ts";
-
-// node:sqlite is flagged experimental in Node 22: keep that one warning off operators' screens (as client/venue/store.ts)
-const emitWarning = process.emitWarning.bind(process);
-process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-  const text = typeof warning === "string" ? warning : warning.message;
-  if (/SQLite is an experimental feature/.test(text)) return;
-  (emitWarning as (w: string | Error, ...r: unknown[]) => void)(warning, ...rest);
-}) as typeof process.emitWarning;
-const { DatabaseSync } = createRequire(import.meta.url)("node:sqlite") as typeof import("node:sqlite");
+import { DatabaseSync } from "../sqlite.ts";
 
 /** Schema version of the queue file; `open` refuses any other. */
 export const RELAY_STORE_VERSION = 1;

@@ -17,21 +17,10 @@
  * into hashing buffers without conversion.
  */
 import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
 import type { DatabaseSync as DatabaseSyncT, StatementSync } from "node:sqlite";
 import { ZkMarginInputError } from "../../prover/errors.ts";
 import { readElement } from "../../prover/poseidon/batch.ts";
-
-// node:sqlite is stable in use but still flagged experimental in Node 22: keep that one warning off operators' screens.
-const emitWarning = process.emitWarning.bind(process);
-process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-  const text = typeof warning === "string" ? warning : warning.message;
-  if (/SQLite is an experimental feature/.test(text)) return;
-  (emitWarning as (w: string | Error, ...r: unknown[]) => void)(warning, ...rest);
-}) as typeof process.emitWarning;
-
-// loaded after the filter above (a static import would warn before it is installed)
-const { DatabaseSync } = createRequire(import.meta.url)("node:sqlite") as typeof import("node:sqlite");
+import { DatabaseSync } from "../sqlite.ts";
 type DatabaseSync = DatabaseSyncT;
 
 /** Schema version of the store file; `open` refuses any other. */
