@@ -24,25 +24,17 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import cors from "@fastify/cors";
 import rateLimit from "@fastify/rate-limit";
-import { verifyTypedData, type TypedDataDomain } from "ethers";
+import { verifyTypedData } from "ethers";
 import { ZkMarginInputError } from "../../prover/errors.ts";
 import { readElement } from "../../prover/poseidon/batch.ts";
 import { stringifyJson } from "../../prover/statement.ts";
 import { type RegistryConnection, postedRoot, rootInvalidatedAt } from "./chain.ts";
+import { STATEMENT_REQUEST_DOMAIN, STATEMENT_REQUEST_TYPES } from "./statementRequest.ts";
 import { statementFor } from "./statements.ts";
 import type { VenueStore } from "./store.ts";
 
-/** EIP-712 domain and types of a statement request (client and server share these). */
-export const STATEMENT_REQUEST_DOMAIN: TypedDataDomain = { name: "zkmargin venue statements", version: "1" };
-export const STATEMENT_REQUEST_TYPES = {
-  StatementRequest: [
-    { name: "venueId", type: "uint32" },
-    { name: "account", type: "string" },
-    { name: "epoch", type: "uint64" },
-    { name: "issuedAt", type: "uint64" },
-    { name: "nonce", type: "bytes32" },
-  ],
-};
+/** EIP-712 domain and types of a statement request (client and server share these; the page too). */
+export { STATEMENT_REQUEST_DOMAIN, STATEMENT_REQUEST_TYPES };
 
 export interface StatementRequest {
   venueId: string;

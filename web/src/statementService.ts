@@ -1,23 +1,15 @@
 /**
  * A venue's statement service (client/venue/service.ts) from the page: the trader's wallet signs the EIP-712
- * `StatementRequest { venueId, account, epoch, issuedAt, nonce }` (the service's domain and types, copied here
- * because the service module is Node-only; test/browser/pageLogic.test.ts checks they are equal) and the page posts
+ * `StatementRequest { venueId, account, epoch, issuedAt, nonce }` (the service's domain and types, from the
+ * dependency-free client/venue/statementRequest.ts the service uses too) and the page posts
  * it. The statement goes only to a request signed by the key the venue registered for the account, exactly as for
  * `zkmargin statements fetch`; the browser lets the page read the answer only if the operator allowed the page's
  * origin (`zkmargin venue serve --cors <origin>`). Nothing but the signed request is sent.
  */
 import { ZkMarginInputError } from "../../prover/errors.ts";
+import { STATEMENT_REQUEST_DOMAIN, STATEMENT_REQUEST_TYPES } from "../../client/venue/statementRequest.ts";
 
-export const STATEMENT_REQUEST_DOMAIN = { name: "zkmargin venue statements", version: "1" } as const;
-export const STATEMENT_REQUEST_TYPES = {
-  StatementRequest: [
-    { name: "venueId", type: "uint32" },
-    { name: "account", type: "string" },
-    { name: "epoch", type: "uint64" },
-    { name: "issuedAt", type: "uint64" },
-    { name: "nonce", type: "bytes32" },
-  ],
-};
+export { STATEMENT_REQUEST_DOMAIN, STATEMENT_REQUEST_TYPES };
 
 /** What the page needs of its signer (ethers' JsonRpcSigner and Wallet both are one). */
 export interface TypedDataSigner {
