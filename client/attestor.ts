@@ -405,9 +405,12 @@ export class AttestorClient {
     return { epoch: a.epoch, minExcess: a.minExcess, venueIds: [...a.venueIds] };
   }
 
-  /** Everything about a subject's attestation now: state, excess, liens' total, lapse and grace times, risk version. */
-  async status(subject: string): Promise<AttestorStatus> {
-    const s = await this.read<Omit<AttestorStatus, "state"> & { state: bigint }>("statusOf", [subject]);
+  /**
+   * Everything about a subject's attestation now (or as of block `blockTag`): state, excess, liens' total, lapse and
+   * grace times, risk version.
+   */
+  async status(subject: string, blockTag?: number): Promise<AttestorStatus> {
+    const s = await this.read<Omit<AttestorStatus, "state"> & { state: bigint }>("statusOf", [subject], blockTag);
     return {
       state: Number(s.state) as LifecycleState,
       epoch: s.epoch,
@@ -426,9 +429,9 @@ export class AttestorClient {
     return this.read<bigint>("availableExcess", [subject]);
   }
 
-  /** What a consumer holds: its lien on `subject`, the lien's state and until when it holds. */
-  async lienOf(subject: string, consumer: string): Promise<Lien> {
-    return toLien(await this.read<{ amount: bigint; state: bigint; until: bigint }>("lienOf", [subject, consumer]));
+  /** What a consumer holds (now, or as of block `blockTag`): its lien on `subject`, its state and until when it holds. */
+  async lienOf(subject: string, consumer: string, blockTag?: number): Promise<Lien> {
+    return toLien(await this.read<{ amount: bigint; state: bigint; until: bigint }>("lienOf", [subject, consumer], blockTag));
   }
 
   /** Allocate part of the sender's Live attested excess to a consumer (its lien grows). */
@@ -446,9 +449,10 @@ export class AttestorClient {
     return this.send("reclaim", []);
   }
 
-  private async read<T>(method: string, args: readonly unknown[]): Promise<T> {
+  private async read<T>(method: string, args: readonly unknown[], blockTag?: number): Promise<T> {
     try {
-      return (await this.contract.getFunction(method).staticCall(...args)) as T;
+      const f = this.contract.getFunction(method);
+      return (await (blockTag === undefined ? f.staticCall(...args) : f.staticCall(...args, { blockTag }))) as T;
     } catch (e) {
       throw decodeChainError(e, this.errors);
     }

@@ -136,13 +136,28 @@ export interface LienLine {
   lien: Lien;
 }
 
-/** The signer's attestation now (statusOf) and every lien on it (consumers from the Allocated events). */
+/**
+ * The signer's attestation (statusOf) and every lien on it (consumers from the Allocated events), all read as of one
+ * block.
+ */
 export interface SubjectState {
   status: AttestorStatus;
   liens: LienLine[];
-  /** the chain's time (latest block), unix seconds */
+  /** the chain's time (the timestamp of `block`), unix seconds */
   now: bigint;
+  /** the block every read was made at */
+  block: number;
 }
+
+/** A block to read at: the node's latest when asked (number and timestamp). */
+export interface Head {
+  number: number;
+  timestamp: bigint;
+}
+
+/** How long head(atLeast) waits for a node that has not yet caught up with a mined transaction's block. */
+const HEAD_WAIT_MS = 250;
+const HEAD_WAIT_TRIES = 20;
 
 export interface Overview {
   chainId: bigint;
@@ -152,8 +167,10 @@ export interface Overview {
   domain: bigint;
   venueSlots: number;
   assets: string[];
-  /** the chain's time (latest block), unix seconds */
+  /** the chain's time (the timestamp of `block`), unix seconds */
   now: bigint;
+  /** the block every read was made at */
+  block: number;
 }
 
 export interface TxOutcome extends TxResult {
@@ -178,7 +195,7 @@ export class ChainSession {
   private oracle?: Contract;
   private riskParams?: Contract;
   private scenarioCountCache?: number;
-  private overviewCache?: Omit<Overview, "latestEpoch" | "latest" | "now">;
+  private overviewCache?: Omit<Overview, "latestEpoch" | "latest" | "now" | "block">;
 
   private constructor(
     readonly deployment: Deployment,
@@ -242,18 +259,31 @@ export class ChainSession {
   }
 
   /**
-   * The chain's time: the latest block's timestamp (a local chain's clock may run ahead of the browser's), asked of
-   * the node on every call with a raw eth_getBlockByNumber (ethers' getBlock("latest") answered a stale block after
-   * a blockless clock move: evm_increaseTime + evm_mine).
+   * The node's latest block, at least block `atLeast` (the block of a transaction just mined: a node that has not
+   * caught up yet is asked again, for up to 5 s). Asked of the node on every call with a raw eth_getBlockByNumber:
+   * ethers' provider answers identical requests made within 250 ms from one shared result (its cacheTimeout), so
+   * getBlock("latest") or a log query up to "latest" made just after a transaction could return what the chain was
+   * before it. Every read the page shows is then made AT this block (calls with that block tag, log queries up to
+   * it), so one refresh is one consistent snapshot and never a cached answer from before a transaction.
    */
-  async now(): Promise<bigint> {
-    const block = (await this.provider.send("eth_getBlockByNumber", ["latest", false])) as { timestamp?: string } | null;
-    if (!block?.timestamp) throw new DeploymentError("deployment.rpcUrl", `chain ${this.deployment.chainId} returned no latest block`);
-    return BigInt(block.timestamp);
+  async head(atLeast = 0): Promise<Head> {
+    for (let attempt = 0; ; attempt++) {
+      const block = (await this.provider.send("eth_getBlockByNumber", ["latest", false])) as { number?: string; timestamp?: string } | null;
+      if (!block?.number || !block.timestamp) throw new DeploymentError("deployment.rpcUrl", `chain ${this.deployment.chainId} returned no latest block`);
+      const head: Head = { number: Number(BigInt(block.number)), timestamp: BigInt(block.timestamp) };
+      if (head.number >= atLeast) return head;
+      if (attempt + 1 >= HEAD_WAIT_TRIES) {
+        throw new DeploymentError("deployment.rpcUrl", `the node's latest block is ${head.number} but the transaction was mined in block ${atLeast}: the node is behind, refresh in a moment`);
+      }
+      await new Promise((r) => setTimeout(r, HEAD_WAIT_MS));
+    }
   }
 
-  /** The deployment at a glance: latest epoch, timing, domain, venue slots, asset names, the chain's time. */
-  async overview(): Promise<Overview> {
+  /**
+   * The deployment at a glance as of block `at` (default: the latest): latest epoch, timing, domain, venue slots,
+   * asset names, the chain's time.
+   */
+  async overview(at?: Head): Promise<Overview> {
     const { oracle } = await this.contracts();
     if (!this.overviewCache) {
       const r = this.attestorReads;
@@ -268,11 +298,13 @@ export class ChainSession {
       const assets = this.deployment.assets ?? (await this.assetNames(Number(assetCount)));
       this.overviewCache = { chainId: this.deployment.chainId, timing: { ttl: toBig(ttl), renewalWindow: toBig(renewalWindow), gracePeriod: toBig(gracePeriod) }, domain, venueSlots: Number(slots), assets };
     }
-    const [has, now] = await Promise.all([oracle.getFunction("hasSnapshot")() as Promise<boolean>, this.now()]);
-    if (!has) return { ...this.overviewCache, now };
-    const latestEpoch = toBig(await oracle.getFunction("latestEpoch")());
-    const c = (await oracle.getFunction("contextAt")(latestEpoch)) as { takenAt: bigint; supersededAt: bigint; riskVersion: bigint };
-    return { ...this.overviewCache, latestEpoch, latest: { takenAt: toBig(c.takenAt), supersededAt: toBig(c.supersededAt), riskVersion: toBig(c.riskVersion) }, now };
+    const head = at ?? (await this.head());
+    const tag = { blockTag: head.number };
+    const read = { now: head.timestamp, block: head.number };
+    if (!((await oracle.getFunction("hasSnapshot")(tag)) as boolean)) return { ...this.overviewCache, ...read };
+    const latestEpoch = toBig(await oracle.getFunction("latestEpoch")(tag));
+    const c = (await oracle.getFunction("contextAt")(latestEpoch, tag)) as { takenAt: bigint; supersededAt: bigint; riskVersion: bigint };
+    return { ...this.overviewCache, latestEpoch, latest: { takenAt: toBig(c.takenAt), supersededAt: toBig(c.supersededAt), riskVersion: toBig(c.riskVersion) }, ...read };
   }
 
   /** Asset symbols from each asset's first feed's description ("ETH / USD"), else "asset a". */
@@ -325,8 +357,9 @@ export class ChainSession {
       noGammaGain: toBig(p.noGammaGain),
       venueDefault: toBig(p.venueDefault),
     };
-    // Every venue's root of the epoch: the logs filtered by epoch only, so the query names no venue of the book.
-    const logs = await registry.queryFilter(registry.filters.RootPosted(null, epoch), this.deployment.fromBlock);
+    // Every venue's root of the epoch: the logs filtered by epoch only, so the query names no venue of the book; up to
+    // the latest block by number (a query up to "latest" can be answered from ethers' cache, see head()).
+    const logs = await registry.queryFilter(registry.filters.RootPosted(null, epoch), this.deployment.fromBlock, (await this.head()).number);
     const roots = new Map<bigint, bigint>();
     for (const log of logs) {
       if ("args" in log) roots.set(toBig(log.args[0]), toBig(log.args[2]));
@@ -371,13 +404,19 @@ export class ChainSession {
     return t;
   }
 
-  /** The signer's attestation and liens (public state keyed by the signer's own address). */
-  async subjectState(): Promise<SubjectState> {
-    const [status, now] = await Promise.all([this.attestor.status(this.address), this.now()]);
-    const logs = await this.attestorReads.queryFilter(this.attestorReads.filters.Allocated(this.address), this.deployment.fromBlock);
+  /**
+   * The signer's attestation and liens (public state keyed by the signer's own address) as of block `at` (default:
+   * the latest): statusOf at that block, the consumers of every Allocated log up to it, each one's lienOf at it.
+   */
+  async subjectState(at?: Head): Promise<SubjectState> {
+    const head = at ?? (await this.head());
+    const [status, logs] = await Promise.all([
+      this.attestor.status(this.address, head.number),
+      this.attestorReads.queryFilter(this.attestorReads.filters.Allocated(this.address), this.deployment.fromBlock, head.number),
+    ]);
     const consumers = [...new Set(logs.flatMap((l) => ("args" in l ? [getAddress(l.args[1] as string)] : [])))];
-    const liens = await Promise.all(consumers.map(async (consumer) => ({ consumer, lien: await this.attestor.lienOf(this.address, consumer) })));
-    return { status, liens, now };
+    const liens = await Promise.all(consumers.map(async (consumer) => ({ consumer, lien: await this.attestor.lienOf(this.address, consumer, head.number) })));
+    return { status, liens, now: head.timestamp, block: head.number };
   }
 
   private async outcome(p: Promise<TxResult>): Promise<TxOutcome> {

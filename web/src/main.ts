@@ -215,12 +215,27 @@ function renderChain(o: Overview, chain: ChainSession): void {
   ui.subject.value = chain.address;
 }
 
-async function refresh(): Promise<void> {
+/** Refreshes in the order they read the chain's head; `shownRead` is the one on the page. */
+let headReads = 0;
+let shownRead = 0;
+
+/**
+ * Read the chain as of its latest block — at least `atLeast`, the block of the transaction just mined — and show
+ * it. Every read of one refresh is made at that one block (web/src/chain.ts head()), so the liens table always
+ * agrees with the allocated total, and a refresh that read the head before another one already shown (a Refresh
+ * click overlapping an action's own refresh) shows nothing: an older answer never overwrites a newer one.
+ */
+async function refresh(atLeast = 0): Promise<void> {
   const chain = state.chain;
   if (!chain) return;
-  state.overview = await chain.overview();
-  renderChain(state.overview, chain);
-  state.subject = await chain.subjectState();
+  const head = await chain.head(atLeast);
+  const read = ++headReads;
+  const [overview, subject] = await Promise.all([chain.overview(head), chain.subjectState(head)]);
+  if (chain !== state.chain || read < shownRead) return;
+  shownRead = read;
+  state.overview = overview;
+  renderChain(overview, chain);
+  state.subject = subject;
   ui.lifecycle.hidden = false;
   renderLifecycle(
     { state: ui.lcState, facts: ui.lcFacts, explain: ui.lcExplain, liens: ui.lcLiens, allocateBtn: ui.allocateBtn, reclaimBtn: ui.reclaimBtn },
@@ -383,7 +398,7 @@ async function submit(): Promise<void> {
   try {
     const res = await chain.attest(proof.proof, proof.epoch);
     state.proof = undefined;
-    await refresh().catch((e: unknown) => showError(e, ui.chainError));
+    await refresh(res.blockNumber).catch((e: unknown) => showError(e, ui.chainError));
     ui.submitStatus.dataset.tx = res.hash;
     ui.submitStatus.dataset.gas = res.gasUsed.toString();
     setStatus(ui.submitStatus, "ok", `Attested ${formatUsd(proof.proof.publicInputs.minExcess)} for epoch ${proof.epoch} in block ${res.blockNumber}: ${res.gasText} (tx ${shortAddress(res.hash)}).`);
@@ -393,14 +408,14 @@ async function submit(): Promise<void> {
   }
 }
 
-async function action(name: string, run: (chain: ChainSession) => Promise<{ gasText: string }>): Promise<void> {
+async function action(name: string, run: (chain: ChainSession) => Promise<{ gasText: string; blockNumber: number }>): Promise<void> {
   const chain = state.chain;
   if (!chain) return;
   setStatus(ui.actionStatus, "", `${name}…`);
   delete ui.actionStatus.dataset.done;
   try {
     const res = await run(chain);
-    await refresh().catch((e: unknown) => showError(e, ui.chainError));
+    await refresh(res.blockNumber).catch((e: unknown) => showError(e, ui.chainError));
     setStatus(ui.actionStatus, "ok", `${name}: done (${res.gasText}).`);
     ui.actionStatus.dataset.done = name;
   } catch (e) {
