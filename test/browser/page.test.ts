@@ -32,6 +32,7 @@ import { demoBook, type DemoBook } from "../../web/demoBook.ts";
 import { startLocalChain, type LocalChain } from "../../web/localChain.ts";
 import { startWebServer, type WebServer } from "../../web/server.ts";
 import { scenarioDesign } from "../../web/src/scenarios.ts";
+import type { Route } from "playwright-core";
 import { launchBrowser, type BrowserSession, type Page, type RecordedRequest } from "./harness.ts";
 
 const INSTANCE = "test";
@@ -165,6 +166,39 @@ describe("trader page in Chromium (web/, playwright-core)", function () {
   }
 
   const fact = (key: string, page: Page = browser.page) => page.textContent(`#lc-facts dd[data-key=${key}]`);
+
+  /**
+   * Hold the answer to the page's next statusOf call: the chain answers it at once, the page gets it on release(),
+   * as over a slow network, so the refresh that asked finishes late.
+   */
+  async function holdNextStatusRead(page: Page = browser.page): Promise<{ held: Promise<void>; release(): Promise<void> }> {
+    const selector = chain.deployment.attestor.statusOf.fragment.selector.slice(2);
+    let onHeld = () => {};
+    const held = new Promise<void>((r) => (onHeld = r));
+    let onRelease = () => {};
+    const released = new Promise<void>((r) => (onRelease = r));
+    let onDelivered = () => {};
+    const delivered = new Promise<void>((r) => (onDelivered = r));
+    let armed = true;
+    const handler = async (route: Route) => {
+      if (!armed || !(route.request().postData() ?? "").includes(selector)) return route.continue();
+      armed = false;
+      const response = await route.fetch();
+      onHeld();
+      await released;
+      await route.fulfill({ response });
+      onDelivered();
+    };
+    await page.route("**/rpc", handler);
+    return {
+      held,
+      async release() {
+        onRelease();
+        await delivered;
+        await page.unroute("**/rpc", handler);
+      },
+    };
+  }
 
   it("should prove the leaf instance with snarkjs's browser bundle in the Web Worker", async function () {
     requireBuilt("leaf");
@@ -475,7 +509,20 @@ describe("trader page in Chromium (web/, playwright-core)", function () {
     await checkBook();
     const proof = await proveOnPage();
     timings.browserProveRenewalMs = Number(await page.getAttribute("#verify-status", "data-prove-ms"));
+    // A Refresh click just before Submit whose answer arrives late: it read the chain before the renewal, so when it
+    // finishes after the renewal's own refresh it must not put the epoch-1 attestation back on the page.
+    const slow = await holdNextStatusRead();
+    await page.click("#refresh-btn");
+    await slow.held;
+    const refreshed = Number(await page.getAttribute("body", "data-refreshed"));
     expect(await submitOnPage(), "renewal").to.match(/Attested \$5,000\.00 for epoch 2/);
+    const shown = Number(await page.getAttribute("body", "data-refreshed"));
+    expect(shown, "the renewal's refresh is shown").to.equal(refreshed + 1);
+    await slow.release();
+    await page.waitForFunction((n) => document.body.dataset.staleRefreshes !== undefined || Number(document.body.dataset.refreshed) > n, shown);
+    expect(await fact("epoch"), "the renewed attestation stays on the page").to.equal(e2.toString());
+    expect(await fact("minExcess")).to.equal("$5,000.00");
+    expect(await page.getAttribute("body", "data-stale-refreshes"), "the late refresh was dropped").to.equal("1");
     expect(proof.publicInputs.venueIds.map(String).slice(0, 2)).to.deep.equal(["101", "202"]);
     const renewed = await attestor.statusOf(chain.trader);
     expect(renewed.epoch).to.equal(e2);

@@ -215,7 +215,7 @@ function renderChain(o: Overview, chain: ChainSession): void {
   ui.subject.value = chain.address;
 }
 
-/** Refreshes in the order they read the chain's head; `shownRead` is the one on the page. */
+/** Refreshes numbered in the order they read the chain's head; `shownRead` is the one on the page. */
 let headReads = 0;
 let shownRead = 0;
 
@@ -223,7 +223,8 @@ let shownRead = 0;
  * Read the chain as of its latest block — at least `atLeast`, the block of the transaction just mined — and show
  * it. Every read of one refresh is made at that one block (web/src/chain.ts head()), so the liens table always
  * agrees with the allocated total, and a refresh that read the head before another one already shown (a Refresh
- * click overlapping an action's own refresh) shows nothing: an older answer never overwrites a newer one.
+ * click overlapping an action's own refresh) shows nothing: an older answer never overwrites a newer one (it
+ * counts in body[data-stale-refreshes] instead).
  */
 async function refresh(atLeast = 0): Promise<void> {
   const chain = state.chain;
@@ -231,7 +232,11 @@ async function refresh(atLeast = 0): Promise<void> {
   const head = await chain.head(atLeast);
   const read = ++headReads;
   const [overview, subject] = await Promise.all([chain.overview(head), chain.subjectState(head)]);
-  if (chain !== state.chain || read < shownRead) return;
+  if (chain !== state.chain) return;
+  if (read < shownRead) {
+    document.body.dataset.staleRefreshes = String(Number(document.body.dataset.staleRefreshes ?? "0") + 1);
+    return;
+  }
   shownRead = read;
   state.overview = overview;
   renderChain(overview, chain);
