@@ -11,7 +11,7 @@ import { expect } from "chai";
 import { accountLeaf, ownerHash } from "../../prover/commitments.ts";
 import { VenueTree } from "../../prover/tree.ts";
 import { loadCircuit, unitInstance, type CompiledCircuit } from "../helpers/witness.ts";
-import { FIELD, fe, uncheckedHoldingWords } from "./helpers.ts";
+import { FIELD, fe, modInverse, uncheckedHoldingWords } from "./helpers.ts";
 
 const A = 3;
 /** HoldingExposure's outputs spread over the assets, in the order of its spread[q] (Check 8). */
@@ -91,6 +91,81 @@ describe("forged witnesses against the copies of the circuit templates", functio
         "main.vegaSigns": sizeNonNeg * v,
         "main.grossVegaScalar": grossVega,
         ...spreadTo({ ...honest, grossVega: [grossVega, 0n, 0n] }),
+      });
+      expect(c.violated(forged)).to.not.be.empty;
+    });
+
+    it("should reject a gamma sign bit that is not the sign of the gamma (a gamma gain counted under noGammaGain)", async () => {
+      // Check (5), the gamma sign: with noGammaGain = 1 a long option's positive gamma (a scenario gain) is dropped,
+      // gammaScalar = gammaRaw·(1 − gammaDrop) = 0. A gammaNonNeg of 0 makes the signs "disagree": gammaDrop = 0 and
+      // the gain gammaRaw = size·gamma offsets the losses the model says it must not.
+      const [size, mark, delta, gamma, vega] = [2_0000_0000n, 50_0000_0000n, 5000_0000n, 1_000_000n, 3_0000_0000n];
+      const w = await c.accept(input([0n, 2n, size, 0n, mark, delta, gamma, vega], 1n));
+      const honest = outputs(w);
+      const gammaRaw = w[c.index("main.gammaRaw")];
+      expect(gammaRaw).to.equal(size * gamma);
+      expect([w[c.index("main.gammaDrop")], honest.gammaUnits[0]]).to.deep.equal([1n, 0n]);
+      const s = w[c.index("main.sizeNonNeg")];
+      const g = 0n;
+      const drop = 1n * (1n - s - g + 2n * s * g);
+      expect(drop).to.equal(0n);
+      const forged = c.forged(w, {
+        "main.gammaNonNeg": g,
+        "main.gammaSigns": s * g,
+        "main.gammaDrop": drop,
+        "main.gammaScalar": gammaRaw - gammaRaw * drop,
+        ...spreadTo({ ...honest, gammaUnits: [gammaRaw, 0n, 0n] }),
+      });
+      expect(forged[c.index("main.gammaUnits[0]")]).to.equal(size * gamma);
+      expect(c.violated(forged)).to.not.be.empty;
+    });
+
+    it("should reject an option delta beyond ±1 whose sign bit is forged so that |delta| reads 1 (Check (6) bypassed)", async () => {
+      // Check (5), the delta sign: Check (6) bounds an option's |delta| = (2·deltaNonNeg − 1)·delta by 10^8. A sign
+      // that were any field element would make |delta| whatever the prover likes: for delta = 3·10^8 (an option three
+      // times as sensitive as its underlying, forbidden), deltaNonNeg = 2/3 gives |delta| = 10^8, room 0. The forged
+      // witness: the honest one for delta = 0.5·10^8 with delta, its range bits, |delta|, the room and its bits, and
+      // the delta exposure rewritten for 3·10^8.
+      const [size, mark, gamma, vega] = [2_0000_0000n, 50_0000_0000n, 1_000_000n, 3_0000_0000n];
+      const w = await c.accept(input([0n, 2n, size, 0n, mark, 5000_0000n, gamma, vega]));
+      const delta = 3_0000_0000n;
+      const d = mod(2n * modInverse(3n));
+      expect(mod((2n * d - 1n) * delta)).to.equal(1_0000_0000n);
+      // a bit decomposition's signals by component (SignedRange's bits, Num2Bits' out), named by its bit count
+      const bitGroups = (re: RegExp) => {
+        const groups = new Map<string, string[]>();
+        for (const n of c.signals.keys()) {
+          const m = re.exec(n);
+          if (m) groups.set(m[1], [...(groups.get(m[1]) ?? []), n]);
+        }
+        return groups;
+      };
+      const only = (groups: Map<string, string[]>, count: number) => {
+        const hit = [...groups].filter(([, names]) => names.length === count);
+        expect(hit, `one decomposition of ${count} bits`).to.have.length(1);
+        return hit[0][0];
+      };
+      /** the signals of one decomposition rewritten for `value`: each bit, the Num2Bits input, and the component's own input */
+      const setBits = (prefix: string, value: bigint, input: bigint) =>
+        Object.fromEntries(
+          [...c.signals.keys()].filter((n) => n.startsWith(`${prefix}.`)).flatMap((n): [string, bigint][] => {
+            const k = /\.(?:bits|out)\[(\d+)\]$/.exec(n)?.[1];
+            if (k !== undefined) return [[n, (value >> BigInt(k)) & 1n]];
+            if (n === `${prefix}.in`) return [[n, input]];
+            return /\.Num2Bits_\d+_\d+\.in$/.test(n) ? [[n, value]] : [];
+          }),
+        );
+      const deltaRange = only(bitGroups(/^(main\.SignedRange_\d+_\d+)\.bits\[\d+\]$/), 32); // DELTA_BITS
+      const roomBits = only(bitGroups(/^(main\.Num2Bits_\d+_\d+)\.out\[\d+\]$/), 27); // OPTION_DELTA_BITS
+      const forged = c.forged(w, {
+        "main.fields[5]": delta,
+        ...setBits(deltaRange, delta + (1n << 31n), delta),
+        "main.absDelta": 1_0000_0000n,
+        "main.deltaRoom": 0n,
+        ...setBits(roomBits, 0n, 0n),
+        "main.optionDelta": size * delta,
+        ...spreadTo({ ...outputs(w), deltaUnits: [size * delta, 0n, 0n] }),
+        "main.deltaNonNeg": d, // last: under the real circuit it is the range's top bit, which the line above set
       });
       expect(c.violated(forged)).to.not.be.empty;
     });
