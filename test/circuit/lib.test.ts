@@ -337,6 +337,9 @@ describe("circuit library templates", function () {
         const forged = ch.forged(w, { "main.hash": other });
         expect(ch.violated(forged), label).to.not.be.empty;
       }
+      // and the other way round: epoch 8 in the witness, epoch 7's hash out (the epoch is bound into the sponge)
+      expect(ch.index("main.epoch")).to.be.above(0);
+      expect(ch.violated(ch.forged(w, { "main.epoch": 8n })), "the epoch").to.not.be.empty;
     });
 
     it("should agree at the extremes of every packed range (top bits of every field set)", async () => {
