@@ -15,7 +15,7 @@
  *   (its template's own checks are mutated separately) and reported as kept.
  */
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ZkMarginInputError } from "../../prover/errors.ts";
 import { ROOT } from "../../scripts/lib/instances.ts";
@@ -305,7 +305,6 @@ export async function runMutants(opts: MutateOptions = {}): Promise<MutantResult
   if (selected.length === 0) throw new ZkMarginInputError("check", `no check matches ${opts.only?.join(", ")} (give ids separated by spaces; known: ${all.map(checkId).join(", ")})`);
   const dir = makeSandbox();
   const results: MutantResult[] = [];
-  let previous: string | undefined;
   const units = selected.flatMap((check) => {
     if (!opts.statements) return [{ check, statement: undefined as number | undefined }];
     const n = checkStatements(readFileSync(path.join(ROOT, check.file), "utf8"), check).length;
@@ -319,15 +318,12 @@ export async function runMutants(opts: MutateOptions = {}): Promise<MutantResult
       const file = path.join(dir, check.file);
       const original = readFileSync(path.join(ROOT, check.file), "utf8");
       const m = mutate(original, check, statement);
-      // every mutant starts from the pristine sources (their own mtimes, so the tests' compile cache keeps the
-      // instances that include neither this mutant's file nor the previous one's: those two are newer than any build)
+      // every mutant starts from the pristine sources (their own mtimes, so the tests' compile cache keeps every
+      // instance built from pristine sources; those built from a mutant are dropped after it, see below)
       const circuitsDir = path.join(ROOT, "circuits");
       // skip the generated mains (circuits/main/): test the path below circuits/, not the absolute one (a checkout may itself live under a folder named "main")
       cpSync(circuitsDir, path.join(dir, "circuits"), { recursive: true, preserveTimestamps: true, filter: (f) => path.relative(circuitsDir, f).split(path.sep)[0] !== "main" });
-      const now = new Date();
-      if (previous !== undefined) utimesSync(path.join(dir, previous), now, now);
       writeFileSync(file, m.source);
-      previous = check.file;
       const removed = m.edits.filter((e) => e.action !== "kept").length;
       let res: MutantResult;
       if (removed === 0) {
@@ -346,6 +342,9 @@ export async function runMutants(opts: MutateOptions = {}): Promise<MutantResult
             ? { check, id, status: "error", detail: r.error, edits: m.edits, seconds }
             : { check, id, status: "survived", detail: "every circuit test passed without this check", edits: m.edits, seconds };
       }
+      // an instance compiled during this mutant from its file is the mutant's: drop it, or the restored file (with its
+      // old mtime) would look older than that build and a later mutant would be tested against this one's circuit
+      dropMutantBuilds(dir, check.file, t0);
       results.push(res);
       log(`${res.status.toUpperCase().padEnd(8)} ${id.padEnd(24)} ${check.title.slice(0, 60)} (${res.seconds}s)${res.status === "killed" ? "" : `: ${res.detail}`}`);
     }
@@ -353,6 +352,32 @@ export async function runMutants(opts: MutateOptions = {}): Promise<MutantResult
     rmSync(dir, { recursive: true, force: true });
   }
   return results;
+}
+
+/** Every circuit file a circuit source includes, transitively (paths relative to the sandbox root). */
+function includesFile(dir: string, source: string, target: string, seen = new Set<string>()): boolean {
+  if (seen.has(source) || !existsSync(source)) return false;
+  seen.add(source);
+  if (path.relative(dir, source).split(path.sep).join("/") === target) return true;
+  for (const m of readFileSync(source, "utf8").matchAll(/^\s*include\s+"([^"]+)"/gm)) {
+    if (includesFile(dir, path.resolve(path.dirname(source), m[1]), target, seen)) return true;
+  }
+  return false;
+}
+
+/** Remove the sandbox builds (build/<name>/) made since `since` (ms) whose generated main includes the mutated file. */
+export function dropMutantBuilds(dir: string, file: string, since: number): string[] {
+  const build = path.join(dir, "build");
+  if (!existsSync(build)) return [];
+  const dropped: string[] = [];
+  for (const name of readdirSync(build)) {
+    const r1cs = path.join(build, name, `${name}.r1cs`);
+    if (!existsSync(r1cs) || statSync(r1cs).mtimeMs < since) continue;
+    if (!includesFile(dir, path.join(dir, "circuits", "main", `${name}.circom`), file)) continue;
+    rmSync(path.join(build, name), { recursive: true, force: true });
+    dropped.push(name);
+  }
+  return dropped;
 }
 
 /** A markdown report of a mutation run (docs/AUDIT.md pastes it). */

@@ -5,10 +5,10 @@
  */
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
-import { checkId, checkStatements, checksOf, findChecks, mutate, runMutants } from "../../client/audit/mutate.ts";
+import { checkId, checkStatements, checksOf, dropMutantBuilds, findChecks, mutate, runMutants } from "../../client/audit/mutate.ts";
 import { ROOT } from "../../scripts/lib/instances.ts";
 import { unitInstance, CompiledCircuit } from "../helpers/witness.ts";
-import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 describe("audit: mutation run", function () {
@@ -78,6 +78,33 @@ describe("audit: mutation run", function () {
     const c = await CompiledCircuit.load({ ...inst, name: "mutant_BoundedRange_2" });
     expect(await c.accepts({ in: "1000001" })).to.equal(true); // the mutant lost Check (2)
     expect(await c.accepts({ in: "-1" })).to.equal(false); // Check (1) still holds
+  });
+
+  it("should drop after a mutant exactly the builds compiled from its file during it (no mutant build reused later)", function () {
+    // a build made while a file was mutated looks newer than the restored file (its old mtime): kept, a later mutant
+    // would be tested against this one's circuit (as a bailing run did: every mutant after HoldingExposure#6 "killed")
+    const dir = path.join(ROOT, "build", "mutate-test", `drop-${process.pid}`);
+    rmSync(dir, { recursive: true, force: true });
+    const file = (f: string, text: string) => {
+      mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+      writeFileSync(path.join(dir, f), text);
+    };
+    file("circuits/lib/X.circom", "template X() {}\n");
+    file("circuits/Y.circom", 'include "lib/X.circom";\n');
+    file("circuits/Z.circom", "template Z() {}\n");
+    file("circuits/main/uses.circom", 'include "../Y.circom";\n');
+    file("circuits/main/other.circom", 'include "../Z.circom";\n');
+    file("circuits/main/before.circom", 'include "../Y.circom";\n');
+    for (const n of ["uses", "other", "before"]) file(`build/${n}/${n}.r1cs`, "r1cs");
+    const since = Date.now() - 1000;
+    const old = new Date(since - 60_000);
+    utimesSync(path.join(dir, "build/before/before.r1cs"), old, old); // compiled before the mutant: pristine
+    try {
+      expect(dropMutantBuilds(dir, "circuits/lib/X.circom", since)).to.deep.equal(["uses"]);
+      expect(["uses", "other", "before"].map((n) => existsSync(path.join(dir, "build", n)))).to.deep.equal([false, true, true]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("should kill a mutant with the circuit test that covers it (sandboxed run)", async function () {

@@ -105,3 +105,15 @@ export function retail(input: CircuitInput): CircuitInput {
 /** A signed integer as the field-element string a circuit input carries. */
 export const fe = (x: bigint): string => toField(x).toString();
 export { FIELD };
+
+/** x^(−1) mod p (Fermat), for forged witnesses that solve a constraint for a wire. */
+export function modInverse(x: bigint): bigint {
+  let r = 1n;
+  let b = toField(x);
+  if (b === 0n) throw new RangeError("modInverse: 0 has no inverse");
+  for (let e = FIELD - 2n; e > 0n; e >>= 1n) {
+    if (e & 1n) r = (r * b) % FIELD;
+    b = (b * b) % FIELD;
+  }
+  return r;
+}

@@ -10,7 +10,7 @@ import type { MarketSnapshot, RiskParams } from "../../prover/types.ts";
 import { VenueTree, rootFromPath } from "../../prover/tree.ts";
 import { loadCircuit, unitInstance, type CompiledCircuit } from "../helpers/witness.ts";
 import { prodMarket, prodRisk, testMarket, testRisk, testRiskV1 } from "../fixtures/market.ts";
-import { FIELD } from "./helpers.ts";
+import { FIELD, modInverse } from "./helpers.ts";
 
 const s = (x: bigint) => toField(x).toString();
 /** Circuit inputs of MarketSnapshotHash / RiskParamsHash from the TypeScript values. */
@@ -172,6 +172,36 @@ describe("circuit library templates", function () {
       expect(mr.violated(t)).to.not.be.empty;
     });
 
+    it("should reject a position that is not a bit of the index (a fractional bit hashes a foreign leaf into real children)", async () => {
+      // Check (1) makes the placement bits the index's bits. Were they free field elements, the placement products of
+      // check (2) would mix leaf and siblings linearly: at level 0 with bit b1 = 0 the children are
+      //   c0 = s0 + (1 − b0)(n − s0), c1 = s0 + b0(n − s0), c2 = s1, c3 = s2,
+      // so for ANY leaf n, s0 = x0 + x1 − n and b0 = (n − x0)/(2n − x0 − x1) give the real children (x0, x1, x2, x3):
+      // a leaf that is in no tree would claim the root. The forged witness below does exactly that (the index and its
+      // recomposition kept honest, only the position bit, the leaf, the first sibling and t[0] = b0(n − s0) rewritten).
+      const leaves = Array.from({ length: 64 }, (_, i) => BigInt(i * 7919 + 1));
+      const tree = new VenueTree(3, leaves);
+      const p = tree.path(21); // level-0 digit 1: b0 = 1, b1 = 0
+      const w = await mr.accept({ leaf: String(p.leaf), index: "21", siblings: p.siblings.map((l) => l.map(String)) });
+      const [x0, x1, x2, x3] = leaves.slice(20, 24);
+      const n = 424_242n; // no leaf of the tree
+      expect(leaves).to.not.include(n);
+      const f = (x: bigint) => toField(x);
+      const s0 = f(x0 + x1 - n);
+      const b0 = f((n - x0) * modInverse(f(2n * n - x0 - x1)));
+      expect(b0 === 0n || b0 === 1n).to.equal(false);
+      // the forged placement really yields the honest children (so every hash above level 0 is unchanged)
+      const c0 = f(s0 + (1n - b0) * (n - s0));
+      const t = f(b0 * (n - s0));
+      const c1 = f(s0 + t);
+      expect([c0, c1, f(n + s0 + x2 + x3 - c0 - c1 - x3), x3]).to.deep.equal([x0, x1, x2, x3]);
+      expect(w[mr.index("main.c0[0]")]).to.equal(x0);
+      expect(w[mr.index("main.c1[0]")]).to.equal(x1);
+      const forged = mr.forged(w, { "main.leaf": n, "main.siblings[0][0]": s0, "main.bits[0]": b0, "main.t[0]": t });
+      expect(forged[mr.index("main.root")]).to.equal(tree.root);
+      expect(mr.violated(forged)).to.not.be.empty;
+    });
+
     it("should not accept a leaf at another position than its index says, nor swapped siblings", async () => {
       const leaves = Array.from({ length: 64 }, (_, i) => BigInt(i * 7919 + 1));
       const tree = new VenueTree(3, leaves);
@@ -290,6 +320,27 @@ describe("circuit library templates", function () {
         expect(PARAMS_SPONGE_WIDTH).to.equal(8);
       });
     }
+
+    it("should reject a context hash that is not the sponge of its own epoch, market and risk params (a stale context claimed for another epoch)", async () => {
+      // Check (3): the output is the sponge of [epoch, riskHash, words…]. A forged witness that keeps every wire of
+      // epoch 7's context but claims epoch 8's hash must fail: else a proof over one market snapshot (and one set of
+      // risk parameters) would verify against the public context of any other epoch, market or parameter version.
+      const ch = await loadCircuit(unitInstance("ContextHash", "ContextHash", { A: 3, K: 4 }));
+      const m = testMarket();
+      const r = testRisk();
+      const w = await ch.accept(contextInput(7n, m, r));
+      expect(w[ch.index("main.hash")]).to.equal(contextHashOf(7n, m, r));
+      for (const [label, other] of [
+        ["the next epoch", contextHashOf(8n, m, r)],
+        ["another price", contextHashOf(7n, { ...m, price: [m.price[0] + 1n, m.price[1], m.price[2]] }, r)],
+      ] as const) {
+        const forged = ch.forged(w, { "main.hash": other });
+        expect(ch.violated(forged), label).to.not.be.empty;
+      }
+      // and the other way round: epoch 8 in the witness, epoch 7's hash out (the epoch is bound into the sponge)
+      expect(ch.index("main.epoch")).to.be.above(0);
+      expect(ch.violated(ch.forged(w, { "main.epoch": 8n })), "the epoch").to.not.be.empty;
+    });
 
     it("should agree at the extremes of every packed range (top bits of every field set)", async () => {
       const ch = await loadCircuit(unitInstance("ContextHash", "ContextHash", { A: 3, K: 4 }));

@@ -640,7 +640,7 @@ describe("MarginProof circuit (test instance)", function () {
     // does to a check), x becomes a wire of its own that an honest witness still fills with y's value, so no
     // witness-level test sees it; the two wires are the freedom a forged witness would use. Each group: every live wire
     // among the names is one and the same. This reads names only: where --O2 moves a mutant's freedom onto a wire of
-    // another name (a component output, a sponge input), the check cannot see it (docs/AUDIT.md lists those mutants).
+    // another name (a component output, a sponge input), the check cannot see it: forged.test.ts and lib.test.ts forge those witnesses.
     const exposure = "main\\.exposure\\[0\\]\\[0\\]";
     const groups: [string, () => RegExp[]][] = [
       ["ContextHash (1): the market into its words", () => [/^main\.context\.market\.price\[0\]$/, /^main\.price\[0\]$/]],

@@ -147,6 +147,21 @@ export class CompiledCircuit {
     return i;
   }
 
+  /**
+   * A forged witness: a copy of `witness` with each named signal set to the given value (mod p), as an attacker
+   * would write it. A name --O2 eliminated is skipped (its value is implied by the wires that remain, so the forgery
+   * must set those); an unknown name throws (a typo would forge nothing).
+   */
+  forged(witness: readonly bigint[], values: Record<string, bigint>): bigint[] {
+    const out = [...witness];
+    for (const [name, v] of Object.entries(values)) {
+      const i = this.signals.get(name);
+      if (i === undefined) throw new Error(`no signal "${name}" in ${this.name}.sym`);
+      if (i >= 0) out[i] = ((v % FIELD) + FIELD) % FIELD;
+    }
+    return out;
+  }
+
   /** Names of surviving signals matching a pattern (for picking tamper targets). */
   find(pattern: RegExp): string[] {
     return [...this.signals].filter(([n, i]) => i >= 0 && pattern.test(n)).map(([n]) => n);

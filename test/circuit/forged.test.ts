@@ -1,0 +1,201 @@
+/**
+ * Forged witnesses against the copies of HoldingExposure and VenueSlot (each template compiled as a small instance
+ * under build/unit_*). A copy `x <== y` out of a component (OneHot's selector, SignedRange's sign bit, IsZero's
+ * flag) is a constraint an honest witness never tests: the circuit's own witness generator fills x with y's value
+ * either way. Only a witness written by an attacker can: here, the honest witness with the copied signal set to the
+ * value the attacker wants and every signal computed from it rewritten to match, so that the template's other
+ * constraints hold. The real circuit must refuse it; a circuit whose copy were a free assignment (`x <-- y`) would
+ * accept it (docs/AUDIT.md, the mutation run).
+ */
+import { expect } from "chai";
+import { accountLeaf, ownerHash } from "../../prover/commitments.ts";
+import { VenueTree } from "../../prover/tree.ts";
+import { loadCircuit, unitInstance, type CompiledCircuit } from "../helpers/witness.ts";
+import { FIELD, fe, modInverse, uncheckedHoldingWords } from "./helpers.ts";
+
+const A = 3;
+/** HoldingExposure's outputs spread over the assets, in the order of its spread[q] (Check 8). */
+const SPREAD = ["deltaUnits", "gammaUnits", "netUnits", "spotLong", "spotShort", "grossUnits", "shortOptUnits", "grossVega"] as const;
+const mod = (x: bigint) => ((x % FIELD) + FIELD) % FIELD;
+
+describe("forged witnesses against the copies of the circuit templates", function () {
+  describe("# HoldingExposure(3)", () => {
+    let c: CompiledCircuit;
+    before(async () => {
+      c = await loadCircuit(unitInstance("HoldingExposure", "HoldingExposure", { A }));
+    });
+    /** fields in HOLDING_FIELDS order: asset, kind, size, entryPrice, mark, delta, gamma, vega */
+    const input = (fields: bigint[], noGammaGain = 0n) => ({ fields: fields.map(fe), noGammaGain: String(noGammaGain) });
+    /** the per-asset output values of a witness, by output name */
+    const outputs = (w: readonly bigint[]) => Object.fromEntries(SPREAD.map((o) => [o, Array.from({ length: A }, (_, a) => w[c.index(`main.${o}[${a}]`)])]));
+    /** the assignment of every spread output (and its spread[q][a] signal) to the given per-asset values */
+    const spreadTo = (values: Record<string, bigint[]>) =>
+      Object.fromEntries(SPREAD.flatMap((o, q) => values[o].flatMap((v, a) => [[`main.${o}[${a}]`, v], [`main.spread[${q}][${a}]`, v]])));
+
+    it("should reject an asset selector that is not the one-hot of the asset index (a holding's exposure moved to another asset)", async () => {
+      // Check (1): sel is OneHot's output for the committed asset. A long 5-unit linear holding of asset 0 whose
+      // selector says asset 1: every per-asset output moves to asset 1 (its delta, gross notional and net units
+      // would then net against, or escape, the charges of the wrong asset).
+      const w = await c.accept(input([0n, 1n, 5_0000_0000n, 2_000_0000_0000n, 0n, 0n, 0n, 0n]));
+      const honest = outputs(w);
+      const total = (o: string) => mod(honest[o].reduce((x, y) => x + y, 0n));
+      for (const o of SPREAD) expect(honest[o].slice(1), o).to.deep.equal([0n, 0n]);
+      expect(honest.deltaUnits[0]).to.equal(5_0000_0000n * 1_0000_0000n);
+      const sel = [0n, 1n, 0n];
+      const moved = Object.fromEntries(SPREAD.map((o) => [o, sel.map((s) => mod(s * total(o)))]));
+      const selector = Object.fromEntries(sel.map((s, a) => [`main.sel[${a}]`, s]));
+      const forged = c.forged(w, { ...selector, ...spreadTo(moved) });
+      expect(forged[c.index("main.deltaUnits[1]")]).to.equal(honest.deltaUnits[0]);
+      expect(c.violated(forged)).to.not.be.empty;
+    });
+
+    it("should reject a size sign bit that is not the sign of the size (a long spot counted as short, its gross notional negative)", async () => {
+      // Check (3): sizeNonNeg is SignedRange's top bit of size + 2^63. A long spot of 5 units with sizeNonNeg = 0:
+      // |size| = (2·0 − 1)·size = −5 (a negative gross notional lowers the gross charge), spotLong 0 and spotShort +5.
+      const size = 5_0000_0000n;
+      const w = await c.accept(input([0n, 0n, size, 0n, 0n, 0n, 0n, 0n]));
+      const honest = outputs(w);
+      expect([honest.spotLong[0], honest.spotShort[0], honest.grossUnits[0]]).to.deep.equal([size, 0n, size]);
+      const s = 0n;
+      const gammaNonNeg = w[c.index("main.gammaNonNeg")];
+      const vegaNonNeg = w[c.index("main.vegaNonNeg")];
+      const flipped = { ...honest, spotLong: [s * size, 0n, 0n], spotShort: [size - s * size, 0n, 0n], grossUnits: [mod((2n * s - 1n) * size), 0n, 0n] };
+      const forged = c.forged(w, {
+        "main.sizeNonNeg": s,
+        "main.absSize": (2n * s - 1n) * size,
+        "main.spotLongSize": s * size,
+        "main.gammaSigns": s * gammaNonNeg,
+        "main.vegaSigns": s * vegaNonNeg,
+        ...spreadTo(flipped),
+      });
+      expect(forged[c.index("main.grossUnits[0]")]).to.equal(FIELD - size);
+      expect(c.violated(forged)).to.not.be.empty;
+    });
+
+    it("should reject a vega sign bit that is not the sign of the vega (a long option's gross vega made negative)", async () => {
+      // Check (5): the greeks' sign bits are SignedRange's. A long option with vega > 0 whose vegaNonNeg says
+      // negative: |size·vega| = (1 − 2·1 − 2·0 + 4·0)·size·vega = −size·vega, which would lower the vega charge.
+      const [size, mark, delta, gamma, vega] = [2_0000_0000n, 50_0000_0000n, 5000_0000n, 1_000_000n, 3_0000_0000n];
+      const w = await c.accept(input([0n, 2n, size, 0n, mark, delta, gamma, vega]));
+      const honest = outputs(w);
+      const vegaScalar = w[c.index("main.vegaScalar")];
+      expect(vegaScalar).to.equal(size * vega);
+      expect(honest.grossVega[0]).to.equal(vegaScalar);
+      const sizeNonNeg = w[c.index("main.sizeNonNeg")];
+      expect(sizeNonNeg).to.equal(1n);
+      const v = 0n;
+      const grossVega = mod((1n - 2n * sizeNonNeg - 2n * v + 4n * sizeNonNeg * v) * vegaScalar);
+      expect(grossVega).to.equal(FIELD - vegaScalar);
+      const forged = c.forged(w, {
+        "main.vegaNonNeg": v,
+        "main.vegaSigns": sizeNonNeg * v,
+        "main.grossVegaScalar": grossVega,
+        ...spreadTo({ ...honest, grossVega: [grossVega, 0n, 0n] }),
+      });
+      expect(c.violated(forged)).to.not.be.empty;
+    });
+
+    it("should reject a gamma sign bit that is not the sign of the gamma (a gamma gain counted under noGammaGain)", async () => {
+      // Check (5), the gamma sign: with noGammaGain = 1 a long option's positive gamma (a scenario gain) is dropped,
+      // gammaScalar = gammaRaw·(1 − gammaDrop) = 0. A gammaNonNeg of 0 makes the signs "disagree": gammaDrop = 0 and
+      // the gain gammaRaw = size·gamma offsets the losses the model says it must not.
+      const [size, mark, delta, gamma, vega] = [2_0000_0000n, 50_0000_0000n, 5000_0000n, 1_000_000n, 3_0000_0000n];
+      const w = await c.accept(input([0n, 2n, size, 0n, mark, delta, gamma, vega], 1n));
+      const honest = outputs(w);
+      const gammaRaw = w[c.index("main.gammaRaw")];
+      expect(gammaRaw).to.equal(size * gamma);
+      expect([w[c.index("main.gammaDrop")], honest.gammaUnits[0]]).to.deep.equal([1n, 0n]);
+      const s = w[c.index("main.sizeNonNeg")];
+      const g = 0n;
+      const drop = 1n * (1n - s - g + 2n * s * g);
+      expect(drop).to.equal(0n);
+      const forged = c.forged(w, {
+        "main.gammaNonNeg": g,
+        "main.gammaSigns": s * g,
+        "main.gammaDrop": drop,
+        "main.gammaScalar": gammaRaw - gammaRaw * drop,
+        ...spreadTo({ ...honest, gammaUnits: [gammaRaw, 0n, 0n] }),
+      });
+      expect(forged[c.index("main.gammaUnits[0]")]).to.equal(size * gamma);
+      expect(c.violated(forged)).to.not.be.empty;
+    });
+
+    it("should reject an option delta beyond ±1 whose sign bit is forged so that |delta| reads 1 (Check (6) bypassed)", async () => {
+      // Check (5), the delta sign: Check (6) bounds an option's |delta| = (2·deltaNonNeg − 1)·delta by 10^8. A sign
+      // that were any field element would make |delta| whatever the prover likes: for delta = 3·10^8 (an option three
+      // times as sensitive as its underlying, forbidden), deltaNonNeg = 2/3 gives |delta| = 10^8, room 0. The forged
+      // witness: the honest one for delta = 0.5·10^8 with delta, its range bits, |delta|, the room and its bits, and
+      // the delta exposure rewritten for 3·10^8.
+      const [size, mark, gamma, vega] = [2_0000_0000n, 50_0000_0000n, 1_000_000n, 3_0000_0000n];
+      const w = await c.accept(input([0n, 2n, size, 0n, mark, 5000_0000n, gamma, vega]));
+      const delta = 3_0000_0000n;
+      const d = mod(2n * modInverse(3n));
+      expect(mod((2n * d - 1n) * delta)).to.equal(1_0000_0000n);
+      // a bit decomposition's signals by component (SignedRange's bits, Num2Bits' out), named by its bit count
+      const bitGroups = (re: RegExp) => {
+        const groups = new Map<string, string[]>();
+        for (const n of c.signals.keys()) {
+          const m = re.exec(n);
+          if (m) groups.set(m[1], [...(groups.get(m[1]) ?? []), n]);
+        }
+        return groups;
+      };
+      const only = (groups: Map<string, string[]>, count: number) => {
+        const hit = [...groups].filter(([, names]) => names.length === count);
+        expect(hit, `one decomposition of ${count} bits`).to.have.length(1);
+        return hit[0][0];
+      };
+      /** the signals of one decomposition rewritten for `value`: each bit, the Num2Bits input, and the component's own input */
+      const setBits = (prefix: string, value: bigint, input: bigint) =>
+        Object.fromEntries(
+          [...c.signals.keys()].filter((n) => n.startsWith(`${prefix}.`)).flatMap((n): [string, bigint][] => {
+            const k = /\.(?:bits|out)\[(\d+)\]$/.exec(n)?.[1];
+            if (k !== undefined) return [[n, (value >> BigInt(k)) & 1n]];
+            if (n === `${prefix}.in`) return [[n, input]];
+            return /\.Num2Bits_\d+_\d+\.in$/.test(n) ? [[n, value]] : [];
+          }),
+        );
+      const deltaRange = only(bitGroups(/^(main\.SignedRange_\d+_\d+)\.bits\[\d+\]$/), 32); // DELTA_BITS
+      const roomBits = only(bitGroups(/^(main\.Num2Bits_\d+_\d+)\.out\[\d+\]$/), 27); // OPTION_DELTA_BITS
+      const forged = c.forged(w, {
+        "main.fields[5]": delta,
+        ...setBits(deltaRange, delta + (1n << 31n), delta),
+        "main.absDelta": 1_0000_0000n,
+        "main.deltaRoom": 0n,
+        ...setBits(roomBits, 0n, 0n),
+        "main.optionDelta": size * delta,
+        ...spreadTo({ ...outputs(w), deltaUnits: [size * delta, 0n, 0n] }),
+        "main.deltaNonNeg": d, // last: under the real circuit it is the range's top bit, which the line above set
+      });
+      expect(c.violated(forged)).to.not.be.empty;
+    });
+  });
+
+  describe("# VenueSlot(1, 3, 2)", () => {
+    it("should not let a slot with a non-zero root report itself inactive (a published venue dropped from the book)", async () => {
+      // Check (1): active = 1 − IsZero(root). An honest active slot (its empty account in a venue tree, root R ≠ 0)
+      // whose `active` output is rewritten to 0: check (2) then no longer compares the computed root, check (3) holds
+      // (venue id 0, empty holdings), so only the binding of `active` to the root can refuse it. Were `active` free, a
+      // prover could mark any slot whose root is public inactive, and the account behind it would not count.
+      const c = await loadCircuit(unitInstance("VenueSlot", "VenueSlot", { N: 1, A, D: 2 }));
+      const secret = 0x1234n;
+      const salt = 0x5678n;
+      const empty = [[0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n]];
+      const leaf = accountLeaf(ownerHash(secret, salt), 0n, uncheckedHoldingWords(empty, A));
+      const p = new VenueTree(2, [11n, 12n, 13n, leaf]).path(3);
+      const w = await c.accept({
+        root: String(p.root),
+        venueId: "0",
+        traderSecret: String(secret),
+        salt: String(salt),
+        leafIndex: "3",
+        siblings: p.siblings.map((l) => l.map(String)),
+        holdings: empty.map((h) => h.map(String)),
+      });
+      expect(w[c.index("main.active")]).to.equal(1n);
+      expect(w[c.index("main.root")]).to.not.equal(0n);
+      const forged = c.forged(w, { "main.active": 0n });
+      expect(c.violated(forged)).to.not.be.empty;
+    });
+  });
+});
