@@ -354,7 +354,7 @@ export async function runMutants(opts: MutateOptions = {}): Promise<MutantResult
   return results;
 }
 
-/** Every circuit file a circuit source includes, transitively (paths relative to the sandbox root). */
+/** Whether circuit source `source` includes `target` (a path relative to the sandbox root), itself or transitively. */
 function includesFile(dir: string, source: string, target: string, seen = new Set<string>()): boolean {
   if (seen.has(source) || !existsSync(source)) return false;
   seen.add(source);
