@@ -17,7 +17,7 @@
 import { z } from "zod";
 import { ZkMarginArtifactError } from "./errors.ts";
 import { publicSignalCount, publicSignalNames } from "./publicSignals.ts";
-import type { VerificationKey } from "./snark.ts";
+import type { SnarkProof, VerificationKey } from "./snark.ts";
 import type { InstanceParams } from "./types.ts";
 import type { WitnessGenerator } from "./witness.ts";
 
@@ -62,6 +62,22 @@ export interface ProverArtifacts {
   witness?: WitnessGenerator;
   /** why `witness` is absent (shown by ProverSession.witnessEngine) */
   witnessFallback?: string;
+  /**
+   * A faster Groth16 prover to use instead of snarkjs's (Node: the project's native prover, prover/node.ts
+   * nativeProver, which verifies each of its proofs before returning it); it proves with the key `zkey` names.
+   */
+  prover?: Groth16Prover;
+  /** why `prover` is absent (shown by ProverSession.proverEngine) */
+  proverFallback?: string;
+}
+
+/** Which Groth16 prover runs: snarkjs's (WASM, Node and browsers) or the native one (Node on x86-64 Linux). */
+export type ProverEngine = "native" | "snarkjs";
+
+/** A Groth16 prover of one instance's key: the proof and public signals of a .wtns witness, as snarkjs returns them. */
+export interface Groth16Prover {
+  engine: "native";
+  prove(wtns: Uint8Array): Promise<{ proof: SnarkProof; publicSignals: string[] }>;
 }
 
 /** A descriptor for a MarginProof instance of the given dimensions (its public-signal layout follows from V). */

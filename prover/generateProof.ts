@@ -4,7 +4,8 @@
  * Groth16 proof, with progress reported on the long steps. The artifacts are passed in (prover/artifacts.ts: bytes,
  * paths or URLs and the instance descriptor from the build manifest), or a warm ProverSession that holds them
  * (prover/proverSession.ts). The witness comes from the artifacts' `witness` generator when given (Node: circom's
- * C++ generator), else from the WASM.
+ * C++ generator), else from the WASM; the proof from the artifacts' `prover` when given (Node: the native prover),
+ * else from snarkjs.
  *
  * The result names every public signal (prover/publicSignals.ts), carries the snarkjs proof, the epoch it was proved
  * for (inside the context hash, not a public signal) and the packed uint256[8] in the order the Solidity verifier
@@ -98,8 +99,9 @@ export async function generateProof(input: ProveInput, prover: ProverArtifacts |
   let wasm: Uint8Array | undefined;
   const artifacts = session ? undefined : (prover as ProverArtifacts);
   if (artifacts) {
-    // both keys are read (and their sha256 checked) before any witness is computed
-    zkey = { type: "mem", data: await loadArtifact(artifacts.zkey, `instance "${instance.name}": zkey`, instance.sha256?.zkey) };
+    // both keys are read (and their sha256 checked) before any witness is computed; a native prover checks the
+    // key it reads itself (prover/node.ts nativeProver)
+    if (!artifacts.prover) zkey = { type: "mem", data: await loadArtifact(artifacts.zkey, `instance "${instance.name}": zkey`, instance.sha256?.zkey) };
     if (!artifacts.witness) wasm = await loadArtifact(artifacts.wasm, `instance "${instance.name}": wasm`, instance.sha256?.wasm);
   }
   report({ stage: "validate", fraction: 1, message: "input valid" });
@@ -114,7 +116,9 @@ export async function generateProof(input: ProveInput, prover: ProverArtifacts |
   report({ stage: "prove", fraction: 0, message: "proving (Groth16)" });
   const { proof, publicSignals } = session
     ? await session.prove(circuitInput as CircuitInput, progressLogger(report))
-    : await snark.groth16.prove(zkey!, wtns, progressLogger(report));
+    : artifacts?.prover
+      ? await artifacts.prover.prove(wtns.data ?? new Uint8Array())
+      : await snark.groth16.prove(zkey!, wtns, progressLogger(report));
   report({ stage: "prove", fraction: 1, message: "proof generated" });
 
   // The circuit's public outputs must be exactly the public inputs we meant to prove.

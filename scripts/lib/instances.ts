@@ -10,6 +10,7 @@ import { ZkMarginInputError } from "../../prover/errors.ts";
 import { artifactsFromDir, manifestWitness, type ManifestFiles } from "../../prover/node.ts";
 import type { InstanceParams } from "../../prover/types.ts";
 import type { WitnessEngine, WitnessGenerator } from "../../prover/witness.ts";
+import type { ProverEngine } from "../../prover/artifacts.ts";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -89,9 +90,9 @@ export function marginParams(name: string): InstanceParams {
  * (prover/node.ts artifactsFromDir; `dir` overrides the folder, e.g. ZKMARGIN_ARTIFACTS in the CLI). An unknown
  * instance is a ZkMarginInputError ("instance"), a missing build a ZkMarginArtifactError.
  */
-export function localArtifacts(name: string, opts: { engine?: WitnessEngine; dir?: string } = {}): ReturnType<typeof artifactsFromDir> {
+export function localArtifacts(name: string, opts: { engine?: WitnessEngine; prover?: ProverEngine; dir?: string } = {}): ReturnType<typeof artifactsFromDir> {
   if (opts.dir === undefined) marginParams(name);
-  return artifactsFromDir(opts.dir ?? artifactPaths(name).dir, { engine: opts.engine });
+  return artifactsFromDir(opts.dir ?? artifactPaths(name).dir, { engine: opts.engine, prover: opts.prover });
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * The build pipeline for one circuit instance: compile → powers of tau → phase 2 (setup, contribution, beacon,
- * zkey verify) → export (verification key, Solidity verifier, batch verifier) → manifest.
+ * zkey verify) → export (verification key, Solidity verifier, batch verifier; circom's C++ witness generator and the
+ * native prover where the toolchain is) → manifest.
  * A build whose inputs (circuit sources, tool versions, instance entry, ptau identity) are unchanged and whose
  * outputs still match the manifest does no work. scripts/build.ts is the CLI over buildInstance().
  */
@@ -12,6 +13,8 @@ import { compileInstance, generateCppSources, readR1csInfo, requiredPtauPower, t
 import { ROOT, artifactPaths, getInstance, type Instance } from "./instances.ts";
 import { resolvePtau, type PtauInfo } from "./ptau.ts";
 import { CPP_CFLAGS, compareWitnesses, cppPaths, cppStamp, cppToolchainMissing, makeCpp } from "./witnessCpp.ts";
+import { NATIVE_CFLAGS, buildNativeBinary, installNativeBinary, nativeStamp, nativeToolchainMissing } from "./nativeProver.ts";
+import { runNativeProver } from "../../prover/node.ts";
 import { BuildError, type Logger } from "./common.ts";
 
 export { BuildError } from "./common.ts";
@@ -62,6 +65,11 @@ export interface Manifest {
    * the instance's samples at build time; null with the reason when it was not built (Node then uses the WASM).
    */
   witnessCpp?: WitnessCppRecord;
+  /**
+   * The native Groth16 prover (build/<name>/groth16, from prover/native/groth16.cpp), accepted when its proofs of the
+   * instance's samples verify; not built, with the reason, otherwise (Node then proves with snarkjs).
+   */
+  nativeProver?: NativeProverRecord;
   tools: { circom2: string; circomlib: string; snarkjs: string; pipeline: number };
   builtAt: string;
   /** seconds per phase of the build that produced this manifest */
@@ -69,6 +77,10 @@ export interface Manifest {
 }
 
 export type WitnessCppRecord =
+  | { built: true; path: string; sha256: string; stamp: string; cflags: string; samples: number; seconds: number }
+  | { built: false; reason: string };
+
+export type NativeProverRecord =
   | { built: true; path: string; sha256: string; stamp: string; cflags: string; samples: number; seconds: number }
   | { built: false; reason: string };
 
@@ -237,9 +249,11 @@ export async function buildInstance(name: string, opts: BuildOptions = {}): Prom
           writeFileSync(p.manifest, `${JSON.stringify(old, null, 2)}\n`);
         }
         const cppBad = bad.some((b) => b.startsWith("witnessCpp:"));
-        const otherBad = bad.filter((b) => !b.startsWith("witnessCpp:"));
+        const nativeBad = bad.some((b) => b.startsWith("nativeProver:"));
+        const otherBad = bad.filter((b) => !b.startsWith("witnessCpp:") && !b.startsWith("nativeProver:"));
         const cppCurrent = !cppBad && cppUpToDate(inst, old.witnessCpp);
-        if (keysIntact && otherBad.length === 0 && old.batchWriter === batchWriterHash() && cppCurrent) {
+        const nativeCurrent = !nativeBad && nativeUpToDate(inst, old.nativeProver);
+        if (keysIntact && otherBad.length === 0 && old.batchWriter === batchWriterHash() && cppCurrent && nativeCurrent) {
           pr.say("up to date", `nothing changed (stamp ${old.stamp.slice(0, 12)}, ptau ${old.ptau.name}${old.ptau.insecure ? ", INSECURE dev ptau" : ""}); build skipped`);
           return { skipped: true, manifest: old };
         }
@@ -251,7 +265,8 @@ export async function buildInstance(name: string, opts: BuildOptions = {}): Prom
             batchWriter = await writeBatch(name, pr);
           }
           const witnessCpp = cppCurrent && old.witnessCpp ? old.witnessCpp : await buildWitnessCpp(inst, pr);
-          const manifest: Manifest = { ...old, batchWriter, witnessCpp, files: manifestFiles(name, witnessCpp), builtAt: new Date().toISOString() };
+          const nativeProver = nativeCurrent && old.nativeProver ? old.nativeProver : await buildNativeProver(inst, pr);
+          const manifest: Manifest = { ...old, batchWriter, witnessCpp, nativeProver, files: manifestFiles(name, witnessCpp, nativeProver), builtAt: new Date().toISOString() };
           writeFileSync(p.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
           pr.say("5/5 manifest", `${rel(p.manifest)} updated; build done`);
           return { skipped: false, manifest };
@@ -324,6 +339,82 @@ async function buildWitnessCpp(inst: Instance, pr: Progress): Promise<WitnessCpp
   const seconds = Math.round((pr.elapsed() - t0) * 10) / 10;
   pr.say(phase, `built; witness byte-identical to the WASM witness on ${samples.length} sample input(s)`);
   return { built: true, path: rel(cp.binary), sha256: sha256File(cp.binary), stamp: cppStamp(cs), cflags: CPP_CFLAGS, samples: samples.length, seconds };
+}
+
+/** Build the native prover unless ZKMARGIN_NATIVE_PROVER=0. */
+function wantNative(): boolean {
+  return process.env.ZKMARGIN_NATIVE_PROVER !== "0";
+}
+
+/** The native prover's place in an instance's build folder. */
+function nativeTarget(inst: Instance): string {
+  return path.join(artifactPaths(inst.name).dir, "groth16");
+}
+
+/** Whether a manifest's native prover record still holds: the same stamp and binary, or still not buildable. */
+function nativeUpToDate(inst: Instance, rec: NativeProverRecord | undefined): boolean {
+  if (rec === undefined) return false;
+  if (!rec.built) return !wantNative() ? rec.reason.includes("ZKMARGIN_NATIVE_PROVER") : nativeToolchainMissing() !== undefined && !rec.reason.includes("ZKMARGIN_NATIVE_PROVER");
+  if (!wantNative()) return false;
+  const target = nativeTarget(inst);
+  return existsSync(target) && rec.stamp === nativeStamp() && sha256File(target) === rec.sha256;
+}
+
+/**
+ * Step 4c: the native Groth16 prover (scripts/lib/nativeProver.ts), copied to build/<name>/groth16 and accepted only
+ * if its proof of every sample input of the instance verifies with snarkjs against the instance's verification key.
+ * Not built (the reason is logged and recorded; Node then proves with snarkjs) without the toolchain, off x86-64
+ * Linux, without samples, or with ZKMARGIN_NATIVE_PROVER=0. A proof that does not verify stops the build.
+ */
+async function buildNativeProver(inst: Instance, pr: Progress): Promise<NativeProverRecord> {
+  const phase = "4/5 native prover";
+  const notBuilt = (reason: string): NativeProverRecord => {
+    pr.say(phase, `not built: ${reason}; Node proves with snarkjs`);
+    return { built: false, reason };
+  };
+  if (!wantNative()) return notBuilt("disabled by ZKMARGIN_NATIVE_PROVER=0");
+  const missing = nativeToolchainMissing();
+  if (missing !== undefined) return notBuilt(`${missing} (.ci/run installs g++, nasm, libgmp-dev)`);
+  let samples: { label: string; input: Record<string, unknown> }[];
+  try {
+    const { sampleInputs } = await import("../../client/audit/samples.ts");
+    samples = await sampleInputs(inst.name);
+  } catch (e) {
+    return notBuilt(`no sample input to check its proofs with (${(e as Error).message})`);
+  }
+  const t0 = pr.elapsed();
+  let built: { binary: string; stamp: string; reused: boolean };
+  try {
+    built = await buildNativeBinary((m) => pr.say(phase, m));
+  } catch (e) {
+    // a toolchain that cannot build it is a reason to fall back to snarkjs, not to lose the keys
+    return notBuilt(`WARNING ${(e as Error).message}`);
+  }
+  if (built.reused) pr.say(phase, `reusing ${rel(built.binary)}`);
+  const target = nativeTarget(inst);
+  installNativeBinary(built.binary, target);
+  const { snark } = await import("./snark.ts");
+  const p = artifactPaths(inst.name);
+  const vk = JSON.parse(readFileSync(p.vkey, "utf8")) as Parameters<typeof snark.groth16.verify>[0];
+  for (const s of samples) {
+    const mem: { type: "mem"; data?: Uint8Array } = { type: "mem" };
+    await snark.wtns.calculate(s.input as never, p.wasm, mem);
+    let ok = false;
+    let why = "";
+    try {
+      const out = await runNativeProver(target, p.zkey, mem.data ?? new Uint8Array());
+      ok = await snark.groth16.verify(vk, out.publicSignals, out.proof);
+    } catch (e) {
+      why = `: ${(e as Error).message}`;
+    }
+    if (!ok) {
+      rmSync(target, { force: true });
+      throw new BuildError(`the native prover's proof of sample "${s.label}" of "${inst.name}" does not verify${why}; build stopped`);
+    }
+  }
+  const seconds = Math.round((pr.elapsed() - t0) * 10) / 10;
+  pr.say(phase, `built; its proofs of ${samples.length} sample input(s) verify`);
+  return { built: true, path: rel(target), sha256: sha256File(target), stamp: built.stamp, cflags: NATIVE_CFLAGS.join(" "), samples: samples.length, seconds };
 }
 
 function skipZkeyVerify(opts: BuildOptions): boolean {
@@ -447,9 +538,12 @@ async function fullBuild(inst: Instance, opts: BuildOptions, pr: Progress): Prom
   t = pr.elapsed();
   const witnessCpp = await buildWitnessCpp(inst, pr);
   seconds.witnessCpp = pr.elapsed() - t;
+  t = pr.elapsed();
+  const nativeProver = await buildNativeProver(inst, pr);
+  seconds.nativeProver = pr.elapsed() - t;
 
   // 5. manifest
-  const files = manifestFiles(name, witnessCpp);
+  const files = manifestFiles(name, witnessCpp, nativeProver);
   const { path: _ptauPath, ...ptauRecord } = ptau;
   const manifest: Manifest = {
     instance: name,
@@ -470,6 +564,7 @@ async function fullBuild(inst: Instance, opts: BuildOptions, pr: Progress): Prom
       verified: !skipVerify,
     },
     witnessCpp,
+    nativeProver,
     files,
     tools: { circom2: pkgVersion("circom2"), circomlib: pkgVersion("circomlib"), snarkjs: pkgVersion("snarkjs"), pipeline: PIPELINE_VERSION },
     builtAt: new Date().toISOString(),
@@ -480,12 +575,16 @@ async function fullBuild(inst: Instance, opts: BuildOptions, pr: Progress): Prom
   return { skipped: false, manifest };
 }
 
-/** r1cs, wasm, zkey, vkey, verifier, the C++ witness generator and every other generated .sol, hashed as they are now. */
-function manifestFiles(name: string, witnessCpp?: WitnessCppRecord): Manifest["files"] {
+/**
+ * r1cs, wasm, zkey, vkey, verifier, the C++ witness generator, the native prover and every other generated .sol,
+ * hashed as they are now.
+ */
+function manifestFiles(name: string, witnessCpp?: WitnessCppRecord, nativeProver?: NativeProverRecord): Manifest["files"] {
   const p = artifactPaths(name);
   const entry = (f: string): FileEntry => ({ path: rel(f), sha256: sha256File(f) });
   const files: Manifest["files"] = { r1cs: entry(p.r1cs), wasm: entry(p.wasm), zkey: entry(p.zkey), vkey: entry(p.vkey), verifier: entry(p.verifier) };
   if (witnessCpp?.built) files.witnessCpp = { path: witnessCpp.path, sha256: witnessCpp.sha256 };
+  if (nativeProver?.built) files.nativeProver = { path: nativeProver.path, sha256: nativeProver.sha256 };
   for (const f of readdirSync(p.verifierDir).filter((f) => f.endsWith(".sol")).sort()) {
     const abs = path.join(p.verifierDir, f);
     if (abs !== p.verifier) files[f] = entry(abs);
