@@ -38,6 +38,12 @@ describe("# relay: the batching relayer (hardhat node, real proofs, SQLite, HTTP
     await w?.close();
   });
 
+  it("chain.now() should read the newest block even right after a read (ethers shares one answer among identical requests for 250 ms)", async () => {
+    const before = await w.chain.now();
+    await w.chain.provider.send("evm_mine", [Number(before) + 5]);
+    expect(await w.chain.now()).to.equal(before + 5n);
+  });
+
   describe("intake and one batch (max-batch 3)", () => {
     let r: RunningRelay;
     const proofs: ZkMarginProof[] = [];
