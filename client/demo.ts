@@ -163,7 +163,8 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const valid = await verifyProof(proof, artifacts);
   const verifySeconds = (performance.now() - tVerify) / 1000;
   if (!valid) throw new Error("demo: the proof does not verify off-chain");
-  say(`  proof generated in ${proofSeconds.toFixed(1)} s, verified off-chain in ${verifySeconds.toFixed(2)} s`);
+  const engines = `${artifacts.witness ? "C++ witness" : "WASM witness"}, ${artifacts.prover ? "native prover" : `snarkjs prover${artifacts.proverFallback ? ` (${artifacts.proverFallback})` : ""}`}`;
+  say(`  proof generated in ${proofSeconds.toFixed(1)} s (${engines}), verified off-chain in ${verifySeconds.toFixed(2)} s`);
   say(`  public: subject, domain, contextHash, ${params.V} venue roots, bookNullifier, tail (minExcess, venue ids); nothing else`);
 
   // 7. Attest.

@@ -83,7 +83,7 @@ interface Row {
   instance: string;
   constraints: string;
   rounds: number;
-  node: { wasm: { w: number[]; p: number[] }; cpp?: { w: number[]; p: number[] } };
+  node: { wasm: { w: number[]; p: number[] }; cpp?: { w: number[]; p: number[] }; native?: { w: number[]; p: number[] } };
   browser: { w: number[]; p: number[]; loadMs: number; threads: number; peakKiB: number };
 }
 
@@ -111,10 +111,13 @@ export const browserSection: Section = {
         const { request } = validateProveInput(input, artifacts.instance);
         const circuitInput = buildCircuitInput(request).input as CircuitInput;
         ctx.log(`browser: ${instance}: loading the Node sessions and the page's worker session`);
-        const nodeWasm = await ProverSession.open(artifacts, { engine: "wasm" });
-        const nodeCpp = artifacts.witness ? await ProverSession.open(artifacts, { engine: "cpp" }) : undefined;
+        // the like-for-like rows prove with snarkjs (the browser's prover); the native row is Node's default prover
+        const nodeWasm = await ProverSession.open(artifacts, { engine: "wasm", prover: "snarkjs" });
+        const nodeCpp = artifacts.witness ? await ProverSession.open(artifacts, { engine: "cpp", prover: "snarkjs" }) : undefined;
+        const nodeNative = artifacts.prover ? await ProverSession.open(artifacts, { prover: "native" }) : undefined;
         await nodeWasm.prove(circuitInput);
         await nodeCpp?.prove(circuitInput);
+        await nodeNative?.prove(circuitInput);
         type Hooks = { zkmargin: { bench(i: string, input: ProveInput, runs: number): Promise<BenchResult> } };
         const runBrowser = (runs: number) => page.evaluate(([i, inp, n]) => (window as unknown as Hooks).zkmargin.bench(i, inp, n), [instance, input, runs] as const);
         const rss = rssSampler(session.userDataDir);
@@ -123,7 +126,7 @@ export const browserSection: Section = {
           instance,
           constraints: manifest.constraints?.toLocaleString("en-US") ?? "?",
           rounds,
-          node: { wasm: { w: [], p: [] }, cpp: nodeCpp ? { w: [], p: [] } : undefined },
+          node: { wasm: { w: [], p: [] }, cpp: nodeCpp ? { w: [], p: [] } : undefined, native: nodeNative ? { w: [], p: [] } : undefined },
           browser: { w: [], p: [], loadMs: first.loadMs, threads: first.hardwareConcurrency, peakKiB: 0 },
         };
         for (let r = 0; r < rounds; r++) {
@@ -138,11 +141,17 @@ export const browserSection: Section = {
             row.node.cpp.w.push(c.witnessMs);
             row.node.cpp.p.push(c.proveMs);
           }
+          if (nodeNative && row.node.native) {
+            const n = await nodeNative.prove(circuitInput);
+            row.node.native.w.push(n.witnessMs);
+            row.node.native.p.push(n.proveMs);
+          }
           ctx.log(`browser: ${instance} round ${r + 1}/${rounds}: node wasm ${sec(a.witnessMs + a.proveMs)} s, browser ${sec(b.witnessMs + b.proveMs)} s`);
         }
         row.browser.peakKiB = rss.stop();
         await nodeWasm.close();
         await nodeCpp?.close();
+        await nodeNative?.close();
         rows.push(row);
       }
     } finally {
@@ -161,6 +170,7 @@ export const browserSection: Section = {
           line(`Chromium, Web Worker (${r.browser.threads} threads), WASM witness`, r.browser),
           line("Node, WASM witness", r.node.wasm),
           ...(r.node.cpp ? [line("Node, C++ witness", r.node.cpp)] : []),
+          ...(r.node.native ? [line("Node, C++ witness, native prover (Node's default)", r.node.native)] : []),
         ];
       }),
     );
@@ -168,6 +178,6 @@ export const browserSection: Section = {
       ["instance", "first proof's session load in the browser (download, key, curve) (s)", "renderer peak RSS, sampled (MiB)"],
       rows.map((r) => [r.instance, sec(r.browser.loadMs), mib(r.browser.peakKiB * 1024)]),
     );
-    return `${table}\n\n${load}\n\nMedians over interleaved rounds (Node WASM, browser, Node C++, repeated), after one warm-up proof each: each side keeps a warm ProverSession (key bytes, witness generator and snarkjs's curve with its worker threads loaded), so a round is witness + Groth16 proof only. Same circuit input (the demo book of web/demoBook.ts) on both sides. Browser: ${userAgent.replace(/^Mozilla\/5\.0 /, "")}, headless, proving in the page's Web Worker (web/src/worker.ts). "browser / this" is the browser's median witness + prove over that row's; issue 15's target is browser / Node ≤ 1.3×. Machine load (1-minute load average) ${loadBefore.toFixed(1)} at the start and ${loadAfter.toFixed(1)} at the end on ${cpus().length} cores: above the core count, other work shared the CPU and the absolute times are inflated alike on both sides; the ratios come from the interleaved rounds.${rows.some((r) => !r.node.cpp) ? ` No "Node, C++ witness" row for ${rows.filter((r) => !r.node.cpp).map((r) => r.instance).join(", ")}: its C++ witness generator is not built (the build compiles it when a C++ toolchain is present).` : ""}`;
+    return `${table}\n\n${load}\n\nMedians over interleaved rounds (Node WASM, browser, Node C++, Node native, repeated), after one warm-up proof each: each side keeps a warm ProverSession (key bytes, witness generator and snarkjs's curve with its worker threads loaded), so a round is witness + Groth16 proof only. Same circuit input (the demo book of web/demoBook.ts) on both sides. Browser: ${userAgent.replace(/^Mozilla\/5\.0 /, "")}, headless, proving in the page's Web Worker (web/src/worker.ts). "browser / this" is the browser's median witness + prove over that row's; issue 15's target is browser / Node ≤ 1.3×, met or not on the rows where both sides run snarkjs's prover; the native prover's row shows what Node gains beyond that (the browser has no native code to run). Machine load (1-minute load average) ${loadBefore.toFixed(1)} at the start and ${loadAfter.toFixed(1)} at the end on ${cpus().length} cores: above the core count, other work shared the CPU and the absolute times are inflated alike on both sides; the ratios come from the interleaved rounds.${rows.some((r) => !r.node.cpp) ? ` No "Node, C++ witness" row for ${rows.filter((r) => !r.node.cpp).map((r) => r.instance).join(", ")}: its C++ witness generator is not built (the build compiles it when a C++ toolchain is present).` : ""}`;
   },
 };

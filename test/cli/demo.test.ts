@@ -38,7 +38,7 @@ describe("# demo (subprocess, end to end)", function () {
   });
 
   it("should prove, attest on-chain, allocate a lien, renew without a gap and lapse, printing proof time and gas", () => {
-    expect(stdout).to.match(/proof generated in \d+\.\d s, verified off-chain/);
+    expect(stdout).to.match(/proof generated in \d+\.\d s \((C\+\+|WASM) witness, (native prover|snarkjs prover.*)\), verified off-chain/);
     expect(stdout).to.match(/attest: tx 0x[0-9a-f]+…, gas [\d,]+/);
     // the test instance has V = 3 venue slots: the demo proves its three-venue hedged book
     expect(stdout).to.match(/\[4\/10\] 3 venues post their account roots/);
