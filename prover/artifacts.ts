@@ -74,10 +74,13 @@ export interface ProverArtifacts {
 /** Which Groth16 prover runs: snarkjs's (WASM, Node and browsers) or the native one (Node on x86-64 Linux). */
 export type ProverEngine = "native" | "snarkjs";
 
-/** A Groth16 prover of one instance's key: the proof and public signals of a .wtns witness, as snarkjs returns them. */
+/**
+ * A Groth16 prover of one instance's key: the proof and public signals of a .wtns witness, as snarkjs returns them;
+ * `onProgress` hears each step (fraction 0..1 within the proof, the step's name).
+ */
 export interface Groth16Prover {
   engine: "native";
-  prove(wtns: Uint8Array): Promise<{ proof: SnarkProof; publicSignals: string[] }>;
+  prove(wtns: Uint8Array, onProgress?: (fraction: number, step: string) => void): Promise<{ proof: SnarkProof; publicSignals: string[] }>;
 }
 
 /** A descriptor for a MarginProof instance of the given dimensions (its public-signal layout follows from V). */

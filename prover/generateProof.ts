@@ -114,10 +114,11 @@ export async function generateProof(input: ProveInput, prover: ProverArtifacts |
   report({ stage: "witness", fraction: 1, message: "witness computed" });
 
   report({ stage: "prove", fraction: 0, message: "proving (Groth16)" });
+  const onStep = (fraction: number, step: string) => report({ stage: "prove", fraction, message: step });
   const { proof, publicSignals } = session
-    ? await session.prove(circuitInput as CircuitInput, progressLogger(report))
+    ? await session.prove(circuitInput as CircuitInput, progressLogger(report), onStep)
     : artifacts?.prover
-      ? await artifacts.prover.prove(wtns.data ?? new Uint8Array())
+      ? await artifacts.prover.prove(wtns.data ?? new Uint8Array(), onStep)
       : await snark.groth16.prove(zkey!, wtns, progressLogger(report));
   report({ stage: "prove", fraction: 1, message: "proof generated" });
 

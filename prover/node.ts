@@ -8,7 +8,7 @@
  *   const artifacts = artifactsFromDir("./artifacts/test");
  *   const proof = await generateProof(input, artifacts);
  */
-import { execFile, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -82,14 +82,24 @@ export function manifestWitness(dir: string, m: ManifestFiles, engine?: WitnessE
   return { witness: cppWitnessGenerator(binary) };
 }
 
+/** The steps the native prover announces on stdout, in order (prover/native/groth16.cpp `stage`). */
+export const NATIVE_STAGES = ["read", "coefficients", "fft-a", "fft-b", "fft-c", "multiexp-h", "multiexp-a", "multiexp-b1", "multiexp-b2", "multiexp-c", "blind"] as const;
+export type NativeStage = (typeof NATIVE_STAGES)[number];
+
 /**
  * Run the native Groth16 prover `binary` (prover/native/groth16.cpp, built by the pipeline) on a .wtns witness with
  * the proving key at `zkey`: the proof and public signals as snarkjs returns them. The binary checks both files'
- * layouts and that they belong together; its refusal is a ZkMarginArtifactError naming the file. OpenMP threads wait
+ * layouts and that they belong together; its refusal is a ZkMarginArtifactError naming the file. `onStage` hears each
+ * step as the binary starts it (NATIVE_STAGES). OpenMP threads wait
  * passively between parallel regions (OMP_WAIT_POLICY=passive unless the caller set it): spinning waiters made a
  * proof several times slower when another process had the cores.
  */
-export async function runNativeProver(binary: string, zkey: string, wtns: Uint8Array): Promise<{ proof: SnarkProof; publicSignals: string[] }> {
+export async function runNativeProver(
+  binary: string,
+  zkey: string,
+  wtns: Uint8Array,
+  onStage?: (stage: NativeStage, index: number) => void,
+): Promise<{ proof: SnarkProof; publicSignals: string[] }> {
   const dir = await mkdtemp(path.join(tmpdir(), "zkmargin-prove-"));
   try {
     const w = path.join(dir, "witness.wtns");
@@ -98,10 +108,22 @@ export async function runNativeProver(binary: string, zkey: string, wtns: Uint8A
     await writeFile(w, wtns);
     const env = { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? "passive" };
     const res = await new Promise<{ code: number | null; error?: Error; stderr: string }>((resolve) => {
-      execFile(binary, [zkey, w, p, pub], { env, maxBuffer: 4 * 1024 * 1024 }, (error, _stdout, stderr) => {
-        const code = error ? (typeof (error as { code?: unknown }).code === "number" ? ((error as { code: number }).code) : null) : 0;
-        resolve({ code, error: error && code === null ? error : undefined, stderr: String(stderr) });
+      const child = spawn(binary, [zkey, w, p, pub], { env, stdio: ["ignore", "pipe", "pipe"] });
+      let stderr = "";
+      let out = "";
+      child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+      child.stdout.setEncoding("utf8").on("data", (d: string) => {
+        out += d;
+        let nl: number;
+        while ((nl = out.indexOf("\n")) >= 0) {
+          const line = out.slice(0, nl);
+          out = out.slice(nl + 1);
+          const i = NATIVE_STAGES.indexOf(line.replace(/^stage /, "") as NativeStage);
+          if (line.startsWith("stage ") && i >= 0) onStage?.(NATIVE_STAGES[i], i);
+        }
       });
+      child.on("error", (error) => resolve({ code: null, error, stderr }));
+      child.on("close", (code) => resolve({ code, stderr }));
     });
     if (res.error) throw new Error(`could not run the native prover ${binary}: ${res.error.message}`);
     const msg = res.stderr.trim().replace(/^groth16: /, "");
@@ -124,7 +146,7 @@ export function nativeProver(binary: string, zkey: string, vkey: string | Verifi
   let vk: VerificationKey | undefined;
   return {
     engine: "native",
-    async prove(wtns) {
+    async prove(wtns, onProgress) {
       const st = statSync(zkey, { throwIfNoEntry: false });
       if (!st) throw new ZkMarginArtifactError(`instance "${instance.name}": zkey not found at ${zkey}; build the keys first (npm run build)`);
       const id = `${st.size}:${st.mtimeMs}`;
@@ -136,7 +158,9 @@ export function nativeProver(binary: string, zkey: string, vkey: string | Verifi
       }
       checked = id;
       vk ??= await loadVerificationKey(vkey, instance);
-      const out = await runNativeProver(binary, zkey, wtns);
+      const steps = NATIVE_STAGES.length + 1; // + the verification
+      const out = await runNativeProver(binary, zkey, wtns, (name, i) => onProgress?.(i / steps, name));
+      onProgress?.(NATIVE_STAGES.length / steps, "verify");
       const { snark } = await import("./snark.ts"); // snarkjs only when proving (this module is loaded by every CLI command)
       if (!(await snark.groth16.verify(vk, out.publicSignals, out.proof))) {
         throw new Error(`instance "${instance.name}": the native prover's proof does not verify: the witness does not satisfy the circuit, or the key or the prover binary is not this instance's`);

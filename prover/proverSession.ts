@@ -79,14 +79,17 @@ export class ProverSession {
     return this.native ? { engine: "native" } : { engine: "snarkjs", fallbackReason: this.proverFallback };
   }
 
-  /** Witness and Groth16 proof of a circuit input (already validated by the caller: prover/validate.ts). */
-  async prove(input: CircuitInput, logger?: Logger): Promise<SessionProof> {
+  /**
+   * Witness and Groth16 proof of a circuit input (already validated by the caller: prover/validate.ts). snarkjs
+   * reports its steps to `logger`, the native prover to `onProgress`.
+   */
+  async prove(input: CircuitInput, logger?: Logger, onProgress?: (fraction: number, step: string) => void): Promise<SessionProof> {
     if (this.closed) throw new Error("ProverSession: prove() after close()");
     const t0 = performance.now();
     const wtns = await this.witness.calculate(input);
     const t1 = performance.now();
     const { proof, publicSignals } = this.native
-      ? await this.native.prove(wtns)
+      ? await this.native.prove(wtns, onProgress)
       : await snark.groth16.prove(this.zkey as MemFile, { type: "mem", data: wtns }, logger);
     const t2 = performance.now();
     return { proof, publicSignals, engine: this.witness.engine, prover: this.native ? "native" : "snarkjs", witnessMs: t1 - t0, proveMs: t2 - t1 };

@@ -4,7 +4,7 @@
 //   groth16 <circuit.zkey> <witness.wtns> <proof.json> <public.json>
 //
 // Reads a snarkjs Groth16 proving key and a circom witness, writes the proof and the public signals in snarkjs's
-// JSON shapes. Every section of both files is checked against the header before a byte of it is used: a key or a
+// JSON shapes, and one line per step on stdout ("stage read", "stage coefficients", …, "stage blind"). Every section of both files is checked against the header before a byte of it is used: a key or a
 // witness of another circuit, a truncated file or a witness value outside the field is refused with a message naming
 // it. The witness is not checked against the constraints here (neither does snarkjs): the caller verifies the proof
 // (prover/node.ts does so for every proof).
@@ -52,6 +52,12 @@ struct Fail {
 };
 
 [[noreturn]] void fail(int code, const std::string &message) { throw Fail{code, message}; }
+
+// One line per step on stdout ("stage <name>"), for the caller's progress report (prover/node.ts NATIVE_STAGES).
+void stage(const char *name) {
+  std::printf("stage %s\n", name);
+  std::fflush(stdout);
+}
 
 // A binary file of snarkjs's container format ("zkey", "wtns"): magic, version, then (type u32, size u64, bytes)
 // sections. The table is walked here against the file's real size, since ffiasm's BinFile trusts it.
@@ -174,6 +180,7 @@ void writeFile(const std::string &file, const std::string &text) {
 int prove(const std::string &zkeyFile, const std::string &wtnsFile, const std::string &proofFile, const std::string &publicFile) {
   Engine &E = Engine::engine;
 
+  stage("read");
   checkContainer(zkeyFile, "zkey", 1);
   checkContainer(wtnsFile, "wtns", 2);
   std::unique_ptr<BinFileUtils::BinFile> zkey;
@@ -237,6 +244,7 @@ int prove(const std::string &zkeyFile, const std::string &wtnsFile, const std::s
   }
   if (w[0].v[0] != 1 || w[0].v[1] != 0 || w[0].v[2] != 0 || w[0].v[3] != 0) fail(3, wtnsFile + ": signal 0 is not 1 (not a circom witness)");
 
+  stage("coefficients");
   // A·w and B·w on the evaluation domain (Montgomery: the key's coefficients carry R², the witness is plain).
   std::vector<Scalar> a(domainSize), b(domainSize), c(domainSize);
   for (uint64_t i = 0; i < domainSize; i++) {
@@ -266,7 +274,10 @@ int prove(const std::string &zkeyFile, const std::string &wtnsFile, const std::s
   // key's H points already carry (snarkjs's layout).
   FFT<Engine::Fr> fft(domainSize * 2);
   const uint32_t domainPower = fft.log2(domainSize);
+  const char *fftStage[] = {"fft-a", "fft-b", "fft-c"};
+  int fftIndex = 0;
   for (std::vector<Scalar> *v : {&a, &b, &c}) {
+    stage(fftStage[fftIndex++]);
     fft.ifft(v->data(), domainSize);
 #pragma omp parallel for
     for (uint64_t i = 0; i < domainSize; i++) E.fr.mul((*v)[i], (*v)[i], fft.root(domainPower + 1, i));
@@ -290,13 +301,19 @@ int prove(const std::string &zkeyFile, const std::string &wtnsFile, const std::s
 
   G1Point piH, piA, piB1, piC;
   G2Point piB;
+  stage("multiexp-h");
   E.g1.multiMulByScalar(piH, pointsH, reinterpret_cast<uint8_t *>(a.data()), sW, domainSize);
   std::vector<Scalar>().swap(a);
+  stage("multiexp-a");
   E.g1.multiMulByScalar(piA, pointsA, reinterpret_cast<uint8_t *>(w), sW, nVars);
+  stage("multiexp-b1");
   E.g1.multiMulByScalar(piB1, pointsB1, reinterpret_cast<uint8_t *>(w), sW, nVars);
+  stage("multiexp-b2");
   E.g2.multiMulByScalar(piB, pointsB2, reinterpret_cast<uint8_t *>(w), sW, nVars);
+  stage("multiexp-c");
   E.g1.multiMulByScalar(piC, pointsC, reinterpret_cast<uint8_t *>(w + nPublic + 1), sW, nVars - nPublic - 1);
 
+  stage("blind");
   // Blinding: fresh r, s for every proof (a proof without them would reveal the witness's commitments).
   Scalar r = randomScalar(rLimbs);
   Scalar s = randomScalar(rLimbs);

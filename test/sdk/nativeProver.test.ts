@@ -13,7 +13,7 @@ import { network } from "hardhat";
 import { sampleInputs } from "../../client/audit/samples.ts";
 import { ZkMarginArtifactError } from "../../prover/errors.ts";
 import { generateProof, releaseProver } from "../../prover/generateProof.ts";
-import { artifactsFromDir, nativeProver, runNativeProver } from "../../prover/node.ts";
+import { NATIVE_STAGES, artifactsFromDir, nativeProver, runNativeProver } from "../../prover/node.ts";
 import { ProverSession } from "../../prover/proverSession.ts";
 import { verifyProof } from "../../prover/verifyProof.ts";
 import { artifactPaths, localArtifacts } from "../../scripts/lib/instances.ts";
@@ -97,8 +97,10 @@ describe("# native Groth16 prover (real keys)", function () {
     expect(await verifier.verifyProof([q[0], q[1]], [[q[2], q[3]], [q[4], q[5]]], [q[6], q[7]], forged)).to.equal(false);
   });
 
-  it("should blind every proof afresh: two proofs of one witness differ and both verify", async function () {
-    const a = await runNativeProver(binary, p.zkey, wtns);
+  it("should announce its steps and blind every proof afresh: two proofs of one witness differ and both verify", async function () {
+    const seen: string[] = [];
+    const a = await runNativeProver(binary, p.zkey, wtns, (stage) => seen.push(stage));
+    expect(seen, "every step announced once, in order").to.deep.equal([...NATIVE_STAGES]);
     const b = await runNativeProver(binary, p.zkey, wtns);
     expect(a.publicSignals).to.deep.equal(b.publicSignals);
     expect(a.proof.pi_b).to.not.deep.equal(b.proof.pi_b);

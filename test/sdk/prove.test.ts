@@ -78,7 +78,7 @@ describe("# generateProof / verifyProof (real keys)", function () {
     const stages = progress.map((p) => p.stage).filter((s, i, a) => a.indexOf(s) === i);
     expect(stages).to.deep.equal(["validate", "witness", "prove", "done"]);
     const prove = progress.filter((p) => p.stage === "prove").map((p) => p.fraction);
-    expect(prove.length).to.be.greaterThan(5); // snarkjs's milestones came through
+    expect(prove.length).to.be.greaterThan(5); // the prover's milestones came through (snarkjs's or the native prover's)
     expect(prove).to.deep.equal([...prove].sort((a, b) => a - b));
     expect(prove.at(-1)).to.equal(1);
   });
