@@ -15,8 +15,8 @@ import { publicSignalNames } from "../../prover/publicSignals.ts";
 import { verifyProof } from "../../prover/verifyProof.ts";
 import { artifactPaths, localArtifacts } from "../../scripts/lib/instances.ts";
 import { buildInstance } from "../../scripts/lib/pipeline.ts";
-import { TEST_PARAMS, testMarket, testRisk, usd } from "../fixtures/market.ts";
-import { hedgedBook, venuesFor } from "./book.ts";
+import { TEST_PARAMS, usd } from "../fixtures/market.ts";
+import { hedgedBook, proveInputOf, venuesFor } from "./book.ts";
 
 const SUBJECT = 0x70997970c51812dc3a010c7d01b50e0d17dc79c8n;
 const DOMAIN = 0x5eedn;
@@ -52,16 +52,7 @@ async function artifactError(p: Promise<unknown>): Promise<ZkMarginArtifactError
 
 describe("# SDK artifacts (bytes, paths, URLs; descriptor from the manifest)", function () {
   const setup = venuesFor(hedgedBook(), TEST_PARAMS);
-  const input = (minExcess: bigint) => ({
-    statements: setup.statements,
-    traderSecret: setup.traderSecret,
-    market: testMarket(),
-    risk: testRisk(),
-    epoch: setup.epoch,
-    subject: SUBJECT,
-    domain: DOMAIN,
-    minExcess,
-  });
+  const input = (minExcess: bigint) => proveInputOf(setup, { subject: SUBJECT, domain: DOMAIN, minExcess });
   const paths = artifactPaths("test");
   let manifest: unknown;
 

@@ -6,7 +6,8 @@
 import type { Statement } from "../../prover/statement.ts";
 import { accountKeys, Venue } from "../../prover/venue.ts";
 import type { Holding, InstanceParams } from "../../prover/types.ts";
-import { TEST_ASSETS, perp, spot, type Book } from "../fixtures/market.ts";
+import type { ProveInput } from "../../prover/validate.ts";
+import { TEST_ASSETS, perp, spot, testMarket, testRisk, type Book } from "../fixtures/market.ts";
 
 export interface VenueSetup {
   traderSecret: bigint;
@@ -15,6 +16,11 @@ export interface VenueSetup {
   /** the trader's account index at each venue */
   indices: number[];
   statements: Statement[];
+}
+
+/** The prove input of a venue setup at the test market and risk parameters. */
+export function proveInputOf(setup: VenueSetup, o: { subject: bigint; domain: bigint; minExcess: bigint }): ProveInput {
+  return { statements: setup.statements, traderSecret: setup.traderSecret, market: testMarket(), risk: testRisk(), epoch: setup.epoch, ...o };
 }
 
 /** Deterministic salts so that fixtures are reproducible (real traders use accountKeys(secret) with a random salt). */

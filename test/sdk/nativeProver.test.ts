@@ -20,8 +20,8 @@ import { artifactPaths, localArtifacts } from "../../scripts/lib/instances.ts";
 import { nativeToolchainMissing } from "../../scripts/lib/nativeProver.ts";
 import { buildInstance, readManifest } from "../../scripts/lib/pipeline.ts";
 import { snark, type VerificationKey } from "../../prover/snark.ts";
-import { TEST_PARAMS, testMarket, testRisk, usd } from "../fixtures/market.ts";
-import { hedgedBook, venuesFor } from "./book.ts";
+import { TEST_PARAMS, usd } from "../fixtures/market.ts";
+import { hedgedBook, proveInputOf, venuesFor } from "./book.ts";
 
 const SUBJECT = 0x90f79bf6eb2c4f870365e785982e1f101e93b906n;
 
@@ -42,16 +42,7 @@ async function rejection(p: Promise<unknown>): Promise<Error> {
 
 describe("# native Groth16 prover (real keys)", function () {
   const setup = venuesFor(hedgedBook(), TEST_PARAMS);
-  const request = {
-    statements: setup.statements,
-    traderSecret: setup.traderSecret,
-    market: testMarket(),
-    risk: testRisk(),
-    epoch: setup.epoch,
-    subject: SUBJECT,
-    domain: 0xd0a1n,
-    minExcess: usd("10000"),
-  };
+  const request = proveInputOf(setup, { subject: SUBJECT, domain: 0xd0a1n, minExcess: usd("10000") });
   let binary: string;
   let vkey: VerificationKey;
   let wtns: Uint8Array;

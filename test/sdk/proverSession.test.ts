@@ -13,24 +13,15 @@ import { builtWitness, localArtifacts } from "../../scripts/lib/instances.ts";
 import { buildInstance } from "../../scripts/lib/pipeline.ts";
 import { sampleInputs } from "../../client/audit/samples.ts";
 import { cppToolchainMissing } from "../../scripts/lib/witnessCpp.ts";
-import { TEST_PARAMS, testMarket, testRisk, usd } from "../fixtures/market.ts";
-import { hedgedBook, venuesFor } from "./book.ts";
+import { TEST_PARAMS, usd } from "../fixtures/market.ts";
+import { hedgedBook, proveInputOf, venuesFor } from "./book.ts";
 import type { CircuitInput } from "../../scripts/lib/snark.ts";
 
 const SUBJECT = 0x90f79bf6eb2c4f870365e785982e1f101e93b906n;
 
 describe("# ProverSession (warm prover, real keys)", function () {
   const setup = venuesFor(hedgedBook(), TEST_PARAMS);
-  const request = (minExcess: bigint) => ({
-    statements: setup.statements,
-    traderSecret: setup.traderSecret,
-    market: testMarket(),
-    risk: testRisk(),
-    epoch: setup.epoch,
-    subject: SUBJECT,
-    domain: 0xd0a1n,
-    minExcess,
-  });
+  const request = (minExcess: bigint) => proveInputOf(setup, { subject: SUBJECT, domain: 0xd0a1n, minExcess });
 
   let artifacts: ReturnType<typeof localArtifacts>;
 
