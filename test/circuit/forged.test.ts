@@ -171,6 +171,83 @@ describe("forged witnesses against the copies of the circuit templates", functio
     });
   });
 
+  describe("# AccountInclusion(4, 2) (the leaf instance's template)", () => {
+    // The template of the "leaf" instance, compiled as a small instance (no keys): test/pipeline.test.ts proves and
+    // verifies the real instance, but needs the pipeline's keys, which the mutation run leaves out (@keys).
+    const W = 4;
+    const D = 2;
+    let c: CompiledCircuit;
+    before(async () => {
+      c = await loadCircuit(unitInstance("AccountInclusion", "AccountInclusion", { W, D }, ["root", "venueId"]));
+    });
+    const WORDS = [0x11n, 0x22n, 0x33n, 0x44n];
+    /** an honest input: the account (secret, salt, venue id, words) committed at index 2 of a tree with 3 decoys */
+    const account = (secret: bigint, salt: bigint, venueId: bigint, words: readonly bigint[] = WORDS) => {
+      const leaf = accountLeaf(ownerHash(secret, salt), venueId, words);
+      const p = new VenueTree(D, [101n, 102n, leaf, 103n]).path(2);
+      return {
+        root: String(p.root),
+        venueId: String(mod(venueId)),
+        traderSecret: String(secret),
+        salt: String(salt),
+        words: words.map(String),
+        index: String(p.leafIndex),
+        siblings: p.siblings.map((l) => l.map(String)),
+      };
+    };
+    /** the values of a witness for every surviving signal whose name matches, by name */
+    const copyOf = (w: readonly bigint[], re: RegExp) => Object.fromEntries(c.find(re).map((n): [string, bigint] => [n, w[c.index(n)]]));
+
+    it("should accept an account at the bounds of its venue id (1 and 2^32 − 1)", async () => {
+      for (const id of [1n, (1n << 32n) - 1n]) expect(await c.accepts(account(5n, 6n, id)), String(id)).to.equal(true);
+    });
+
+    it("should not accept a venue id of 0, nor of 2^32 or more, even in a leaf the venue committed with it", async () => {
+      // Check (1): unlike the pipeline's "venue id of 2^64 or more, nor 0" (the root refuses a changed id either way),
+      // the leaf here is committed with the bad id, so only the range and non-zero checks can refuse it.
+      for (const id of [0n, 1n << 32n, (1n << 32n) + 7n, FIELD - 1n]) {
+        expect(await c.accepts(account(5n, 6n, id)), String(id)).to.equal(false);
+      }
+    });
+
+    it("should not accept a root the account is not in", async () => {
+      // Check (4)
+      const input = account(5n, 6n, 7n);
+      expect(await c.accepts({ ...input, root: String(BigInt(input.root) + 1n) })).to.equal(false);
+    });
+
+    it("should not let a prover claim another trader's account with its own secret (the owner is the hash of the secret)", async () => {
+      // Check (2): owner = Poseidon(traderSecret, salt). The forged witness: the victim's honest witness (its leaf in
+      // its venue's tree) with the attacker's secret and salt, the owner hash's wires taken from the attacker's own
+      // honest witness, and the owner kept the victim's. Were owner free, anyone could prove any account.
+      const victim = await c.accept(account(0xa11cen, 0x5a17n, 7n));
+      const attacker = await c.accept(account(0xbadn, 0xbeefn, 7n));
+      const hash = /^main\.Poseidon_\d+_\d+\./; // the anonymous owner hash (the leaf hash is main.h, the path MerkleRoot's)
+      expect(c.find(hash), "the owner hash's wires").to.not.be.empty;
+      const forged = c.forged(victim, {
+        ...copyOf(attacker, hash),
+        "main.traderSecret": 0xbadn,
+        "main.salt": 0xbeefn,
+        "main.owner": ownerHash(0xa11cen, 0x5a17n), // last: under the real circuit it is the hash's output
+      });
+      expect(forged[c.index("main.traderSecret")]).to.equal(0xbadn);
+      expect(c.violated(forged)).to.not.be.empty;
+    });
+
+    it("should not let an account committed by one venue be claimed for another venue id (the leaf binds the id)", async () => {
+      // Check (3): leaf = Poseidon(owner, venueId, words…). The forged witness: the honest witness of an account of
+      // venue 7, with the public venue id set to 9 and Check (1)'s range bits and zero test taken from an honest
+      // witness of venue 9, so that Check (1) holds; the leaf, path and root stay venue 7's.
+      const w7 = await c.accept(account(5n, 6n, 7n));
+      const w9 = await c.accept(account(5n, 6n, 9n));
+      const check1 = /^main\.(?:venueIdBits\[\d+\]|venueIdIsZero|(?:Num2Bits|IsZero)_\d+_\d+\..+)$/;
+      expect(c.find(check1), "Check (1)'s wires").to.not.be.empty;
+      const forged = c.forged(w7, { ...copyOf(w9, check1), "main.venueId": 9n });
+      expect(c.publicSignals(forged)[1]).to.equal(9n);
+      expect(c.violated(forged)).to.not.be.empty;
+    });
+  });
+
   describe("# VenueSlot(1, 3, 2)", () => {
     it("should not let a slot with a non-zero root report itself inactive (a published venue dropped from the book)", async () => {
       // Check (1): active = 1 − IsZero(root). An honest active slot (its empty account in a venue tree, root R ≠ 0)
