@@ -49,6 +49,29 @@ describe("forged witnesses against the copies of the circuit templates", functio
       expect(c.violated(forged)).to.not.be.empty;
     });
 
+    it("should reject a kind selector that is not the one-hot of the committed kind (a spot holding counted as linear)", async () => {
+      // Check (2): kindSel is OneHot's output for the committed kind, isSpot/isLinear/isOption its bits. The forged
+      // witness: the honest witness of a linear holding (every exposure a linear one's), its kind field set back to the
+      // committed spot (0) with OneHot's wires taken from the honest spot witness, so that OneHot holds for kind 0;
+      // the selector and its bits stay the linear one's. (Both holdings are of asset 0, so the asset's OneHot wires
+      // are the same in both witnesses.) Were the selector free, a venue's spot could be margined as a perp.
+      const fields = (kind: bigint) => [0n, kind, 5_0000_0000n, 0n, 0n, 0n, 0n, 0n];
+      const spot = await c.accept(input(fields(0n)));
+      const linear = await c.accept(input(fields(1n)));
+      const grab = (w: readonly bigint[], re: RegExp) => Object.fromEntries(c.find(re).map((n): [string, bigint] => [n, w[c.index(n)]]));
+      // OneHot's own wires by name: its component's (those --O2 kept) and, in a circuit where kindSel were only assigned
+      // from OneHot (the mutation run's mutant, client/audit/mutate.ts), its renamed output kindSel__mut. In this
+      // circuit --O2 keeps none of them apart from kindSel[0], which is set from the linear witness below.
+      const oneHot = /^main\.(?:OneHot_\d+_\d+\..+|kindSel__mut\[\d\])$/;
+      const forged = c.forged(linear, {
+        ...grab(spot, oneHot),
+        "main.fields[1]": 0n,
+        ...grab(linear, /^main\.(?:kindSel\[\d\]|isSpot|isLinear|isOption)$/), // last: the real circuit's OneHot outputs
+      });
+      expect(forged[c.index("main.fields[1]")]).to.equal(0n);
+      expect(c.violated(forged)).to.not.be.empty;
+    });
+
     it("should reject a size sign bit that is not the sign of the size (a long spot counted as short, its gross notional negative)", async () => {
       // Check (3): sizeNonNeg is SignedRange's top bit of size + 2^63. A long spot of 5 units with sizeNonNeg = 0:
       // |size| = (2·0 − 1)·size = −5 (a negative gross notional lowers the gross charge), spotLong 0 and spotShort +5.
@@ -222,7 +245,10 @@ describe("forged witnesses against the copies of the circuit templates", functio
       // honest witness, and the owner kept the victim's. Were owner free, anyone could prove any account.
       const victim = await c.accept(account(0xa11cen, 0x5a17n, 7n));
       const attacker = await c.accept(account(0xbadn, 0xbeefn, 7n));
-      const hash = /^main\.Poseidon_\d+_\d+\./; // the anonymous owner hash (the leaf hash is main.h, the path MerkleRoot's)
+      // the owner hash's wires: the anonymous Poseidon(2)'s (the leaf hash is main.h, the path MerkleRoot's) and its
+      // output, which --O2 keeps under the signal that takes it: main.owner here, and in a circuit where owner were only
+      // assigned from the hash (the mutation run's mutant, client/audit/mutate.ts) its renamed output owner__mut
+      const hash = /^main\.(?:Poseidon_\d+_\d+\..+|owner__mut)$/;
       expect(c.find(hash), "the owner hash's wires").to.not.be.empty;
       const forged = c.forged(victim, {
         ...copyOf(attacker, hash),
