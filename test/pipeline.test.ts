@@ -205,9 +205,10 @@ describe("pipeline: instance leaf", function () {
     });
   });
 
-  // Tagged @keys: the verifier deployed here is the one Hardhat compiled from the pipeline's own key (the repository's
-  // verifier-contracts/), so in the mutation run's sandbox (a key of the sandbox's own build) it fails on every
-  // mutant, touched or not, and would count each killed (client/audit/mutate.ts leaves @keys tests out).
+  // Tagged @keys: the mutation run's sandbox (client/audit/mutate.ts) holds no hardhat.config.ts, so Hardhat there
+  // uses the repository's, and the verifier deployed is the repository's (the pipeline's own key) while the proof is of
+  // the sandbox's key: it failed on every mutant, the leaf touched or not, and counted each killed. @keys tests are
+  // left out of the mutation run.
   describe("# proof on-chain (generated Groth16Verifier, in-process network) @keys", function () {
     let verifier: Awaited<ReturnType<typeof deploy>>;
     async function deploy() {

@@ -3,7 +3,7 @@
  * template must be load-bearing, i.e. removing it must make at least one circuit test fail.
  *
  * For each check, a mutant copy of the repository's circuits is made in a sandbox (build/mutate/sandbox/, a copy of
- * circuits/, prover/, scripts/lib/ and test/ with node_modules linked, so the real build/ is never touched); the
+ * circuits/, prover/, scripts/lib/, scripts/build.ts (the pipeline tests run it) and test/ with node_modules linked, so the real build/ is never touched); the
  * check's constraints are removed there, and the circuit tests run against it (they compile the small instances
  * themselves: compile and witness only, no keys). A mutant whose tests all pass SURVIVES: its check is not covered.
  *
@@ -263,7 +263,7 @@ export interface MutateOptions {
   statements?: boolean;
 }
 
-const SANDBOX_PARTS = ["circuits", "prover", "scripts/lib", "test", "client", "package.json", "tsconfig.json", ".mocharc.json"];
+const SANDBOX_PARTS = ["circuits", "prover", "scripts/lib", "scripts/build.ts", "test", "client", "package.json", "tsconfig.json", ".mocharc.json"];
 
 /**
  * A sandbox copy of the repository for mutants: the parts the circuit tests read, node_modules linked package by
