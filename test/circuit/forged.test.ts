@@ -1,5 +1,5 @@
 /**
- * Forged witnesses against the copies of HoldingExposure and VenueSlot (each template compiled as a small instance
+ * Forged witnesses against the copies of HoldingExposure, AccountInclusion, PortfolioMargin and VenueSlot (each template compiled as a small instance
  * under build/unit_*). A copy `x <== y` out of a component (OneHot's selector, SignedRange's sign bit, IsZero's
  * flag) is a constraint an honest witness never tests: the circuit's own witness generator fills x with y's value
  * either way. Only a witness written by an attacker can: here, the honest witness with the copied signal set to the
@@ -270,6 +270,37 @@ describe("forged witnesses against the copies of the circuit templates", functio
       expect(c.find(check1), "Check (1)'s wires").to.not.be.empty;
       const forged = c.forged(w7, { ...copyOf(w9, check1), "main.venueId": 9n });
       expect(c.publicSignals(forged)[1]).to.equal(9n);
+      expect(c.violated(forged)).to.not.be.empty;
+    });
+  });
+
+  describe("# PortfolioMargin(3, 4, 1, 1)", () => {
+    it("should not let a venue with positive mark equity escape the venue-default charge (its positive part is E·sign)", async () => {
+      // Check (4): positiveEquity_v = equityNonNeg_v·E_v, and the default charge is δ·Σ_v positiveEquity_v. The forged
+      // witness: the honest witness of one venue with E > 0 priced with δ = 0 (no default charge, every wire below it
+      // consistent), then δ set to 1% (10^4 ppm) and the positive part to 0, so the charge δ·0 = 0 still holds. Were the positive
+      // part only assigned, a prover would drop the default charge of every venue. (On such a mutant --O2 eliminates
+      // main.positiveEquity[0]; forged() skips it and the mutant accepts the witness.)
+      const c = await loadCircuit(unitInstance("PortfolioMargin", "PortfolioMargin", { A, K: 4, V: 1, N: 1 }));
+      const z = () => ["0", "0", "0"];
+      const input = (venueDefault: bigint) => ({
+        deltaUnits: z(), gammaUnits: z(), spotLong: z(), spotShort: z(), grossUnits: z(), shortOptUnits: z(), grossVega: z(),
+        netUnits: [z()],
+        cashValue: [String(40_000_0000_0000_0000n)], // mark equity at the venue, no holdings
+        price: ["100000000", "100000000", "100000000"],
+        scanRange: ["100000", "100000", "100000"],
+        volShock: ["100000", "100000", "100000"],
+        haircut: z(), debtAddOn: z(), factorLoading: z(), residualLoading: z(), residualColumnBits: [["1"], ["1"], ["1"]],
+        grossCharge: "0", basisCharge: z(), concentration: z(), shortOptionMin: z(), vegaGross: "0",
+        venueDefault: String(venueDefault),
+        minExcess: "0",
+      });
+      const charged = await c.accept(input(1_000_000n / 100n));
+      expect(charged[c.index("main.defaultCharge")]).to.not.equal(0n);
+      const w = await c.accept(input(0n));
+      expect(w[c.index("main.defaultCharge")]).to.equal(0n);
+      const forged = c.forged(w, { "main.venueDefault": 1_000_000n / 100n, "main.positiveEquity[0]": 0n });
+      expect(forged[c.index("main.defaultCharge")]).to.equal(0n);
       expect(c.violated(forged)).to.not.be.empty;
     });
   });
