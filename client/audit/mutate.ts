@@ -3,7 +3,7 @@
  * template must be load-bearing, i.e. removing it must make at least one circuit test fail.
  *
  * For each check, a mutant copy of the repository's circuits is made in a sandbox (build/mutate/sandbox/, a copy of
- * circuits/, prover/, scripts/lib/ and test/ with node_modules linked, so the real build/ is never touched); the
+ * circuits/, prover/, scripts/lib/, scripts/build.ts (the pipeline tests run it) and test/ with node_modules linked, so the real build/ is never touched); the
  * check's constraints are removed there, and the circuit tests run against it (they compile the small instances
  * themselves: compile and witness only, no keys). A mutant whose tests all pass SURVIVES: its check is not covered.
  *
@@ -11,8 +11,11 @@
  * the next check, a blank line or the end of the template):
  *   `a === b;` and `assert(…);`      → commented out;
  *   `x <== expr;`, `c.in <== expr;`  → `x <-- expr;` (the value is still computed, no longer constrained);
- *   `x <== T(…)(…);` (anonymous component) → commented out when nothing outside the block reads x, else kept
- *   (its template's own checks are mutated separately) and reported as kept.
+ *   `x <== T(…)(…);` (anonymous component) → commented out when nothing outside the block reads x; else the
+ *   component keeps running on a renamed output from which x is only assigned (x is free), except for an element
+ *   `x[i] <== T(…)(…)` of a template T that has numbered checks of its own in circuits/ (mutated separately): that
+ *   one is kept and the mutant reported as delegated. A template without mutants of its own (circomlib's Num2Bits,
+ *   IsZero, …) never carries a check: its element is freed through a renamed copy of x, declared beside x.
  */
 import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
@@ -102,6 +105,15 @@ export function checksOf(file: string, source: string): Check[] {
   return out;
 }
 
+/**
+ * The templates whose checks are mutants of their own: those of circuits/ (lib/ included) with a numbered check. Only
+ * a component of one of these can carry a check's weight on its own (a delegated mutant); circomlib's templates
+ * (Num2Bits, IsZero, Poseidon, …) have no mutants, so a check that only instantiates one must be mutated itself.
+ */
+export function mutatedTemplates(root = ROOT): Set<string> {
+  return new Set(findChecks(root).map((c) => c.template));
+}
+
 /** A readable id: "MarginProof#5". */
 export const checkId = (c: Check): string => `${c.template}#${c.n}`;
 
@@ -156,11 +168,12 @@ export function checkStatements(source: string, check: Check): [number, number][
  * Remove a check's constraints from its template (see the module comment); with `statement`, only that statement's
  * (index into checkStatements), for a finer mutant than the whole check.
  */
-export function mutate(source: string, check: Check, statement?: number): Mutation {
+export function mutate(source: string, check: Check, statement?: number, mutated: ReadonlySet<string> = mutatedTemplates()): Mutation {
   const lines = source.split("\n");
   const edits: Mutation["edits"] = [];
   const codeOf = (from: number, to: number) => lines.slice(from, to).map((l) => l.replace(/\/\/.*$/, "")).join("\n");
   let k = 0;
+  const declared = new Set<string>();
   const all = statements(lines, check.start + 1, check.end);
   for (const [a, b] of statement === undefined ? all : all.slice(statement, statement + 1)) {
     const text = lines.slice(a, b + 1).join("\n");
@@ -198,11 +211,31 @@ export function mutate(source: string, check: Check, statement?: number): Mutati
         // an element x[i] <== T(…)(…): removable when nothing but x's declaration names x elsewhere
         const base = /^([A-Za-z_][A-Za-z0-9_]*)\s*\[/.exec(lhs)?.[1];
         const uses = base === undefined ? "" : elsewhere.split("\n").filter((l) => !new RegExp(`^\\s*signal\\s+${base}\\b`).test(l)).join("\n");
+        const declLine = base === undefined ? -1 : lines.findIndex((l) => new RegExp(`^\\s*signal\\s+(?:output\\s+|input\\s+)?${base}\\b`).test(l));
+        const baseDims = declLine < 0 ? [] : [...(new RegExp(`\\b${base}((?:\\s*\\[[^\\]]+\\])*)`).exec(lines[declLine].replace(/\/\/.*$/, ""))?.[1] ?? "").matchAll(/\[([^\]]+)\]/g)].map((d) => d[1].trim());
+        const lhsIdx = [...lhs.slice(base?.length ?? 0).matchAll(/\[([^\]]+)\]/g)].map((d) => d[1].trim());
         if (base !== undefined && !new RegExp(`\\b${base}\\b`).test(uses)) {
           comment();
           edits.push({ line: a + 1, action: "removed", text: text.trim() });
-        } else {
+        } else if (mutated.has(call)) {
           edits.push({ line: a + 1, action: "kept", text: text.trim(), why: `${lhs} <== ${call}(…) is read elsewhere; ${call}'s own checks are mutated on their own` });
+        } else if (base !== undefined && declLine >= 0 && declLine < a && lhsIdx.length <= baseDims.length) {
+          // a component with no mutants of its own (circomlib's Num2Bits, …): it still runs, on an element of a
+          // renamed copy of x declared beside x, and the element x[i] is only assigned (<--) from it
+          const tmp = `${base}__mut`;
+          if (!declared.has(base)) lines[declLine] = `${lines[declLine]}\n${" ".repeat(lines[declLine].length - lines[declLine].trimStart().length)}signal ${tmp}${baseDims.map((d) => `[${d}]`).join("")};`;
+          declared.add(base);
+          lines[a] = lines[a].replace(new RegExp(`\\b${base}\\b`), tmp);
+          const pad = " ".repeat(lines[a].length - lines[a].trimStart().length);
+          const rest = baseDims.slice(lhsIdx.length);
+          const idx = rest.map((_, j) => `i${k}_${j}__mut`);
+          const loops = rest.map((d, j) => `for (var ${idx[j]} = 0; ${idx[j]} < ${d}; ${idx[j]}++) `).join("");
+          const sub = [...lhsIdx, ...idx].map((i) => `[${i}]`).join("");
+          lines[b] = `${lines[b]}\n${pad}${loops}${base}${sub} <-- ${tmp}${sub};`;
+          k++;
+          edits.push({ line: a + 1, action: "unconstrained", text: text.trim(), why: `${lhs} now only assigned from ${call}'s output (${call} has no checks of its own in circuits/)` });
+        } else {
+          edits.push({ line: a + 1, action: "kept", text: text.trim(), why: `${lhs} <== ${call}(…) is read elsewhere and the tool cannot free it; ${call} has no mutants of its own: not tested` });
         }
       }
     } else if (/<==/.test(code)) {
@@ -230,7 +263,7 @@ export interface MutateOptions {
   statements?: boolean;
 }
 
-const SANDBOX_PARTS = ["circuits", "prover", "scripts/lib", "test", "client", "package.json", "tsconfig.json", ".mocharc.json"];
+const SANDBOX_PARTS = ["circuits", "prover", "scripts/lib", "scripts/build.ts", "test", "client", "package.json", "tsconfig.json", ".mocharc.json"];
 
 /**
  * A sandbox copy of the repository for mutants: the parts the circuit tests read, node_modules linked package by

@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
-import { checkId, checkStatements, checksOf, dropMutantBuilds, findChecks, mutate, runMutants } from "../../client/audit/mutate.ts";
+import { checkId, checkStatements, checksOf, dropMutantBuilds, findChecks, mutate, mutatedTemplates, runMutants } from "../../client/audit/mutate.ts";
 import { ROOT } from "../../scripts/lib/instances.ts";
 import { unitInstance, CompiledCircuit } from "../helpers/witness.ts";
 import { cpSync, existsSync, mkdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
@@ -51,6 +51,42 @@ describe("audit: mutation run", function () {
     // owner is read by Check (3): the hash still runs, owner is only assigned from it
     expect(mi.source).to.contain("signal owner__mut <== Poseidon(2)([traderSecret, salt]);");
     expect(mi.source).to.contain("owner <-- owner__mut;");
+  });
+
+  it("should delegate only to components with mutants of their own (circuits/ templates), never to circomlib's", function () {
+    const src = [
+      "template T(A, B) {",
+      "    signal input x[A];",
+      "    signal output bits[A][B];",
+      "    // Check (1): each x[a] < 2^B.",
+      "    for (var a = 0; a < A; a++) {",
+      "        bits[a] <== Num2Bits(B)(x[a]);",
+      "    }",
+      "}",
+    ].join("\n");
+    const [c] = checksOf("x.circom", src);
+    // Num2Bits has no checks of its own: the element is freed through a renamed copy, not delegated
+    const free = mutate(src, c, undefined, new Set(["T"]));
+    expect(free.edits.map((e) => e.action)).to.deep.equal(["unconstrained"]);
+    expect(free.source).to.contain("    signal output bits[A][B];\n    signal bits__mut[A][B];");
+    expect(free.source).to.contain("        bits__mut[a] <== Num2Bits(B)(x[a]);");
+    expect(free.source).to.contain("for (var i0_0__mut = 0; i0_0__mut < B; i0_0__mut++) bits[a][i0_0__mut] <-- bits__mut[a][i0_0__mut];");
+    // a template that is mutated on its own carries the check: kept, the mutant delegated
+    const kept = mutate(src, c, undefined, new Set(["T", "Num2Bits"]));
+    expect(kept.edits.map((e) => e.action)).to.deep.equal(["kept"]);
+    expect(kept.source).to.equal(src);
+    // the repository: the templates with checks are the circuits/ ones; RiskParamsHash Check (2) (circomlib's
+    // Num2Bits) is now a mutant, MarginProof Check (4) (VenueSlot, mutated on its own) still delegated
+    const mutated = mutatedTemplates();
+    expect(mutated.has("VenueSlot") && mutated.has("SignedRange")).to.equal(true);
+    expect(mutated.has("Num2Bits") || mutated.has("IsZero") || mutated.has("Poseidon")).to.equal(false);
+    const rph = findChecks().find((x) => checkId(x) === "RiskParamsHash#2");
+    const mr = mutate(readFileSync(path.join(ROOT, "circuits", "RiskParamsHash.circom"), "utf8"), rph as never);
+    expect(mr.edits.map((e) => e.action)).to.deep.equal(["unconstrained"]);
+    expect(mr.source).to.contain("residualColumnBits__mut[a] <== Num2Bits(CB)(offsetValue[COL + a]);");
+    const mp = findChecks().find((x) => checkId(x) === "MarginProof#4");
+    const mm = mutate(readFileSync(path.join(ROOT, "circuits", "MarginProof.circom"), "utf8"), mp as never);
+    expect(mm.edits.map((e) => e.action)).to.deep.equal(["kept"]);
   });
 
   it("should make statement-level mutants: the active-slot prefix rule of MarginProof Check (5) alone", function () {

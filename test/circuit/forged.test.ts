@@ -1,5 +1,5 @@
 /**
- * Forged witnesses against the copies of HoldingExposure and VenueSlot (each template compiled as a small instance
+ * Forged witnesses against the copies of HoldingExposure, AccountInclusion, PortfolioMargin and VenueSlot (each template compiled as a small instance
  * under build/unit_*). A copy `x <== y` out of a component (OneHot's selector, SignedRange's sign bit, IsZero's
  * flag) is a constraint an honest witness never tests: the circuit's own witness generator fills x with y's value
  * either way. Only a witness written by an attacker can: here, the honest witness with the copied signal set to the
@@ -46,6 +46,29 @@ describe("forged witnesses against the copies of the circuit templates", functio
       const selector = Object.fromEntries(sel.map((s, a) => [`main.sel[${a}]`, s]));
       const forged = c.forged(w, { ...selector, ...spreadTo(moved) });
       expect(forged[c.index("main.deltaUnits[1]")]).to.equal(honest.deltaUnits[0]);
+      expect(c.violated(forged)).to.not.be.empty;
+    });
+
+    it("should reject a kind selector that is not the one-hot of the committed kind (a spot holding counted as linear)", async () => {
+      // Check (2): kindSel is OneHot's output for the committed kind, isSpot/isLinear/isOption its bits. The forged
+      // witness: the honest witness of a linear holding (every exposure a linear one's), its kind field set back to the
+      // committed spot (0) with OneHot's wires taken from the honest spot witness, so that OneHot holds for kind 0;
+      // the selector and its bits stay the linear one's. (Both holdings are of asset 0, so the asset's OneHot wires
+      // are the same in both witnesses.) Were the selector free, a venue's spot could be margined as a perp.
+      const fields = (kind: bigint) => [0n, kind, 5_0000_0000n, 0n, 0n, 0n, 0n, 0n];
+      const spot = await c.accept(input(fields(0n)));
+      const linear = await c.accept(input(fields(1n)));
+      const grab = (w: readonly bigint[], re: RegExp) => Object.fromEntries(c.find(re).map((n): [string, bigint] => [n, w[c.index(n)]]));
+      // OneHot's own wires by name: its component's (those --O2 kept) and, in a circuit where kindSel were only assigned
+      // from OneHot (the mutation run's mutant, client/audit/mutate.ts), its renamed output kindSel__mut. In this
+      // circuit --O2 keeps none of them apart from kindSel[0], which is set from the linear witness below.
+      const oneHot = /^main\.(?:OneHot_\d+_\d+\..+|kindSel__mut\[\d\])$/;
+      const forged = c.forged(linear, {
+        ...grab(spot, oneHot),
+        "main.fields[1]": 0n,
+        ...grab(linear, /^main\.(?:kindSel\[\d\]|isSpot|isLinear|isOption)$/), // last: the real circuit's OneHot outputs
+      });
+      expect(forged[c.index("main.fields[1]")]).to.equal(0n);
       expect(c.violated(forged)).to.not.be.empty;
     });
 
@@ -167,6 +190,117 @@ describe("forged witnesses against the copies of the circuit templates", functio
         ...spreadTo({ ...outputs(w), deltaUnits: [size * delta, 0n, 0n] }),
         "main.deltaNonNeg": d, // last: under the real circuit it is the range's top bit, which the line above set
       });
+      expect(c.violated(forged)).to.not.be.empty;
+    });
+  });
+
+  describe("# AccountInclusion(4, 2) (the leaf instance's template)", () => {
+    // The template of the "leaf" instance, compiled as a small instance (no keys): test/pipeline.test.ts proves and
+    // verifies the real instance, but needs the pipeline's keys, which the mutation run leaves out (@keys).
+    const W = 4;
+    const D = 2;
+    let c: CompiledCircuit;
+    before(async () => {
+      c = await loadCircuit(unitInstance("AccountInclusion", "AccountInclusion", { W, D }, ["root", "venueId"]));
+    });
+    const WORDS = [0x11n, 0x22n, 0x33n, 0x44n];
+    /** an honest input: the account (secret, salt, venue id, words) committed at index 2 of a tree with 3 decoys */
+    const account = (secret: bigint, salt: bigint, venueId: bigint, words: readonly bigint[] = WORDS) => {
+      const leaf = accountLeaf(ownerHash(secret, salt), venueId, words);
+      const p = new VenueTree(D, [101n, 102n, leaf, 103n]).path(2);
+      return {
+        root: String(p.root),
+        venueId: String(mod(venueId)),
+        traderSecret: String(secret),
+        salt: String(salt),
+        words: words.map(String),
+        index: String(p.leafIndex),
+        siblings: p.siblings.map((l) => l.map(String)),
+      };
+    };
+    /** the values of a witness for every surviving signal whose name matches, by name */
+    const copyOf = (w: readonly bigint[], re: RegExp) => Object.fromEntries(c.find(re).map((n): [string, bigint] => [n, w[c.index(n)]]));
+
+    it("should accept an account at the bounds of its venue id (1 and 2^32 − 1)", async () => {
+      for (const id of [1n, (1n << 32n) - 1n]) expect(await c.accepts(account(5n, 6n, id)), String(id)).to.equal(true);
+    });
+
+    it("should not accept a venue id of 0, nor of 2^32 or more, even in a leaf the venue committed with it", async () => {
+      // Check (1): unlike the pipeline's "venue id of 2^64 or more, nor 0" (the root refuses a changed id either way),
+      // the leaf here is committed with the bad id, so only the range and non-zero checks can refuse it.
+      for (const id of [0n, 1n << 32n, (1n << 32n) + 7n, FIELD - 1n]) {
+        expect(await c.accepts(account(5n, 6n, id)), String(id)).to.equal(false);
+      }
+    });
+
+    it("should not accept a root the account is not in", async () => {
+      // Check (4)
+      const input = account(5n, 6n, 7n);
+      expect(await c.accepts({ ...input, root: String(BigInt(input.root) + 1n) })).to.equal(false);
+    });
+
+    it("should not let a prover claim another trader's account with its own secret (the owner is the hash of the secret)", async () => {
+      // Check (2): owner = Poseidon(traderSecret, salt). The forged witness: the victim's honest witness (its leaf in
+      // its venue's tree) with the attacker's secret and salt, the owner hash's wires taken from the attacker's own
+      // honest witness, and the owner kept the victim's. Were owner free, anyone could prove any account.
+      const victim = await c.accept(account(0xa11cen, 0x5a17n, 7n));
+      const attacker = await c.accept(account(0xbadn, 0xbeefn, 7n));
+      // the owner hash's wires: the anonymous Poseidon(2)'s (the leaf hash is main.h, the path MerkleRoot's) and its
+      // output, which --O2 keeps under the signal that takes it: main.owner here, and in a circuit where owner were only
+      // assigned from the hash (the mutation run's mutant, client/audit/mutate.ts) its renamed output owner__mut
+      const hash = /^main\.(?:Poseidon_\d+_\d+\..+|owner__mut)$/;
+      expect(c.find(hash), "the owner hash's wires").to.not.be.empty;
+      const forged = c.forged(victim, {
+        ...copyOf(attacker, hash),
+        "main.traderSecret": 0xbadn,
+        "main.salt": 0xbeefn,
+        "main.owner": ownerHash(0xa11cen, 0x5a17n), // last: under the real circuit it is the hash's output
+      });
+      expect(forged[c.index("main.traderSecret")]).to.equal(0xbadn);
+      expect(c.violated(forged)).to.not.be.empty;
+    });
+
+    it("should not let an account committed by one venue be claimed for another venue id (the leaf binds the id)", async () => {
+      // Check (3): leaf = Poseidon(owner, venueId, words…). The forged witness: the honest witness of an account of
+      // venue 7, with the public venue id set to 9 and Check (1)'s range bits and zero test taken from an honest
+      // witness of venue 9, so that Check (1) holds; the leaf, path and root stay venue 7's.
+      const w7 = await c.accept(account(5n, 6n, 7n));
+      const w9 = await c.accept(account(5n, 6n, 9n));
+      const check1 = /^main\.(?:venueIdBits\[\d+\]|venueIdIsZero|(?:Num2Bits|IsZero)_\d+_\d+\..+)$/;
+      expect(c.find(check1), "Check (1)'s wires").to.not.be.empty;
+      const forged = c.forged(w7, { ...copyOf(w9, check1), "main.venueId": 9n });
+      expect(c.publicSignals(forged)[1]).to.equal(9n);
+      expect(c.violated(forged)).to.not.be.empty;
+    });
+  });
+
+  describe("# PortfolioMargin(3, 4, 1, 1)", () => {
+    it("should not let a venue with positive mark equity escape the venue-default charge (its positive part is E·sign)", async () => {
+      // Check (4): positiveEquity_v = equityNonNeg_v·E_v, and the default charge is δ·Σ_v positiveEquity_v. The forged
+      // witness: the honest witness of one venue with E > 0 priced with δ = 0 (no default charge, every wire below it
+      // consistent), then δ set to 1% (10^4 ppm) and the positive part to 0, so the charge δ·0 = 0 still holds. Were the positive
+      // part only assigned, a prover would drop the default charge of every venue. (On such a mutant --O2 eliminates
+      // main.positiveEquity[0]; forged() skips it and the mutant accepts the witness.)
+      const c = await loadCircuit(unitInstance("PortfolioMargin", "PortfolioMargin", { A, K: 4, V: 1, N: 1 }));
+      const z = () => ["0", "0", "0"];
+      const input = (venueDefault: bigint) => ({
+        deltaUnits: z(), gammaUnits: z(), spotLong: z(), spotShort: z(), grossUnits: z(), shortOptUnits: z(), grossVega: z(),
+        netUnits: [z()],
+        cashValue: [String(40_000_0000_0000_0000n)], // mark equity at the venue, no holdings
+        price: ["100000000", "100000000", "100000000"],
+        scanRange: ["100000", "100000", "100000"],
+        volShock: ["100000", "100000", "100000"],
+        haircut: z(), debtAddOn: z(), factorLoading: z(), residualLoading: z(), residualColumnBits: [["1"], ["1"], ["1"]],
+        grossCharge: "0", basisCharge: z(), concentration: z(), shortOptionMin: z(), vegaGross: "0",
+        venueDefault: String(venueDefault),
+        minExcess: "0",
+      });
+      const charged = await c.accept(input(1_000_000n / 100n));
+      expect(charged[c.index("main.defaultCharge")]).to.not.equal(0n);
+      const w = await c.accept(input(0n));
+      expect(w[c.index("main.defaultCharge")]).to.equal(0n);
+      const forged = c.forged(w, { "main.venueDefault": 1_000_000n / 100n, "main.positiveEquity[0]": 0n });
+      expect(forged[c.index("main.defaultCharge")]).to.equal(0n);
       expect(c.violated(forged)).to.not.be.empty;
     });
   });

@@ -166,8 +166,9 @@ describe("circuit library templates", function () {
       const p = tree.path(21);
       const w = await mr.accept({ leaf: String(p.leaf), index: "21", siblings: p.siblings.map((l) => l.map(String)) });
       expect(mr.violated(w)).to.be.empty;
-      const t = [...w];
-      t[mr.index("main.leaf")] = p.leaf + 1n;
+      // forged() skips a name --O2 eliminated: on a mutant whose leaf is in no constraint the witness then stays the
+      // honest one, which such a mutant accepts for any leaf (the test fails on the forgery, not on the lookup)
+      const t = mr.forged(w, { "main.leaf": p.leaf + 1n });
       expect(t[mr.index("main.root")]).to.equal(tree.root);
       expect(mr.violated(t)).to.not.be.empty;
     });
@@ -321,6 +322,22 @@ describe("circuit library templates", function () {
       });
     }
 
+    it("should not let the residual column bits differ from the hashed column (the sign design would read a column governance did not set)", async () => {
+      // RiskParamsHash Check (2): residualColumnBits[a] are Num2Bits' bits of the hashed column c[a], and PortfolioMargin's
+      // sign design reads the bits, not c. The forged witness: the honest one with one asset's bit flipped (c = 1 read
+      // as column 0), the hash unchanged. Were the bits only assigned from Num2Bits, the margin would charge the
+      // residual risk of a scenario column the hashed (governance-set) parameters do not name.
+      const rh = await loadCircuit(unitInstance("RiskParamsHash", "RiskParamsHash", { A: 3, K: 4 }));
+      const r = testRisk();
+      const w = await rh.accept(riskInput(r));
+      expect(w[rh.index("main.residualColumnBits[0][0]")]).to.equal(BigInt(r.residualColumn[0] & 1));
+      for (const a of [0, 2]) {
+        const forged = rh.forged(w, { [`main.residualColumnBits[${a}][0]`]: 1n - BigInt(r.residualColumn[a] & 1) });
+        expect(forged[rh.index("main.hash")]).to.equal(riskParamsHash(r));
+        expect(rh.violated(forged), `asset ${a}`).to.not.be.empty;
+      }
+    });
+
     it("should reject a context hash that is not the sponge of its own epoch, market and risk params (a stale context claimed for another epoch)", async () => {
       // Check (3): the output is the sponge of [epoch, riskHash, words…]. A forged witness that keeps every wire of
       // epoch 7's context but claims epoch 8's hash must fail: else a proof over one market snapshot (and one set of
@@ -340,6 +357,27 @@ describe("circuit library templates", function () {
       // and the other way round: epoch 8 in the witness, epoch 7's hash out (the epoch is bound into the sponge)
       expect(ch.index("main.epoch")).to.be.above(0);
       expect(ch.violated(ch.forged(w, { "main.epoch": 8n })), "the epoch").to.not.be.empty;
+    });
+
+    it("should not let the context hash a risk parameter other than the one the circuit uses (its inputs bound to RiskParamsHash's)", async () => {
+      // ContextHash Check (2): its risk inputs (which MarginProof also feeds to PortfolioMargin) are RiskParamsHash's
+      // inputs. A forged witness that keeps every wire of the honest one but changes one risk input alone (a haircut
+      // of 0, no default charge) must fail: else a proof would be priced with parameters the
+      // public context hash does not commit to. (A name --O2 eliminated is skipped by forged(): a mutant in which the
+      // input is in no constraint then accepts the honest witness whatever the input says. Not the residual columns:
+      // at K = 4 a column is one bit, and --O2 keeps it only as RiskParamsHash's bit output, tested above.)
+      const ch = await loadCircuit(unitInstance("ContextHash", "ContextHash", { A: 3, K: 4 }));
+      const r = testRisk();
+      const w = await ch.accept(contextInput(7n, testMarket(), r));
+      expect([r.haircut[0], r.venueDefault]).to.not.include(0n);
+      for (const [name, value] of [
+        ["main.haircut[0]", 0n],
+        ["main.venueDefault", 0n],
+      ] as const) {
+        const forged = ch.forged(w, { [name]: value });
+        expect(forged[ch.index("main.hash")]).to.equal(w[ch.index("main.hash")]);
+        expect(ch.violated(forged), name).to.not.be.empty;
+      }
     });
 
     it("should agree at the extremes of every packed range (top bits of every field set)", async () => {
