@@ -127,8 +127,7 @@ export async function connectChain(o: ChainOptions): Promise<Chain> {
     timelock: attach("RiskTimelock", c.RiskTimelock, provider),
     attestorAs: (signer) => new AttestorClient(c.MarginAttestor, signer.connect(provider)),
     contract: (name, runner) => attach(name, addr[name], runner),
-    // a raw eth_getBlockByNumber: ethers hands an identical getBlock("latest") made within 250 ms the previous answer
-    now: async () => BigInt(((await provider.send("eth_getBlockByNumber", ["latest", false])) as { timestamp?: string } | null)?.timestamp ?? Math.floor(Date.now() / 1000)),
+    now: async () => BigInt((await provider.getBlock("latest"))?.timestamp ?? Math.floor(Date.now() / 1000)),
     close: () => provider.destroy(),
   };
   return chain;

@@ -123,7 +123,7 @@ export async function runNativeProver(
         }
       });
       child.on("error", (error) => resolve({ code: null, error, stderr }));
-      child.on("close", (code) => resolve({ code, stderr }));
+      child.on("close", (code, signal) => resolve({ code, stderr: signal ? `${stderr}(killed by ${signal})` : stderr }));
     });
     if (res.error) throw new Error(`could not run the native prover ${binary}: ${res.error.message}`);
     const msg = res.stderr.trim().replace(/^groth16: /, "");
@@ -172,7 +172,7 @@ export function nativeProver(binary: string, zkey: string, vkey: string | Verifi
 
 /**
  * The native prover of the build in `dir` (manifest `m`), when the manifest records one, its binary is there with the
- * recorded sha256 and the platform is x86-64 Linux; otherwise the reason. `engine` "snarkjs" (or
+ * recorded sha256, runs here (a probe: its usage message) and the platform is x86-64 Linux; otherwise the reason. `engine` "snarkjs" (or
  * ZKMARGIN_PROVER=snarkjs) asks for none.
  */
 export function manifestProver(dir: string, m: ManifestFiles, files: { zkey: string; vkey: string }, instance: InstanceDescriptor, engine?: ProverEngine): { prover?: Groth16Prover; fallbackReason?: string } {
@@ -182,9 +182,13 @@ export function manifestProver(dir: string, m: ManifestFiles, files: { zkey: str
   if (process.platform !== "linux" || process.arch !== "x64") return { fallbackReason: `platform ${process.platform}-${process.arch} (the native prover is built for x86-64 Linux)` };
   if (rec === undefined) return { fallbackReason: "the build made no native prover (older manifest)" };
   if (!rec.built) return { fallbackReason: rec.reason };
-  const binary = inBuildDir(dir, m, rec.path);
+  const binary = path.resolve(inBuildDir(dir, m, rec.path)); // absolute: spawn looks a bare name up in PATH
   if (!existsSync(binary)) return { fallbackReason: `${binary} is missing` };
   if (createHash("sha256").update(readFileSync(binary)).digest("hex") !== rec.sha256) return { fallbackReason: `${binary} changed since the build` };
+  // a copied build folder on another machine: missing GMP or OpenMP libraries, or a CPU without the instructions
+  // ffiasm's assembly uses, show here as anything but the usage message's exit code 1
+  const probe = spawnSync(binary, [], { encoding: "utf8", timeout: 10_000 });
+  if (probe.status !== 1) return { fallbackReason: `${binary} cannot run here (${probe.error?.message ?? (probe.signal ? `killed by ${probe.signal}` : `exit ${probe.status}: ${(probe.stderr ?? "").trim().split("\n")[0]}`)})` };
   return { prover: nativeProver(binary, files.zkey, files.vkey, instance) };
 }
 

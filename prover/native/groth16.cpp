@@ -193,9 +193,18 @@ int prove(const std::string &zkeyFile, const std::string &wtnsFile, const std::s
     expectSize(*zkey, 1, 4, zkeyFile);
     const uint64_t h2 = sectionSize(*zkey, 2, zkeyFile);
     if (h2 != 4 + 32 + 4 + 32 + 12 + 64 * 3 + 128 * 3) fail(2, zkeyFile + ": section 2 (Groth16 header) has " + std::to_string(h2) + " bytes, not a bn128 key's");
+    // the element sizes ffiasm's loadHeader reads past must be 32 before it runs
+    const uint8_t *h2d = static_cast<const uint8_t *>(zkey->getSectionData(2));
+    uint32_t n8q, n8r;
+    std::memcpy(&n8q, h2d, 4);
+    std::memcpy(&n8r, h2d + 4 + 32, 4);
+    if (n8q != 32 || n8r != 32) fail(2, zkeyFile + ": field element sizes " + std::to_string(n8q) + "/" + std::to_string(n8r) + " bytes, not a bn128 key's 32/32");
     zh = ZKeyUtils::loadHeader(zkey.get());
     const uint64_t w1 = sectionSize(*wtns, 1, wtnsFile);
     if (w1 != 4 + 32 + 4) fail(2, wtnsFile + ": section 1 (header) has " + std::to_string(w1) + " bytes, not a bn128 witness's");
+    uint32_t n8w;
+    std::memcpy(&n8w, wtns->getSectionData(1), 4);
+    if (n8w != 32) fail(2, wtnsFile + ": field element size " + std::to_string(n8w) + " bytes, not bn128's 32");
     wh = WtnsUtils::loadHeader(wtns.get());
   } catch (std::exception *e) {
     const std::string m = e->what();
@@ -240,17 +249,13 @@ int prove(const std::string &zkeyFile, const std::string &wtnsFile, const std::s
   mpz_export(rLimbs, nullptr, -1, 8, -1, 0, zh->rPrime);
   Scalar *w = static_cast<Scalar *>(wtns->getSectionData(2));
   for (uint64_t i = 0; i < nVars; i++) {
-    if (!belowR(w[i].v, rLimbs)) fail(3, wtnsFile + ": signal " + std::to_string(i) + " is not below the field's modulus");
+    if (!belowR(w[i].v, rLimbs)) fail(2, wtnsFile + ": signal " + std::to_string(i) + " is not below the field's modulus");
   }
-  if (w[0].v[0] != 1 || w[0].v[1] != 0 || w[0].v[2] != 0 || w[0].v[3] != 0) fail(3, wtnsFile + ": signal 0 is not 1 (not a circom witness)");
+  if (w[0].v[0] != 1 || w[0].v[1] != 0 || w[0].v[2] != 0 || w[0].v[3] != 0) fail(2, wtnsFile + ": signal 0 is not 1 (not a circom witness)");
 
   stage("coefficients");
   // A·w and B·w on the evaluation domain (Montgomery: the key's coefficients carry R², the witness is plain).
-  std::vector<Scalar> a(domainSize), b(domainSize), c(domainSize);
-  for (uint64_t i = 0; i < domainSize; i++) {
-    E.fr.copy(a[i], E.fr.zero());
-    E.fr.copy(b[i], E.fr.zero());
-  }
+  std::vector<Scalar> a(domainSize), b(domainSize), c(domainSize);  // zero-initialised: 0 in Montgomery form too
   {
     const int nLocks = 1024;
     std::vector<omp_lock_t> locks(nLocks);

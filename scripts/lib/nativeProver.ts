@@ -59,13 +59,13 @@ function toolchainId(): string {
   return `${v("g++", ["--version"])} | ${v("nasm", ["-v"])}`;
 }
 
-/** Stamp of the binary: its sources, ffiasm's version, the flags and the toolchain. */
+/** Stamp of the binary: its sources, ffiasm's version and the units linked, the flags and the toolchain. */
 export function nativeStamp(): string {
   const h = createHash("sha256");
   for (const f of NATIVE_SOURCES) h.update(`${path.basename(f)}\0`).update(readFileSync(f)).update("\0");
   const dir = ffiasmDir();
   const version = dir ? (JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as { version: string }).version : "none";
-  h.update(JSON.stringify({ ffiasm: version, cflags: NATIVE_CFLAGS, toolchain: toolchainId() }));
+  h.update(JSON.stringify({ ffiasm: version, units: FFIASM_UNITS, cflags: NATIVE_CFLAGS, toolchain: toolchainId() }));
   return h.digest("hex");
 }
 

@@ -38,7 +38,7 @@ describe("# relay: the batching relayer (hardhat node, real proofs, SQLite, HTTP
     await w?.close();
   });
 
-  it("chain.now() should read the newest block even right after a read (ethers shares one answer among identical requests for 250 ms)", async () => {
+  it("chain.now() should read the newest block even right after a read (the CLI's provider turns off ethers' 250 ms sharing of identical requests)", async () => {
     const before = await w.chain.now();
     await w.chain.provider.send("evm_mine", [Number(before) + 5]);
     expect(await w.chain.now()).to.equal(before + 5n);
