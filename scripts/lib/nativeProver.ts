@@ -13,7 +13,9 @@ import { createHash } from "node:crypto";
 import { copyFileSync, chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { FIELD } from "../../prover/hash.ts";
 import { ROOT } from "./instances.ts";
+import { toolchainId } from "./witnessCpp.ts";
 
 const require = createRequire(import.meta.url);
 
@@ -28,7 +30,7 @@ const FFIASM_UNITS = ["alt_bn128.cpp", "binfile_utils.cpp", "zkey_utils.cpp", "w
 export const NATIVE_CFLAGS = ["-std=c++17", "-O3", "-fopenmp", "-include", "stdexcept"];
 
 const BN128_Q = "21888242871839275222246405745257275088696311157297823662689037894645226208583";
-const BN128_R = "21888242871839275222246405745257275088548364400416034343698204186575808495617";
+const BN128_R = FIELD.toString();
 
 function ffiasmDir(): string | undefined {
   try {
@@ -52,11 +54,6 @@ export function nativeToolchainMissing(): string | undefined {
     if (r.status !== 0) missing.push("GMP or OpenMP headers (Debian: libgmp-dev; g++ ships libgomp)");
   }
   return missing.length > 0 ? `missing ${missing.join(", ")}` : undefined;
-}
-
-function toolchainId(): string {
-  const v = (cmd: string, args: string[]) => (spawnSync(cmd, args, { encoding: "utf8" }).stdout ?? "").split("\n")[0];
-  return `${v("g++", ["--version"])} | ${v("nasm", ["-v"])}`;
 }
 
 /** Stamp of the binary: its sources, ffiasm's version and the units linked, the flags and the toolchain. */

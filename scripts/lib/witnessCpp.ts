@@ -40,8 +40,8 @@ export function cppToolchainMissing(): string | undefined {
   return missing.length > 0 ? `missing ${missing.join(", ")}` : undefined;
 }
 
-/** Identity of the toolchain, part of the binary's stamp. */
-function toolchainId(): string {
+/** Identity of the toolchain (g++ and nasm versions), part of the binaries' stamps (also scripts/lib/nativeProver.ts). */
+export function toolchainId(): string {
   const v = (cmd: string, args: string[]) => (spawnSync(cmd, args, { encoding: "utf8" }).stdout ?? "").split("\n")[0];
   return `${v("g++", ["--version"])} | ${v("nasm", ["-v"])}`;
 }
